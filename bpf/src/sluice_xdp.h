@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Types shared by the Sluice XDP program and user space. The Java mirrors live in
+ * io.sluice.xsk.xdp.SteeringDescriptor and are checked against this file by a gcc-compiled test.
+ */
+#ifndef SLUICE_XDP_H
+#define SLUICE_XDP_H
+
+#include <linux/types.h>
+
+/* Rules are ranked 0..63; a rule's rank is its bit in every match vector, and the lowest set bit wins. */
+#define SLUICE_MAX_RULES 64
+/* Every classifier table exists twice; user space fills the idle bank, then flips config.active_bank. */
+#define SLUICE_BANKS 2
+#define SLUICE_PROTO_SLOTS 256
+/* Ports 0..65535, then one slot for "this packet has no ports" (ICMP, ESP, ...). */
+#define SLUICE_PORT_NONE 65536
+#define SLUICE_PORT_SLOTS 65537
+/* Per bank and per address trie: one prefix per rule plus the default route. */
+#define SLUICE_RULE_PREFIXES_MAX (SLUICE_BANKS * (SLUICE_MAX_RULES + 1))
+#define SLUICE_BLOCKLIST_MAX_DEFAULT 65536
+#define SLUICE_XSKMAP_MAX_DEFAULT 64
+
+/* The data byte of a rule trie key that precedes the address; prefixlen counts it. */
+#define SLUICE_BANK_BITS 8
+
+enum sluice_action {
+    SLUICE_ACTION_PASS = 0,
+    SLUICE_ACTION_DROP = 1,
+    SLUICE_ACTION_STEER = 2,
+};
+
+/*
+ * Per-CPU counters. Every packet the program sees lands in exactly one outcome (the first
+ * SLUICE_OUTCOMES entries), so their sum is the number of packets offered. The entries after
+ * SLUICE_OUTCOMES are observations that overlap the outcomes.
+ */
+enum sluice_counter {
+    SLUICE_PASS_NO_MATCH = 0,
+    SLUICE_PASS_RULE,
+    SLUICE_PASS_NO_SOCKET,
+    SLUICE_PASS_NOT_IP,
+    SLUICE_PASS_MALFORMED,
+    SLUICE_DROP_BLOCKLIST,
+    SLUICE_DROP_RULE,
+    SLUICE_REDIRECT,
+    SLUICE_OUTCOMES,
+    SLUICE_L4_UNKNOWN = SLUICE_OUTCOMES,
+    SLUICE_VLAN_TAGGED,
+    SLUICE_COUNTERS,
+};
+
+/* config.flags */
+#define SLUICE_CONFIG_BLOCKLIST_ACTIVE 1u
+
+struct sluice_config {
+    __u32 active_bank;
+    __u32 flags;
+};
+
+struct sluice_stat {
+    __u64 packets;
+    __u64 bytes;
+};
+
+/* IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d), so one trie serves both families. */
+struct sluice_lpm_key {
+    __u32 prefixlen;
+    __u8 addr[16];
+};
+
+struct sluice_rule_lpm_key {
+    __u32 prefixlen;
+    __u8 bank;
+    __u8 addr[16];
+    __u8 pad[3];
+};
+
+struct sluice_rule_action {
+    __u32 action;
+    __u32 rule_id;
+    __u32 stat_slot;
+    __u32 pad;
+};
+
+#endif

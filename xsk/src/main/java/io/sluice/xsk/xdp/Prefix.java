@@ -1,0 +1,222 @@
+package io.sluice.xsk.xdp;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * An IPv4 or IPv6 prefix, held as a 128-bit address: IPv4 is IPv4-mapped ({@code ::ffff:a.b.c.d}), so one trie
+ * serves both families and an IPv4 rule can never match IPv6 traffic. {@link #ANY} matches both families.
+ */
+public final class Prefix
+{
+    /**
+     * Every address of both families ({@code ::/0}).
+     */
+    public static final Prefix ANY = new Prefix(new byte[16], 0, false);
+
+    private static final int V4_MAPPED_BITS = 96;
+
+    private final byte[] address;
+    private final int length;
+    private final boolean ipv4;
+
+    private Prefix(final byte[] address, final int length, final boolean ipv4)
+    {
+        this.address = address;
+        this.length = length;
+        this.ipv4 = ipv4;
+    }
+
+    /**
+     * Parse {@code a.b.c.d/n}, {@code x::y/n}, a bare address (a host prefix) or {@code any}. Only literals are
+     * accepted; nothing is looked up in DNS.
+     *
+     * @param text the prefix.
+     * @return the prefix, with host bits cleared.
+     * @throws IllegalArgumentException saying what is wrong.
+     */
+    public static Prefix parse(final String text)
+    {
+        final String trimmed = text.strip();
+        if ("any".equalsIgnoreCase(trimmed) || "*".equals(trimmed))
+        {
+            return ANY;
+        }
+
+        final int slash = trimmed.indexOf('/');
+        final String addressText = slash < 0 ? trimmed : trimmed.substring(0, slash);
+        final InetAddress address;
+        try
+        {
+            address = InetAddress.ofLiteral(addressText);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("not an IPv4 or IPv6 address: '" + addressText + "'");
+        }
+
+        final boolean ipv4 = address instanceof Inet4Address;
+        final int maxBits = ipv4 ? 32 : 128;
+        int bits = maxBits;
+        if (slash >= 0)
+        {
+            try
+            {
+                bits = Integer.parseInt(trimmed.substring(slash + 1));
+            }
+            catch (final NumberFormatException ex)
+            {
+                bits = -1;
+            }
+            if (bits < 0 || bits > maxBits)
+            {
+                throw new IllegalArgumentException(
+                    "prefix length of '" + trimmed + "' must be 0.." + maxBits);
+            }
+        }
+
+        final byte[] mapped = new byte[16];
+        final byte[] raw = address.getAddress();
+        if (ipv4)
+        {
+            mapped[10] = (byte)0xFF;
+            mapped[11] = (byte)0xFF;
+            System.arraycopy(raw, 0, mapped, 12, 4);
+        }
+        else
+        {
+            System.arraycopy(raw, 0, mapped, 0, 16);
+        }
+
+        final int length = ipv4 ? V4_MAPPED_BITS + bits : bits;
+        clearHostBits(mapped, length);
+
+        return new Prefix(mapped, length, ipv4);
+    }
+
+    /**
+     * @return the 16-byte address in network order (a copy).
+     */
+    public byte[] address()
+    {
+        return address.clone();
+    }
+
+    /**
+     * @return prefix length in the 128-bit space (an IPv4 /24 is 120).
+     */
+    public int mappedLength()
+    {
+        return length;
+    }
+
+    /**
+     * @return true for an IPv4 prefix, false for IPv6 and {@link #ANY}.
+     */
+    public boolean isIpv4()
+    {
+        return ipv4;
+    }
+
+    /**
+     * @return true for an IPv6 prefix, false for IPv4 and {@link #ANY}.
+     */
+    public boolean isIpv6()
+    {
+        return !ipv4 && this != ANY && length > 0;
+    }
+
+    /**
+     * Whether every address of {@code other} is in this prefix.
+     *
+     * @param other prefix to test.
+     * @return true if this prefix is {@code other} or shorter and agrees on its first bits.
+     */
+    public boolean covers(final Prefix other)
+    {
+        if (length > other.length)
+        {
+            return false;
+        }
+        final int fullBytes = length / 8;
+        for (int i = 0; i < fullBytes; i++)
+        {
+            if (address[i] != other.address[i])
+            {
+                return false;
+            }
+        }
+        final int remainingBits = length % 8;
+        if (0 != remainingBits)
+        {
+            final int mask = 0xFF << (8 - remainingBits) & 0xFF;
+            return (address[fullBytes] & mask) == (other.address[fullBytes] & mask);
+        }
+
+        return true;
+    }
+
+    public boolean equals(final Object o)
+    {
+        return o instanceof Prefix that && length == that.length && Arrays.equals(address, that.address);
+    }
+
+    public int hashCode()
+    {
+        return 31 * Arrays.hashCode(address) + length;
+    }
+
+    public String toString()
+    {
+        if (0 == length)
+        {
+            return "any";
+        }
+        try
+        {
+            if (ipv4)
+            {
+                return InetAddress.getByAddress(Arrays.copyOfRange(address, 12, 16)).getHostAddress() +
+                    "/" + (length - V4_MAPPED_BITS);
+            }
+
+            return InetAddress.getByAddress(address).getHostAddress() + "/" + length;
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            return HexFormat.of().formatHex(address) + "/" + length;
+        }
+    }
+
+    static Prefix fromMapped(final byte[] address, final int mappedLength)
+    {
+        final boolean ipv4 = mappedLength >= V4_MAPPED_BITS && isV4Mapped(address);
+        final byte[] copy = address.clone();
+        clearHostBits(copy, mappedLength);
+
+        return 0 == mappedLength ? ANY : new Prefix(copy, mappedLength, ipv4);
+    }
+
+    private static boolean isV4Mapped(final byte[] address)
+    {
+        for (int i = 0; i < 10; i++)
+        {
+            if (0 != address[i])
+            {
+                return false;
+            }
+        }
+
+        return (byte)0xFF == address[10] && (byte)0xFF == address[11];
+    }
+
+    private static void clearHostBits(final byte[] address, final int length)
+    {
+        for (int bit = length; bit < 128; bit++)
+        {
+            address[bit / 8] &= (byte)~(0x80 >>> (bit % 8));
+        }
+    }
+}
