@@ -174,14 +174,34 @@ public final class Ffi
     }
 
     /**
-     * Initialise every binding class so the registries are complete.
+     * Initialise every binding class, and the struct classes nested in them, so the registries are complete.
      */
     public static void loadAll()
     {
-        LibC.ensureLoaded();
-        LibBpf.ensureLoaded();
-        LibXdp.ensureLoaded();
-        LinuxBpf.ensureLoaded();
-        IfXdp.ensureLoaded();
+        for (final Class<?> binding : List.of(LibC.class, LibBpf.class, LibXdp.class, LinuxBpf.class, IfXdp.class))
+        {
+            initialise(binding);
+        }
+    }
+
+    /**
+     * Initialise a class and every class nested in it, registering what their static initialisers declare.
+     *
+     * @param type the class.
+     */
+    public static void initialise(final Class<?> type)
+    {
+        try
+        {
+            Class.forName(type.getName(), true, type.getClassLoader());
+        }
+        catch (final ClassNotFoundException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        for (final Class<?> nested : type.getDeclaredClasses())
+        {
+            initialise(nested);
+        }
     }
 }

@@ -43,10 +43,6 @@ public final class IfXdp
     {
     }
 
-    static void ensureLoaded()
-    {
-    }
-
     public static final class SockaddrXdp
     {
         public static final StructLayout LAYOUT = struct(H, MemoryLayout.structLayout(

@@ -75,10 +75,6 @@ public final class LibBpf
     {
     }
 
-    static void ensureLoaded()
-    {
-    }
-
     /**
      * {@code struct bpf_test_run_opts} ({@code bpf/bpf.h}).
      */

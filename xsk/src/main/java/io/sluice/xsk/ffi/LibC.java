@@ -65,10 +65,6 @@ public final class LibC
     {
     }
 
-    static void ensureLoaded()
-    {
-    }
-
     public static int close(final MemorySegment callState, final int fd)
     {
         try

@@ -66,10 +66,6 @@ public final class LibXdp
     {
     }
 
-    static void ensureLoaded()
-    {
-    }
-
     /**
      * {@code struct xsk_ring_prod} and {@code struct xsk_ring_cons} share this shape ({@code DEFINE_XSK_RING}).
      */

@@ -42,10 +42,6 @@ public final class LinuxBpf
     {
     }
 
-    static void ensureLoaded()
-    {
-    }
-
     /**
      * {@code struct xdp_md}: the context BPF_PROG_TEST_RUN takes for an XDP program.
      */

@@ -70,11 +70,4 @@ public final class SteeringDescriptor
     private SteeringDescriptor()
     {
     }
-
-    /**
-     * Initialise the class so its layouts and constants are registered.
-     */
-    public static void ensureLoaded()
-    {
-    }
 }

@@ -196,7 +196,13 @@ public final class SteeringProgram implements AutoCloseable
         ifindex = index;
         ifname = interfaceName;
         mode = xdpMode;
-        shutdownHook = new Thread(this::close, "sluice-xdp-detach-" + interfaceName);
+        shutdownHook = new Thread(() ->
+        {
+            close();
+            // logging may already be shut down by its own hook, which runs concurrently: say it directly
+            System.err.println(PROGRAM_NAME + " detached from " + interfaceName + " on shutdown");
+        },
+            "sluice-xdp-detach-" + interfaceName);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         LOGGER.log(System.Logger.Level.INFO, "{0} attached to {1} ({2} mode, {3})",
             PROGRAM_NAME, interfaceName, xdpMode.name().toLowerCase(), attachment.name().toLowerCase());
@@ -471,8 +477,10 @@ public final class SteeringProgram implements AutoCloseable
 
     private static String dispatcherFailure(final List<String> messages, final int result)
     {
-        for (final String message : messages)
+        // libxdp's last word on the dispatcher is its verdict; earlier lines are libbpf's details
+        for (int i = messages.size() - 1; i >= 0; i--)
         {
+            final String message = messages.get(i);
             if (message.contains("dispatcher") && message.contains("failed"))
             {
                 return message;

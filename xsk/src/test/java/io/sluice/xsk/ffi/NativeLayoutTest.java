@@ -1,0 +1,599 @@
+package io.sluice.xsk.ffi;
+
+import io.sluice.xsk.xdp.SteeringDescriptor;
+import io.sluice.xsk.xdp.XdpCounter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.StructLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Checks the hand-written FFM layouts and constants against the C headers they mirror, by compiling a program with
+ * gcc that prints {@code sizeof}, {@code offsetof} and the constants' values; and checks the jextract argument files
+ * in {@code src/main/jextract} list exactly what the bindings bind.
+ */
+class NativeLayoutTest
+{
+    /**
+     * Headers in the order they are included; a registered header missing from this list is included after them.
+     */
+    private static final List<String> HEADER_ORDER = List.of(
+        "stddef.h",
+        "stdio.h",
+        "fcntl.h",
+        "sched.h",
+        "sys/mman.h",
+        "sys/syscall.h",
+        "sys/socket.h",
+        "linux/membarrier.h",
+        "linux/bpf.h",
+        "linux/if_link.h",
+        "linux/if_xdp.h",
+        "bpf/bpf.h",
+        "bpf/libbpf.h",
+        "xdp/libxdp.h",
+        "xdp/xsk.h");
+    private static final String PROJECT_HEADER = "sluice_xdp.h";
+    private static final String PROJECT_HEADER_RESOURCE = "/io/sluice/bpf/sluice_xdp.h";
+
+    private static final Set<String> REQUIRED_STRUCTS = Set.of(
+        "bpf_test_run_opts",
+        "bpf_link_create_opts",
+        "bpf_xdp_attach_opts",
+        "bpf_xdp_query_opts",
+        "bpf_prog_info",
+        "xdp_md",
+        "sockaddr_xdp",
+        "xdp_ring_offset",
+        "xdp_mmap_offsets",
+        "xdp_umem_reg",
+        "xdp_statistics",
+        "xdp_options",
+        "xdp_desc",
+        "xsk_ring_prod",
+        "xsk_ring_cons",
+        "xsk_umem_config",
+        "xsk_socket_config",
+        "sluice_config",
+        "sluice_stat",
+        "sluice_lpm_key",
+        "sluice_rule_lpm_key",
+        "sluice_rule_action");
+
+    private static final Path JEXTRACT_DIR = Path.of("src/main/jextract");
+    private static final Map<String, String> ARGS_FILE_FOR_LIBRARY = Map.of(
+        "libc", "libc.args",
+        "libbpf.so.1", "libbpf.args",
+        "libxdp.so.1", "libxdp.args");
+    private static final List<String> ARGS_FILES = List.of("libc.args", "libbpf.args", "libxdp.args", "linux.args");
+
+    @Test
+    void shouldMatchEveryStructLayoutAndConstantToTheCHeaders(@TempDir final Path dir) throws Exception
+    {
+        loadAll();
+
+        final List<Ffi.Struct> structs = new ArrayList<>();
+        Ffi.structs().values().forEach(structs::addAll);
+
+        final Report report = check(structs, Ffi.constants(), dir);
+
+        System.out.println("NativeLayoutTest: checked " + report.structs().size() + " structs, " +
+            report.fields() + " fields and " + report.constants() + " constants against the C headers");
+
+        final Set<String> missing = new TreeSet<>(REQUIRED_STRUCTS);
+        missing.removeAll(report.structs());
+        final List<String> problems = new ArrayList<>(report.mismatches());
+        if (!missing.isEmpty())
+        {
+            problems.add("structs expected in the registry but not checked: " + missing);
+        }
+        if (!problems.isEmpty())
+        {
+            fail(problems.size() + " mismatch(es) between the Java layouts and the C headers:\n  " +
+                String.join("\n  ", problems));
+        }
+    }
+
+    @Test
+    void shouldFailWhenALayoutIsWrong(@TempDir final Path dir) throws Exception
+    {
+        // len narrowed to a short with padding in its place: same sizeof, wrong member size
+        final StructLayout wrongDesc = MemoryLayout.structLayout(
+            JAVA_LONG.withName("addr"),
+            JAVA_SHORT.withName("len"),
+            MemoryLayout.paddingLayout(2),
+            JAVA_INT.withName("options")).withName("xdp_desc");
+        // trailing padding missing: 28 bytes where C has 32
+        final StructLayout wrongUmemReg = MemoryLayout.structLayout(
+            JAVA_LONG.withName("addr"),
+            JAVA_LONG.withName("len"),
+            JAVA_INT.withName("chunk_size"),
+            JAVA_INT.withName("headroom"),
+            JAVA_INT.withName("flags")).withName("xdp_umem_reg");
+        // padding missing before a member: every later offset is off by four
+        final StructLayout wrongLinkCreateOpts = MemoryLayout.structLayout(
+            JAVA_LONG.withName("sz"),
+            JAVA_INT.withName("flags"),
+            JAVA_LONG.withName("iter_info").withByteAlignment(4)).withName("bpf_link_create_opts");
+        final Map<String, Map<String, Long>> constants = Map.of(
+            "linux/if_xdp.h", Map.of("XDP_COPY", 3L, "XDP_ZEROCOPY", 4L));
+
+        final Report report = check(
+            List.of(
+                new Ffi.Struct("linux/if_xdp.h", wrongDesc),
+                new Ffi.Struct("linux/if_xdp.h", wrongUmemReg),
+                new Ffi.Struct("bpf/bpf.h", wrongLinkCreateOpts)),
+            constants,
+            dir);
+
+        final List<String> mismatches = report.mismatches();
+        assertEquals(Set.of("xdp_desc", "xdp_umem_reg", "bpf_link_create_opts"), report.structs());
+        assertTrue(mismatches.contains("xdp_desc.len: sizeof Java 2, C 4"), mismatches::toString);
+        assertTrue(mismatches.contains("xdp_umem_reg: sizeof Java 28, C 32"), mismatches::toString);
+        assertTrue(mismatches.contains("bpf_link_create_opts.iter_info: offsetof Java 12, C 16"),
+            mismatches::toString);
+        assertTrue(mismatches.contains("XDP_COPY (linux/if_xdp.h): Java 3, C 2"), mismatches::toString);
+        assertEquals(5, mismatches.size(), mismatches::toString);
+    }
+
+    @Test
+    void shouldListEveryBoundSymbolInTheJextractArgFiles() throws IOException, ClassNotFoundException
+    {
+        loadAll();
+
+        final Map<String, ArgsFile> argsFiles = new TreeMap<>();
+        for (final String name : ARGS_FILES)
+        {
+            argsFiles.put(name, ArgsFile.parse(JEXTRACT_DIR.resolve(name)));
+        }
+
+        final List<String> problems = new ArrayList<>();
+
+        final Map<String, TreeSet<String>> bound = Ffi.boundSymbols();
+        for (final String library : bound.keySet())
+        {
+            if (!ARGS_FILE_FOR_LIBRARY.containsKey(library))
+            {
+                problems.add("library " + library + " has no jextract argument file");
+            }
+        }
+        for (final Map.Entry<String, String> e : ARGS_FILE_FOR_LIBRARY.entrySet())
+        {
+            compare(problems, e.getValue() + " --include-function", bound.getOrDefault(e.getKey(), new TreeSet<>()),
+                argsFiles.get(e.getValue()).functions());
+        }
+        compare(problems, "linux.args --include-function", Set.of(), argsFiles.get("linux.args").functions());
+
+        final Map<String, Set<String>> expectedStructs = new TreeMap<>();
+        final Map<String, Set<String>> expectedConstants = new TreeMap<>();
+        for (final String name : ARGS_FILES)
+        {
+            expectedStructs.put(name, new TreeSet<>());
+            expectedConstants.put(name, new TreeSet<>());
+        }
+        for (final Map.Entry<String, List<Ffi.Struct>> e : Ffi.structs().entrySet())
+        {
+            final String argsFile = argsFileForHeader(e.getKey());
+            if (null != argsFile)
+            {
+                e.getValue().forEach((s) -> expectedStructs.get(argsFile).add(structName(s.layout())));
+            }
+        }
+        for (final Map.Entry<String, Map<String, Long>> e : Ffi.constants().entrySet())
+        {
+            final String argsFile = argsFileForHeader(e.getKey());
+            if (null != argsFile)
+            {
+                expectedConstants.get(argsFile).addAll(e.getValue().keySet());
+            }
+        }
+        for (final String name : ARGS_FILES)
+        {
+            compare(problems, name + " --include-struct", expectedStructs.get(name), argsFiles.get(name).structs());
+            compare(problems, name + " --include-constant", expectedConstants.get(name),
+                argsFiles.get(name).constants());
+        }
+
+        if (!problems.isEmpty())
+        {
+            fail("the jextract argument files in " + JEXTRACT_DIR.toAbsolutePath() +
+                " disagree with the bindings:\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    /**
+     * What the gcc-compiled program found.
+     *
+     * @param mismatches one line per disagreement, empty if the Java side matches C.
+     * @param structs    names of the structs checked.
+     * @param fields     number of members checked.
+     * @param constants  number of constants checked.
+     */
+    record Report(List<String> mismatches, Set<String> structs, int fields, int constants)
+    {
+    }
+
+    private record Field(String path, long offset, long size)
+    {
+    }
+
+    /**
+     * Compile and run a C program printing the real sizes, offsets and values, and compare them with the layouts.
+     *
+     * @param structs   layouts to check, each named after its C struct and its members after the C members.
+     * @param constants header to constant name to the value Java uses.
+     * @param dir       an empty scratch directory.
+     * @return the mismatches found, and what was checked.
+     */
+    static Report check(
+        final List<Ffi.Struct> structs, final Map<String, Map<String, Long>> constants, final Path dir)
+        throws IOException, InterruptedException
+    {
+        final String triplet = gccTriplet();
+
+        final Set<String> headers = new LinkedHashSet<>();
+        structs.forEach((s) -> headers.add(s.header()));
+        headers.addAll(constants.keySet());
+
+        final StringBuilder c = new StringBuilder();
+        c.append("#define _GNU_SOURCE\n");
+        for (final String header : HEADER_ORDER)
+        {
+            if (header.equals("stddef.h") || header.equals("stdio.h") || headers.contains(header))
+            {
+                c.append("#include <").append(header).append(">\n");
+            }
+        }
+        for (final String header : headers)
+        {
+            if (!HEADER_ORDER.contains(header) && !header.equals(PROJECT_HEADER))
+            {
+                c.append("#include <").append(header).append(">\n");
+            }
+        }
+        if (headers.contains(PROJECT_HEADER))
+        {
+            try (InputStream in = NativeLayoutTest.class.getResourceAsStream(PROJECT_HEADER_RESOURCE))
+            {
+                if (null == in)
+                {
+                    throw new IllegalStateException(
+                        PROJECT_HEADER_RESOURCE + " is not on the classpath; build the bpf module first");
+                }
+                Files.copy(in, dir.resolve(PROJECT_HEADER), StandardCopyOption.REPLACE_EXISTING);
+            }
+            c.append("#include \"").append(PROJECT_HEADER).append("\"\n");
+        }
+
+        c.append("\nint main(void)\n{\n");
+        final Map<String, List<Field>> javaFields = new TreeMap<>();
+        final Map<String, Long> javaSizes = new TreeMap<>();
+        final List<String> mismatches = new ArrayList<>();
+        for (final Ffi.Struct struct : structs)
+        {
+            final GroupLayout layout = struct.layout();
+            final String name = structName(layout);
+            if (javaSizes.containsKey(name))
+            {
+                mismatches.add(name + ": registered more than once");
+                continue;
+            }
+            final String type = "struct " + name;
+            javaSizes.put(name, layout.byteSize());
+            final List<Field> fields = new ArrayList<>();
+            fields(layout, layout, new ArrayList<>(), "", fields);
+            javaFields.put(name, fields);
+
+            print(c, "S " + name + " sizeof", "sizeof(" + type + ")");
+            for (final Field field : fields)
+            {
+                print(c, "O " + name + " " + field.path(), "offsetof(" + type + ", " + field.path() + ")");
+                print(c, "Z " + name + " " + field.path(), "sizeof(((" + type + " *)0)->" + field.path() + ")");
+            }
+        }
+        final Map<String, Long> javaConstants = new TreeMap<>();
+        final Map<String, String> constantHeaders = new HashMap<>();
+        int constantCount = 0;
+        for (final Map.Entry<String, Map<String, Long>> h : new TreeMap<>(constants).entrySet())
+        {
+            for (final Map.Entry<String, Long> e : h.getValue().entrySet())
+            {
+                final Long previous = javaConstants.put(e.getKey(), e.getValue());
+                constantHeaders.put(e.getKey(), h.getKey());
+                if (null != previous)
+                {
+                    if (!previous.equals(e.getValue()))
+                    {
+                        mismatches.add(e.getKey() + ": registered twice with different values " +
+                            previous + " and " + e.getValue());
+                    }
+                    continue;
+                }
+                constantCount++;
+                print(c, "C " + e.getKey(), "(" + e.getKey() + ")");
+            }
+        }
+        c.append("    return 0;\n}\n");
+
+        final Path source = dir.resolve("native_layout.c");
+        final Path program = dir.resolve("native_layout");
+        Files.writeString(source, c);
+
+        final Result compile = run(dir,
+            "gcc", "-I" + dir, "-I/usr/include/" + triplet, "-o", program.toString(), source.toString());
+        if (0 != compile.exitCode())
+        {
+            mismatches.add("gcc could not compile " + source + " (a member or constant the Java side names is " +
+                "missing from the headers?):\n" + compile.output() + "\n--- source ---\n" + c);
+            return new Report(mismatches, javaSizes.keySet(), 0, 0);
+        }
+        final Result result = run(dir, program.toString());
+        if (0 != result.exitCode())
+        {
+            mismatches.add(program + " exited with " + result.exitCode() + ":\n" + result.output());
+            return new Report(mismatches, javaSizes.keySet(), 0, 0);
+        }
+
+        final Map<String, Long> cValues = new HashMap<>();
+        for (final String line : result.output().split("\n"))
+        {
+            if (line.isBlank())
+            {
+                continue;
+            }
+            final int space = line.lastIndexOf(' ');
+            cValues.put(line.substring(0, space), Long.parseLong(line.substring(space + 1)));
+        }
+
+        int fieldCount = 0;
+        for (final Map.Entry<String, Long> e : javaSizes.entrySet())
+        {
+            final String name = e.getKey();
+            compareValue(mismatches, name + ": sizeof", e.getValue(), cValues.get("S " + name + " sizeof"));
+            for (final Field field : javaFields.get(name))
+            {
+                fieldCount++;
+                final String what = name + "." + field.path();
+                compareValue(mismatches, what + ": offsetof", field.offset(),
+                    cValues.get("O " + name + " " + field.path()));
+                compareValue(mismatches, what + ": sizeof", field.size(),
+                    cValues.get("Z " + name + " " + field.path()));
+            }
+        }
+        for (final Map.Entry<String, Long> e : javaConstants.entrySet())
+        {
+            compareValue(mismatches, e.getKey() + " (" + constantHeaders.get(e.getKey()) + "):", e.getValue(),
+                cValues.get("C " + e.getKey()));
+        }
+
+        return new Report(mismatches, javaSizes.keySet(), fieldCount, constantCount);
+    }
+
+    /**
+     * Walk a layout's named members. A named member is checked at its dotted path; a named struct or union member
+     * is also walked with its name as prefix; an unnamed struct or union (an anonymous member in C) is walked with
+     * no prefix, since its members belong to the enclosing struct; other unnamed members (padding, bit-fields) are
+     * skipped.
+     */
+    private static void fields(
+        final GroupLayout root,
+        final GroupLayout group,
+        final List<PathElement> elements,
+        final String prefix,
+        final List<Field> out)
+    {
+        final List<MemoryLayout> members = group.memberLayouts();
+        for (int i = 0; i < members.size(); i++)
+        {
+            final MemoryLayout member = members.get(i);
+            final List<PathElement> path = new ArrayList<>(elements);
+            if (member.name().isPresent())
+            {
+                final String name = member.name().get();
+                final String dotted = prefix.isEmpty() ? name : prefix + "." + name;
+                path.add(PathElement.groupElement(name));
+                final PathElement[] array = path.toArray(new PathElement[0]);
+                out.add(new Field(dotted, root.byteOffset(array), root.select(array).byteSize()));
+                if (member instanceof GroupLayout nested)
+                {
+                    fields(root, nested, path, dotted, out);
+                }
+            }
+            else if (member instanceof GroupLayout anonymous)
+            {
+                path.add(PathElement.groupElement(i));
+                fields(root, anonymous, path, prefix, out);
+            }
+        }
+    }
+
+    private static void print(final StringBuilder c, final String key, final String expression)
+    {
+        c.append("    printf(\"").append(key).append(" %lld\\n\", (long long)").append(expression).append(");\n");
+    }
+
+    private static void compareValue(final List<String> mismatches, final String what, final long java, final Long c)
+    {
+        if (null == c)
+        {
+            mismatches.add(what + " Java " + java + ", not printed by the C program");
+        }
+        else if (java != c)
+        {
+            mismatches.add(what + " Java " + java + ", C " + c);
+        }
+    }
+
+    static String structName(final MemoryLayout layout)
+    {
+        return layout.name().orElseThrow(() -> new IllegalStateException("unnamed struct layout " + layout));
+    }
+
+    /**
+     * Fill the registries: the bindings, and the steering program's descriptor and counters.
+     */
+    private static void loadAll()
+    {
+        Ffi.loadAll();
+        Ffi.initialise(SteeringDescriptor.class);
+        Ffi.initialise(XdpCounter.class);
+    }
+
+    private static String gccTriplet() throws InterruptedException
+    {
+        final Result result;
+        try
+        {
+            result = run(Path.of("."), "gcc", "-dumpmachine");
+        }
+        catch (final IOException ex)
+        {
+            fail("gcc is required (apt-get install gcc): " + ex.getMessage());
+            throw new AssertionError(ex);
+        }
+        if (0 != result.exitCode())
+        {
+            fail("gcc is required (apt-get install gcc): gcc -dumpmachine exited with " + result.exitCode() +
+                ": " + result.output());
+        }
+
+        return result.output().trim();
+    }
+
+    private record Result(int exitCode, String output)
+    {
+    }
+
+    private static Result run(final Path dir, final String... command) throws IOException, InterruptedException
+    {
+        final Process process = new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .start();
+        final byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + " did not finish within 60s");
+        }
+
+        return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The jextract argument file a header's structs and constants belong in, or null for the project's own header.
+     */
+    private static String argsFileForHeader(final String header)
+    {
+        if (header.equals(PROJECT_HEADER))
+        {
+            return null;
+        }
+        if (header.startsWith("linux/"))
+        {
+            return "linux.args";
+        }
+        if (header.startsWith("bpf/"))
+        {
+            return "libbpf.args";
+        }
+        if (header.startsWith("xdp/"))
+        {
+            return "libxdp.args";
+        }
+
+        return "libc.args";
+    }
+
+    private static void compare(
+        final List<String> problems, final String what, final Set<String> expected, final Set<String> actual)
+    {
+        final Set<String> missing = new TreeSet<>(expected);
+        missing.removeAll(actual);
+        final Set<String> extra = new TreeSet<>(actual);
+        extra.removeAll(expected);
+        if (!missing.isEmpty())
+        {
+            problems.add(what + ": missing " + missing);
+        }
+        if (!extra.isEmpty())
+        {
+            problems.add(what + ": listed but not in the bindings " + extra);
+        }
+    }
+
+    /**
+     * The {@code --include-*} options of a jextract @argfile: whitespace-separated options, {@code #} to the end
+     * of a line is a comment.
+     */
+    private record ArgsFile(Set<String> functions, Set<String> structs, Set<String> constants)
+    {
+        static ArgsFile parse(final Path file) throws IOException
+        {
+            assertTrue(Files.isRegularFile(file), () -> "missing jextract argument file " + file.toAbsolutePath());
+
+            final List<String> tokens = new ArrayList<>();
+            for (final String line : Files.readAllLines(file))
+            {
+                final int hash = line.indexOf('#');
+                final String text = hash < 0 ? line : line.substring(0, hash);
+                for (final String token : text.trim().split("\\s+"))
+                {
+                    if (!token.isEmpty())
+                    {
+                        tokens.add(token);
+                    }
+                }
+            }
+
+            final Set<String> functions = new TreeSet<>();
+            final Set<String> structs = new TreeSet<>();
+            final Set<String> constants = new TreeSet<>();
+            for (int i = 0; i < tokens.size(); i++)
+            {
+                final String token = tokens.get(i);
+                final Set<String> target = switch (token)
+                {
+                    case "--include-function" -> functions;
+                    case "--include-struct" -> structs;
+                    case "--include-constant" -> constants;
+                    default -> null;
+                };
+                if (null != target)
+                {
+                    assertTrue(i + 1 < tokens.size(), () -> file + ": " + token + " without a name");
+                    i++;
+                    final String name = tokens.get(i);
+                    assertTrue(target.add(name), () -> file + ": " + token + " " + name + " listed twice");
+                }
+            }
+
+            return new ArgsFile(functions, structs, constants);
+        }
+    }
+}
