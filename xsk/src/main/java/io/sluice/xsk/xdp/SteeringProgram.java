@@ -1,5 +1,6 @@
 package io.sluice.xsk.xdp;
 
+import io.sluice.xsk.ffi.Capabilities;
 import io.sluice.xsk.ffi.Errno;
 import io.sluice.xsk.ffi.Ffi;
 import io.sluice.xsk.ffi.LibBpf;
@@ -44,8 +45,6 @@ public final class SteeringProgram implements AutoCloseable
     public static final String PROGRAM_NAME = "sluice_xdp";
     static final String DISPATCHER_NAME = "xdp_dispatcher";
     private static final String OBJECT_RESOURCE = "/io/sluice/bpf/sluice_xdp.o";
-    private static final String HINT_PRIVILEGE =
-        "XDP needs CAP_BPF and CAP_NET_ADMIN: run as root, or grant them (setcap cap_bpf,cap_net_admin+ep)";
     private static final System.Logger LOGGER = System.getLogger(SteeringProgram.class.getName());
     private static final AtomicBoolean DISPATCHER_FALLBACK_REPORTED = new AtomicBoolean();
     private static final int ETH_HLEN = 14;
@@ -152,7 +151,7 @@ public final class SteeringProgram implements AutoCloseable
             {
                 final int errno = -result;
                 throw new NativeException("loading XDP program " + PROGRAM_NAME, errno,
-                    Errno.EPERM == errno ? HINT_PRIVILEGE : "the verifier's log is above, at WARNING level");
+                    Errno.EPERM == errno ? Capabilities.xdpHint() : "the verifier's log is above, at WARNING level");
             }
             onLoaded();
         }
@@ -513,7 +512,7 @@ public final class SteeringProgram implements AutoCloseable
     {
         return switch (errno)
         {
-            case Errno.EPERM, Errno.EACCES -> HINT_PRIVILEGE;
+            case Errno.EPERM, Errno.EACCES -> Capabilities.xdpHint();
             case Errno.EBUSY, Errno.EEXIST ->
                 "another XDP program is attached to " + interfaceName + "; see `ip link show dev " + interfaceName + "`";
             case Errno.EOPNOTSUPP, Errno.ENOTSUPP, Errno.EINVAL -> XdpMode.NATIVE == xdpMode ?

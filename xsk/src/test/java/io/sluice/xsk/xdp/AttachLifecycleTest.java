@@ -7,6 +7,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -80,12 +82,13 @@ class AttachLifecycleTest
         }
     }
 
-    @Test
-    void shouldDetachOnSigterm() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = { "TERM", "INT" })
+    void shouldDetachOnSigtermAndSigint(final String signal) throws Exception
     {
         final Process child = startAttached(IF_B);
 
-        child.toHandle().destroy(); // SIGTERM
+        NetNs.run("kill", "-" + signal, Long.toString(child.pid()));
         assertTrue(child.waitFor(30, TimeUnit.SECONDS));
 
         assertEquals("", awaitDetached(IF_B));
@@ -153,6 +156,33 @@ class AttachLifecycleTest
         assertTrue(ex.getMessage().contains(IF_B) && ex.getMessage().contains("foreign_pass") &&
             ex.getMessage().contains("another XDP program"), ex.getMessage());
         assertTrue(attachedName(IF_B).endsWith("foreign_pass"), "the foreign program is untouched");
+    }
+
+    @Test
+    void shouldAttachInGenericModeWhenAskedTo() throws Exception
+    {
+        try (SteeringProgram program = ns.call(() -> SteeringProgram.open().attach(IF_B, XdpMode.GENERIC)))
+        {
+            assertEquals(SteeringProgram.Attachment.LINK, program.attachment());
+            assertTrue(ns.ip("link", "show", "dev", IF_B).contains(" xdpgeneric "), "generic (skb) mode");
+        }
+        assertEquals("", attachedName(IF_B));
+    }
+
+    @Test
+    void shouldSayWhichCapabilitiesAreMissing() throws Exception
+    {
+        final List<String> command = List.of("setpriv", "--bounding-set=-all", "--inh-caps=-all",
+            ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"), LoadProgram.class.getName());
+        final Process child = new ProcessBuilder(command).redirectError(childLog().toFile()).start();
+        children.add(child);
+        final String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+
+        assertEquals(LoadProgram.REFUSED, child.exitValue(), out + Files.readString(childLog()));
+        assertTrue(out.startsWith("loading XDP program sluice_xdp: Operation not permitted (EPERM); missing " +
+            "CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (effective capabilities 0x0): run as root"), out);
     }
 
     @Test
