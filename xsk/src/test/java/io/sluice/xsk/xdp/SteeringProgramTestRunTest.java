@@ -39,6 +39,8 @@ class SteeringProgramTestRunTest
     static final int DROP_SRC_NET = 3;
     static final int PASS_DNS = 4;
     static final int DROP_DST_NET = 6;
+    static final int STEER_V4_TCP = 7;
+    static final int STEER_V6_UDP = 8;
     static final int NONE = -1;
 
     private static SteeringProgram program;
@@ -57,6 +59,10 @@ class SteeringProgramTestRunTest
         tables.add(FlowRule.of(DROP_SRC_NET, DROP).withPriority(20).withSource("192.0.2.0/24"));
         tables.add(FlowRule.of(PASS_DNS, PASS).withPriority(15).withProtocol(FlowRule.PROTO_UDP).withDstPort(53));
         tables.add(FlowRule.of(DROP_DST_NET, DROP).withPriority(30).withDestination("10.0.0.0/8"));
+        tables.add(FlowRule.of(STEER_V4_TCP, STEER).withPriority(10).withProtocol(FlowRule.PROTO_TCP)
+            .withDestination("10.0.0.5").withDstPort(443));
+        tables.add(FlowRule.of(STEER_V6_UDP, STEER).withPriority(10).withProtocol(FlowRule.PROTO_UDP)
+            .withDestination("fd00::5").withDstPort(5353));
         tables.blockSource(Prefix.parse("198.51.100.0/24"));
         tables.blockSource(Prefix.parse("2001:db8:bad::/48"));
 
@@ -85,6 +91,10 @@ class SteeringProgramTestRunTest
 
         add(cases, "steered IPv4 UDP", v4("10.9.9.9", "10.0.0.2").udp(1000, 4789),
             LinuxBpf.XDP_REDIRECT, XdpCounter.REDIRECT, STEER_V4_UDP);
+        add(cases, "steered IPv4 TCP", v4("10.9.9.9", "10.0.0.5").tcp(1000, 443),
+            LinuxBpf.XDP_REDIRECT, XdpCounter.REDIRECT, STEER_V4_TCP);
+        add(cases, "steered IPv6 UDP", v6("fd00::9", "fd00::5").udp(1000, 5353),
+            LinuxBpf.XDP_REDIRECT, XdpCounter.REDIRECT, STEER_V6_UDP);
         add(cases, "IPv4 TCP to the steered port falls to the broader drop", v4("10.9.9.9", "10.0.0.2").tcp(1000, 4789),
             LinuxBpf.XDP_DROP, XdpCounter.DROP_RULE, DROP_DST_NET);
         add(cases, "steered IPv6 TCP, port in range", v6("fd00::9", "fd00::2").tcp(1000, 85),
@@ -295,7 +305,7 @@ class SteeringProgramTestRunTest
 
     private static int[] ruleIds()
     {
-        return new int[] { STEER_V4_UDP, STEER_V6_TCP, DROP_SRC_NET, PASS_DNS, DROP_DST_NET };
+        return new int[] { STEER_V4_UDP, STEER_V6_TCP, DROP_SRC_NET, PASS_DNS, DROP_DST_NET, STEER_V4_TCP, STEER_V6_UDP };
     }
 
     private static Frames v4(final String src, final String dst)
