@@ -236,6 +236,18 @@ public final class SteeringProgram implements AutoCloseable
      */
     public int testRun(final byte[] frame)
     {
+        return testRun(frame, 1).verdict();
+    }
+
+    /**
+     * Run the program on a frame {@code repeat} times in the kernel with BPF_PROG_TEST_RUN; every run is counted.
+     *
+     * @param frame  the frame, from its Ethernet header.
+     * @param repeat how many runs.
+     * @return the verdict and the kernel's mean time per run.
+     */
+    public TestRun testRun(final byte[] frame, final int repeat)
+    {
         ensureLoaded();
         try (Arena call = Arena.ofConfined())
         {
@@ -246,7 +258,7 @@ public final class SteeringProgram implements AutoCloseable
             opts.set(JAVA_LONG, BpfTestRunOpts.SZ, BpfTestRunOpts.LAYOUT.byteSize());
             opts.set(Ffi.C_POINTER, BpfTestRunOpts.DATA_IN, data);
             opts.set(JAVA_INT, BpfTestRunOpts.DATA_SIZE_IN, frame.length);
-            opts.set(JAVA_INT, BpfTestRunOpts.REPEAT, 1);
+            opts.set(JAVA_INT, BpfTestRunOpts.REPEAT, repeat);
             final int result = LibBpf.bpf_prog_test_run_opts(progFd, opts);
             if (result < 0)
             {
@@ -255,8 +267,19 @@ public final class SteeringProgram implements AutoCloseable
                     "the kernel hands no XDP program a frame shorter than its 14-byte Ethernet header" : null);
             }
 
-            return opts.get(JAVA_INT, BpfTestRunOpts.RETVAL);
+            return new TestRun(opts.get(JAVA_INT, BpfTestRunOpts.RETVAL),
+                Integer.toUnsignedLong(opts.get(JAVA_INT, BpfTestRunOpts.DURATION)));
         }
+    }
+
+    /**
+     * The outcome of {@link #testRun(byte[], int)}.
+     *
+     * @param verdict    the XDP verdict of the last run.
+     * @param meanRunNs the kernel's mean nanoseconds per run, loop overhead included.
+     */
+    public record TestRun(int verdict, long meanRunNs)
+    {
     }
 
     /**

@@ -6,7 +6,7 @@ import io.sluice.xsk.ffi.IfXdp;
 import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.LinuxBpf;
 import io.sluice.xsk.ffi.NativeException;
-import io.sluice.xsk.testing.Frames;
+import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

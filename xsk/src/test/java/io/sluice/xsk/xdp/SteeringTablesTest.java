@@ -1,7 +1,7 @@
 package io.sluice.xsk.xdp;
 
 import io.sluice.xsk.ffi.LinuxBpf;
-import io.sluice.xsk.testing.Frames;
+import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

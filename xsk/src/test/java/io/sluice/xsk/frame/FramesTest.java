@@ -1,4 +1,4 @@
-package io.sluice.xsk.testing;
+package io.sluice.xsk.frame;
 
 import org.junit.jupiter.api.Test;
 
