@@ -467,8 +467,7 @@ public final class SteeringProgram implements AutoCloseable
             }
         });
 
-        final MemorySegment program = LibBpf.bpf_object__find_program_by_name(object, arena.allocateFrom(PROGRAM_NAME));
-        if (progFd < 0 && LibBpf.bpf_program__fd(program) >= 0)
+        if (progFd < 0 && LibBpf.bpf_program__fd(findProgram()) >= 0)
         {
             onLoaded();
         }
@@ -672,26 +671,40 @@ public final class SteeringProgram implements AutoCloseable
 
     private void onLoaded()
     {
-        final MemorySegment program = LibBpf.bpf_object__find_program_by_name(object, arena.allocateFrom(PROGRAM_NAME));
-        progFd = LibBpf.bpf_program__fd(program);
+        progFd = LibBpf.bpf_program__fd(findProgram());
         tables = new SteeringTables(this, numCpus);
+    }
+
+    private MemorySegment findProgram()
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            return LibBpf.bpf_object__find_program_by_name(object, call.allocateFrom(PROGRAM_NAME));
+        }
+    }
+
+    private MemorySegment findMap(final String name)
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment map = LibBpf.bpf_object__find_map_by_name(object, call.allocateFrom(name));
+            if (MemorySegment.NULL.equals(map))
+            {
+                throw new IllegalStateException("map " + name + " missing from " + OBJECT_RESOURCE);
+            }
+
+            return map;
+        }
     }
 
     int mapFd(final String name)
     {
-        final MemorySegment map = LibBpf.bpf_object__find_map_by_name(object, arena.allocateFrom(name));
-        if (MemorySegment.NULL.equals(map))
-        {
-            throw new IllegalStateException("map " + name + " missing from " + OBJECT_RESOURCE);
-        }
-
-        return NativeException.check(LibBpf.bpf_map__fd(map), "bpf_map__fd(" + name + ")");
+        return NativeException.check(LibBpf.bpf_map__fd(findMap(name)), "bpf_map__fd(" + name + ")");
     }
 
     private void setMaxEntries(final String name, final int entries)
     {
-        final MemorySegment map = LibBpf.bpf_object__find_map_by_name(object, arena.allocateFrom(name));
-        NativeException.check(LibBpf.bpf_map__set_max_entries(map, entries),
+        NativeException.check(LibBpf.bpf_map__set_max_entries(findMap(name), entries),
             "bpf_map__set_max_entries(" + name + ", " + entries + ")");
     }
 
