@@ -110,5 +110,4 @@ public final class XdpProgramCost implements Callable<Integer>
 
         return 0;
     }
-
 }

@@ -1,11 +1,11 @@
 package io.sluice.xsk.testing;
 
+import io.sluice.xsk.ffi.Capabilities;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Gate for tests that need root: network namespaces, XDP, AF_XDP. Without privilege they are skipped on a
@@ -20,16 +20,16 @@ public final class Privileged
     }
 
     /**
-     * Skip or fail the calling test if the process is not root.
+     * Skip or fail the calling test if the process lacks what namespaces, XDP and AF_XDP need.
      *
      * @param what what the test exercises, for the message.
      */
     public static void require(final String what)
     {
-        final String missing = isRoot() ? null : "the test JVM is not root";
+        final String missing = missingCapabilities();
         if (null != missing)
         {
-            final String message = what + " needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN): " + missing;
+            final String message = what + " needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF): missing " + missing;
             if ("1".equals(System.getenv(REQUIRE_ENV)))
             {
                 Assertions.fail(message + "; " + REQUIRE_ENV + "=1 forbids skipping it");
@@ -38,23 +38,24 @@ public final class Privileged
         }
     }
 
-    static boolean isRoot()
+    private static String missingCapabilities()
     {
-        try
+        final long effective = Capabilities.effective();
+        final List<String> missing = new ArrayList<>();
+        for (final int capability : new int[] { Capabilities.CAP_SYS_ADMIN, Capabilities.CAP_NET_ADMIN,
+            Capabilities.CAP_BPF })
         {
-            for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+            if (effective < 0 || 0 == (effective & (1L << capability)))
             {
-                if (line.startsWith("Uid:"))
+                missing.add(switch (capability)
                 {
-                    return "0".equals(line.split("\\s+")[2]);
-                }
+                    case Capabilities.CAP_SYS_ADMIN -> "CAP_SYS_ADMIN";
+                    case Capabilities.CAP_NET_ADMIN -> "CAP_NET_ADMIN";
+                    default -> "CAP_BPF";
+                });
             }
         }
-        catch (final IOException ignore)
-        {
-            // treated as unprivileged
-        }
 
-        return false;
+        return missing.isEmpty() ? null : String.join(", ", missing);
     }
 }

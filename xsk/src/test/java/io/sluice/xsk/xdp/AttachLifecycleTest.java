@@ -172,9 +172,8 @@ class AttachLifecycleTest
     @Test
     void shouldSayWhichCapabilitiesAreMissing() throws Exception
     {
-        final List<String> command = List.of("setpriv", "--bounding-set=-all", "--inh-caps=-all",
-            ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"), LoadProgram.class.getName());
+        final List<String> command = new ArrayList<>(List.of("setpriv", "--bounding-set=-all", "--inh-caps=-all"));
+        command.addAll(javaCommand(LoadProgram.class));
         final Process child = new ProcessBuilder(command).redirectError(childLog().toFile()).start();
         children.add(child);
         final String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -210,11 +209,7 @@ class AttachLifecycleTest
 
     private Process startAttached(final String... interfaces) throws IOException
     {
-        final List<String> command = new ArrayList<>(List.of(
-            ProcessHandle.current().info().command().orElseThrow(),
-            "--enable-native-access=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"),
-            AttachAndWait.class.getName(), ns.name()));
+        final List<String> command = javaCommand(AttachAndWait.class, ns.name());
         command.addAll(List.of(interfaces));
         final Process child = new ProcessBuilder(command).redirectError(childLog().toFile()).start();
         children.add(child);
@@ -249,6 +244,21 @@ class AttachLifecycleTest
         }
 
         return name;
+    }
+
+    /**
+     * @return a command that runs {@code main} in a JVM like this one, on this classpath.
+     */
+    private static List<String> javaCommand(final Class<?> main, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(
+            ProcessHandle.current().info().command().orElseThrow(),
+            "--enable-native-access=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"),
+            main.getName()));
+        command.addAll(List.of(args));
+
+        return command;
     }
 
     private Path childLog()
