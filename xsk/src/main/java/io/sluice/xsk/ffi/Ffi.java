@@ -178,7 +178,8 @@ public final class Ffi
      */
     public static void loadAll()
     {
-        for (final Class<?> binding : List.of(LibC.class, LibBpf.class, LibXdp.class, LinuxBpf.class, IfXdp.class))
+        for (final Class<?> binding : List.of(
+            LibC.class, LibBpf.class, LibXdp.class, LinuxBpf.class, IfXdp.class, LinuxEthtool.class))
         {
             initialise(binding);
         }

@@ -109,6 +109,9 @@ public final class LibBpf
         public static final long RETVAL = offset(LAYOUT, "retval");
         public static final long REPEAT = offset(LAYOUT, "repeat");
         public static final long DURATION = offset(LAYOUT, "duration");
+        public static final long FLAGS = offset(LAYOUT, "flags");
+        public static final long CPU = offset(LAYOUT, "cpu");
+        public static final long BATCH_SIZE = offset(LAYOUT, "batch_size");
 
         private BpfTestRunOpts()
         {

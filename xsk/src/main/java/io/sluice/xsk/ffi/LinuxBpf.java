@@ -27,6 +27,7 @@ public final class LinuxBpf
     public static final int XDP_PASS = (int)constant(H, "XDP_PASS", 2);
     public static final int XDP_TX = (int)constant(H, "XDP_TX", 3);
     public static final int XDP_REDIRECT = (int)constant(H, "XDP_REDIRECT", 4);
+    public static final int BPF_F_TEST_XDP_LIVE_FRAMES = (int)constant(H, "BPF_F_TEST_XDP_LIVE_FRAMES", 2);
 
     public static final int XDP_FLAGS_UPDATE_IF_NOEXIST = (int)constant(IF_LINK_H, "XDP_FLAGS_UPDATE_IF_NOEXIST", 1);
     public static final int XDP_FLAGS_SKB_MODE = (int)constant(IF_LINK_H, "XDP_FLAGS_SKB_MODE", 2);

@@ -54,4 +54,24 @@ public final class NativeException extends RuntimeException
 
         return result;
     }
+
+    /**
+     * Throw if a libc-style result (-1 with errno) signals failure.
+     *
+     * @param result    the call's return value.
+     * @param operation what was attempted.
+     * @param callState the call state the call left errno in.
+     * @param hint      what to do about it, or null.
+     * @return the result when it is not an error.
+     */
+    public static int check(
+        final int result, final String operation, final java.lang.foreign.MemorySegment callState, final String hint)
+    {
+        if (result < 0)
+        {
+            throw new NativeException(operation, Ffi.errno(callState), hint);
+        }
+
+        return result;
+    }
 }
