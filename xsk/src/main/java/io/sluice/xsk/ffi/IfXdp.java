@@ -33,6 +33,7 @@ public final class IfXdp
     public static final int XDP_UMEM_COMPLETION_RING = (int)constant(H, "XDP_UMEM_COMPLETION_RING", 6);
     public static final int XDP_STATISTICS = (int)constant(H, "XDP_STATISTICS", 7);
     public static final int XDP_OPTIONS = (int)constant(H, "XDP_OPTIONS", 8);
+    public static final int XDP_OPTIONS_ZEROCOPY = (int)constant(H, "XDP_OPTIONS_ZEROCOPY", 1);
     public static final long XDP_PGOFF_RX_RING = constant(H, "XDP_PGOFF_RX_RING", 0L);
     public static final long XDP_PGOFF_TX_RING = constant(H, "XDP_PGOFF_TX_RING", 0x80000000L);
     public static final long XDP_UMEM_PGOFF_FILL_RING = constant(H, "XDP_UMEM_PGOFF_FILL_RING", 0x100000000L);

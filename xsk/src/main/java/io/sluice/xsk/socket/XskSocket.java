@@ -1,0 +1,1000 @@
+package io.sluice.xsk.socket;
+
+import io.sluice.xsk.ffi.Errno;
+import io.sluice.xsk.ffi.Ffi;
+import io.sluice.xsk.ffi.IfXdp;
+import io.sluice.xsk.ffi.IfXdp.SockaddrXdp;
+import io.sluice.xsk.ffi.IfXdp.XdpMmapOffsets;
+import io.sluice.xsk.ffi.IfXdp.XdpRingOffset;
+import io.sluice.xsk.ffi.LibC;
+import io.sluice.xsk.ffi.LinuxEthtool;
+import io.sluice.xsk.ffi.NativeException;
+import io.sluice.xsk.ring.CompletionRing;
+import io.sluice.xsk.ring.FillRing;
+import io.sluice.xsk.ring.RxRing;
+import io.sluice.xsk.ring.TxRing;
+import io.sluice.xsk.umem.FrameHolder;
+import io.sluice.xsk.umem.FramePool;
+import io.sluice.xsk.umem.FrameTracker;
+import io.sluice.xsk.umem.Umem;
+import io.sluice.xsk.xdp.SteeringProgram;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.LockSupport;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * An AF_XDP socket bound to one (interface, queue), with its four rings mapped and its UMEM's frames counted.
+ * <p>
+ * The data-path methods ({@link #receive}, {@link #fill}, {@link #transmit}, {@link #complete} and their variants)
+ * move batches of frames between rings and the caller's primitive arrays, allocate nothing, never throw, and make no
+ * system call except the wake-ups the kernel asks for through the rings' need_wakeup flags; every outcome is
+ * counted in {@link XskCounter}s. They must be called from one thread at a time, the socket's owner.
+ * <p>
+ * Frame ownership (see {@link io.sluice.xsk.umem}): {@link #receive} moves frames from the kernel to the
+ * application, {@link #fill} from the application to the kernel's fill side, {@link #transmit} from the
+ * application to the kernel's TX side, {@link #complete} from the TX side back to the application, and
+ * {@link #completeToFill} from the TX side straight to the fill side.
+ */
+public final class XskSocket implements FrameHolder, AutoCloseable
+{
+    private static final System.Logger LOGGER = System.getLogger(XskSocket.class.getName());
+    private static final long BIND_RETRY_PAUSE_NS = 10_000_000L;
+
+    private final Umem umem;
+    private final String interfaceName;
+    private final int ifIndex;
+    private final int queue;
+    private final XskConfig config;
+    private final int fd;
+    private final boolean sharedUmem;
+    private final boolean zeroCopy;
+    private final String driver;
+    private final Arena arena;
+    private final FillRing fillRing;
+    private final CompletionRing completionRing;
+    private final RxRing rxRing;
+    private final TxRing txRing;
+    private final FramePool pool;
+    private final FrameTracker tracker;
+    private final long frameMask;
+    private final MemorySegment callState;
+    private final long[] counters = new long[XskCounter.values().length];
+    private final boolean wakeRxAlways;
+    private long fillSubmitted;
+    private long rxTaken;
+    private long txSubmitted;
+    private long completionsTaken;
+    private long toApplication;
+    private long fromApplication;
+    private int lastKickErrno;
+    private boolean closed;
+
+    private XskSocket(
+        final Umem umem,
+        final String interfaceName,
+        final int ifIndex,
+        final int queue,
+        final XskConfig config,
+        final int fd,
+        final boolean sharedUmem,
+        final boolean zeroCopy,
+        final String driver,
+        final Arena arena,
+        final Rings rings)
+    {
+        this.umem = umem;
+        this.interfaceName = interfaceName;
+        this.ifIndex = ifIndex;
+        this.queue = queue;
+        this.config = config;
+        this.fd = fd;
+        this.sharedUmem = sharedUmem;
+        this.zeroCopy = zeroCopy;
+        this.driver = driver;
+        this.arena = arena;
+        this.fillRing = rings.fill;
+        this.completionRing = rings.completion;
+        this.rxRing = rings.rx;
+        this.txRing = rings.tx;
+        this.pool = umem.pool();
+        this.tracker = umem.tracker();
+        this.frameMask = ~(umem.frameSizeBytes() - 1L);
+        this.callState = arena.allocate(Ffi.CALL_STATE_LAYOUT);
+        this.wakeRxAlways = config.busyPoll().enabled();
+    }
+
+    private record Rings(FillRing fill, CompletionRing completion, RxRing rx, TxRing tx)
+    {
+    }
+
+    /**
+     * Create, configure and bind a socket, then fill its fill ring from the UMEM's pool (unless
+     * {@link XskConfig#prefill()} is off). The first socket of a UMEM uses its registration; later ones share it
+     * with {@code XDP_SHARED_UMEM}, each with its own fill and completion rings, on any queue of any interface;
+     * they inherit the first socket's zero-copy mode and need_wakeup setting, as the kernel decides.
+     *
+     * @param umem          the frames.
+     * @param interfaceName interface in the calling thread's network namespace.
+     * @param queue         its queue (RX queue for receiving, TX queue for sending).
+     * @param config        ring sizes, zero-copy policy, wake-up and busy-poll settings.
+     * @return the bound socket.
+     * @throws NativeException naming the interface, queue and failure, with the fix when one is known.
+     */
+    public static XskSocket open(
+        final Umem umem, final String interfaceName, final int queue, final XskConfig config)
+    {
+        final int ifIndex = LibC.ifIndex(interfaceName);
+        final String where = interfaceName + " queue " + queue;
+        if (config.prefill() && umem.pool().available() < config.fillRingSize())
+        {
+            throw new IllegalStateException(where + ": the UMEM has " + umem.pool().available() +
+                " free frames but the fill ring needs " + config.fillRingSize() + "; raise the UMEM's frame count " +
+                "or lower fill_ring_size" + XskConfig.where(config.profileSource()));
+        }
+        final boolean primary = umem.claimPrimary();
+        if (!primary && umem.fd() < 0)
+        {
+            throw new IllegalStateException(where + ": the UMEM's first socket is closed, so no socket can join " +
+                "it; create a new UMEM");
+        }
+        final Arena arena = Arena.ofShared();
+        int fd = -1;
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment state = call.allocate(Ffi.CALL_STATE_LAYOUT);
+            // created on this thread, so in the namespace of the interface: bind looks the index up there
+            fd = LibC.socket(state, IfXdp.AF_XDP, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                final int errno = Ffi.errno(state);
+                throw new NativeException("socket(AF_XDP) for " + where, errno, Errno.EAFNOSUPPORT == errno ?
+                    "the kernel was built without CONFIG_XDP_SOCKETS" : Errno.EPERM == errno ?
+                    "creating an AF_XDP socket needs CAP_NET_RAW" : null);
+            }
+            if (primary)
+            {
+                umem.register(fd);
+            }
+
+            setRingSize(call, state, fd, IfXdp.XDP_UMEM_FILL_RING, config.fillRingSize(), "fill", where);
+            setRingSize(call, state, fd, IfXdp.XDP_UMEM_COMPLETION_RING, config.completionRingSize(), "completion",
+                where);
+            if (config.rxRingSize() > 0)
+            {
+                setRingSize(call, state, fd, IfXdp.XDP_RX_RING, config.rxRingSize(), "rx", where);
+            }
+            if (config.txRingSize() > 0)
+            {
+                setRingSize(call, state, fd, IfXdp.XDP_TX_RING, config.txRingSize(), "tx", where);
+            }
+
+            final MemorySegment offsets = call.allocate(XdpMmapOffsets.LAYOUT);
+            final MemorySegment length = call.allocateFrom(JAVA_INT, (int)XdpMmapOffsets.LAYOUT.byteSize());
+            NativeException.check(
+                LibC.getsockopt(state, fd, IfXdp.SOL_XDP, IfXdp.XDP_MMAP_OFFSETS, offsets, length),
+                "getsockopt(XDP_MMAP_OFFSETS) for " + where, state, null);
+
+            final Rings rings = mapRings(arena, state, fd, offsets, config, where);
+
+            final String driver = driverOf(interfaceName);
+            bind(call, state, fd, ifIndex, queue, primary ? -1 : umem.fd(), config, driver, where);
+
+            final MemorySegment options = call.allocate(IfXdp.XdpOptions.LAYOUT);
+            final MemorySegment optionsLength = call.allocateFrom(JAVA_INT, (int)IfXdp.XdpOptions.LAYOUT.byteSize());
+            NativeException.check(
+                LibC.getsockopt(state, fd, IfXdp.SOL_XDP, IfXdp.XDP_OPTIONS, options, optionsLength),
+                "getsockopt(XDP_OPTIONS) for " + where, state, null);
+            final boolean zeroCopy = 0 != (options.get(JAVA_INT, 0) & IfXdp.XDP_OPTIONS_ZEROCOPY);
+            if (!zeroCopy && ZeroCopyPolicy.PREFER == config.zeroCopy() && primary)
+            {
+                LOGGER.log(System.Logger.Level.WARNING, where + ": driver " + driver +
+                    " gave no AF_XDP zero-copy, running in copy mode (" + ZeroCopyPolicy.PROFILE_KEY + ": prefer" +
+                    XskConfig.where(config.profileSource()) + ")");
+            }
+
+            if (config.busyPoll().enabled())
+            {
+                setBusyPoll(call, state, fd, config.busyPoll(), where);
+            }
+
+            final XskSocket socket = new XskSocket(
+                umem, interfaceName, ifIndex, queue, config, fd, !primary, zeroCopy, driver, arena, rings);
+            umem.attach(socket, socket);
+            if (config.prefill())
+            {
+                socket.prefill();
+            }
+
+            return socket;
+        }
+        catch (final RuntimeException ex)
+        {
+            LibC.closeQuietly(fd);
+            if (primary)
+            {
+                umem.unclaimPrimary();
+            }
+            arena.close();
+            throw ex;
+        }
+    }
+
+    private void prefill()
+    {
+        final int wanted = config.fillRingSize();
+        final int placed = fillFromPool(wanted);
+        if (placed != wanted)
+        {
+            throw new IllegalStateException(interfaceName + " queue " + queue + ": placed " + placed + " of " +
+                wanted + " frames on a fresh fill ring");
+        }
+    }
+
+    // ------------------------------------------------------------------ data path
+
+    /**
+     * Read up to {@code max} received frames into the caller's arrays and hand their RX slots back. The frames
+     * belong to the application until it passes them on. When nothing was received and the kernel asks for a
+     * wake-up (or busy polling is on), wakes it with {@code recvfrom(MSG_DONTWAIT)}.
+     *
+     * @param addresses receives each frame's UMEM address (its first byte).
+     * @param lengths   receives each frame's length.
+     * @param offset    first index of the arrays to write.
+     * @param max       most frames wanted.
+     * @return frames received.
+     */
+    public int receive(final long[] addresses, final int[] lengths, final int offset, final int max)
+    {
+        final RxRing rx = rxRing;
+        final int n = rx.peek(max);
+        if (0 == n)
+        {
+            counters[XskCounter.RX_EMPTY_POLLS.id()]++;
+            if (wakeRxAlways || fillRing.needsWakeup())
+            {
+                wakeRx();
+            }
+            return 0;
+        }
+
+        final int first = rx.peekedIndex();
+        final FrameTracker tracker = this.tracker;
+        for (int i = 0; i < n; i++)
+        {
+            final long address = rx.address(first + i);
+            addresses[offset + i] = address;
+            lengths[offset + i] = rx.length(first + i);
+            if (null != tracker)
+            {
+                tracker.move(address, FrameTracker.FILL, FrameTracker.APPLICATION);
+            }
+        }
+        rx.release(n);
+        rxTaken += n;
+        toApplication += n;
+        counters[XskCounter.RX_FRAMES.id()] += n;
+
+        return n;
+    }
+
+    /**
+     * Give frames the application holds to the kernel to receive into, as many as the fill ring has room for.
+     *
+     * @param addresses any address inside each frame.
+     * @param offset    first index to read.
+     * @param length    frames offered.
+     * @return frames placed, from {@code offset} on; the rest still belong to the application.
+     */
+    public int fill(final long[] addresses, final int offset, final int length)
+    {
+        final FillRing ring = fillRing;
+        final int n = ring.reserveUpTo(length);
+        final int first = ring.reservedIndex();
+        final FrameTracker tracker = this.tracker;
+        for (int i = 0; i < n; i++)
+        {
+            final long address = addresses[offset + i] & frameMask;
+            ring.address(first + i, address);
+            if (null != tracker)
+            {
+                tracker.move(address, FrameTracker.APPLICATION, FrameTracker.FILL);
+            }
+        }
+        ring.submit(n);
+        fillSubmitted += n;
+        fromApplication += n;
+        counters[XskCounter.FILL_FRAMES.id()] += n;
+        if (n < length)
+        {
+            counters[XskCounter.FILL_RING_FULL.id()]++;
+        }
+
+        return n;
+    }
+
+    /**
+     * Move free frames from the UMEM's pool to the fill ring.
+     *
+     * @param max most frames to move.
+     * @return frames moved.
+     */
+    public int fillFromPool(final int max)
+    {
+        final FillRing ring = fillRing;
+        final int n = ring.reserveUpTo(Math.min(max, pool.available()));
+        final int first = ring.reservedIndex();
+        for (int i = 0; i < n; i++)
+        {
+            ring.address(first + i, pool.take(FrameTracker.FILL));
+        }
+        ring.submit(n);
+        fillSubmitted += n;
+        counters[XskCounter.FILL_FRAMES.id()] += n;
+
+        return n;
+    }
+
+    /**
+     * Put frames the application holds on the TX ring, as many as it has room for, and wake the kernel if it asks.
+     *
+     * @param addresses each frame's UMEM address (its first byte).
+     * @param lengths   each frame's length.
+     * @param offset    first index to read.
+     * @param length    frames offered.
+     * @return frames placed, from {@code offset} on; the rest still belong to the application.
+     */
+    public int transmit(final long[] addresses, final int[] lengths, final int offset, final int length)
+    {
+        final TxRing ring = txRing;
+        final int n = ring.reserveUpTo(length);
+        final int first = ring.reservedIndex();
+        final FrameTracker tracker = this.tracker;
+        for (int i = 0; i < n; i++)
+        {
+            final long address = addresses[offset + i];
+            ring.descriptor(first + i, address, lengths[offset + i]);
+            if (null != tracker)
+            {
+                tracker.move(address, FrameTracker.APPLICATION, FrameTracker.TX);
+            }
+        }
+        ring.submit(n);
+        txSubmitted += n;
+        fromApplication += n;
+        counters[XskCounter.TX_FRAMES.id()] += n;
+        if (n < length)
+        {
+            counters[XskCounter.TX_RING_FULL.id()]++;
+        }
+        if (n > 0 && ring.needsWakeup())
+        {
+            kickTx();
+        }
+
+        return n;
+    }
+
+    /**
+     * Read up to {@code max} completed transmissions; their frames go back to the application.
+     *
+     * @param addresses receives each completed frame's UMEM address as it was sent.
+     * @param offset    first index to write.
+     * @param max       most completions wanted.
+     * @return completions read.
+     */
+    public int complete(final long[] addresses, final int offset, final int max)
+    {
+        final CompletionRing ring = completionRing;
+        final int n = ring.peek(max);
+        if (0 == n)
+        {
+            return 0;
+        }
+        final int first = ring.peekedIndex();
+        final FrameTracker tracker = this.tracker;
+        for (int i = 0; i < n; i++)
+        {
+            final long address = ring.address(first + i);
+            addresses[offset + i] = address;
+            if (null != tracker)
+            {
+                tracker.move(address, FrameTracker.TX, FrameTracker.APPLICATION);
+            }
+        }
+        ring.release(n);
+        completionsTaken += n;
+        toApplication += n;
+        counters[XskCounter.COMPLETIONS.id()] += n;
+
+        return n;
+    }
+
+    /**
+     * Move completed transmissions' frames straight to the fill ring, as a forwarder that receives and transmits
+     * from the same UMEM does: no copy, and the application never holds them.
+     *
+     * @param max most frames to move.
+     * @return frames moved.
+     */
+    public int completeToFill(final int max)
+    {
+        return completeToFill(this, max);
+    }
+
+    /**
+     * Move completed transmissions' frames straight to another socket's fill ring (same UMEM): how a forwarder
+     * from interface A to interface B returns B's sent frames to A's receive side.
+     *
+     * @param target socket whose fill ring receives the frames; may be this one.
+     * @param max    most frames to move.
+     * @return frames moved.
+     */
+    public int completeToFill(final XskSocket target, final int max)
+    {
+        if (target.umem != umem)
+        {
+            throw new IllegalArgumentException(target + " does not share the UMEM of " + this);
+        }
+        final CompletionRing ring = completionRing;
+        final int available = ring.peek(max);
+        if (0 == available)
+        {
+            return 0;
+        }
+        final FillRing fill = target.fillRing;
+        final int n = fill.reserveUpTo(available);
+        if (n < available)
+        {
+            ring.cancel(available - n);
+            target.counters[XskCounter.FILL_RING_FULL.id()]++;
+        }
+        final int from = ring.peekedIndex();
+        final int to = fill.reservedIndex();
+        final FrameTracker tracker = this.tracker;
+        for (int i = 0; i < n; i++)
+        {
+            final long address = ring.address(from + i) & frameMask;
+            fill.address(to + i, address);
+            if (null != tracker)
+            {
+                tracker.move(address, FrameTracker.TX, FrameTracker.FILL);
+            }
+        }
+        fill.submit(n);
+        ring.release(n);
+        completionsTaken += n;
+        counters[XskCounter.COMPLETIONS.id()] += n;
+        target.fillSubmitted += n;
+        target.counters[XskCounter.FILL_FRAMES.id()] += n;
+
+        return n;
+    }
+
+    /**
+     * Move completed transmissions' frames to the UMEM's pool, as a transmitter that builds frames from scratch
+     * does.
+     *
+     * @param max most frames to move.
+     * @return frames moved.
+     */
+    public int completeToPool(final int max)
+    {
+        final CompletionRing ring = completionRing;
+        final int n = ring.peek(max);
+        if (0 == n)
+        {
+            return 0;
+        }
+        final int first = ring.peekedIndex();
+        for (int i = 0; i < n; i++)
+        {
+            pool.put(ring.address(first + i), FrameTracker.TX);
+        }
+        ring.release(n);
+        completionsTaken += n;
+        counters[XskCounter.COMPLETIONS.id()] += n;
+
+        return n;
+    }
+
+    /**
+     * Wake the kernel if frames given to it to send have not all completed and the TX ring asks for a wake-up: for a
+     * transmitter's idle loop, so that frames left on the ring by a kick that was answered EAGAIN or EBUSY go out.
+     *
+     * @return true if a wake-up was made.
+     */
+    public boolean flushTx()
+    {
+        if (txSubmitted != completionsTaken + completionRing.unread() && txRing.needsWakeup())
+        {
+            kickTx();
+            return true;
+        }
+
+        return false;
+    }
+
+    /**
+     * Wake the kernel to send what is on the TX ring, with {@code sendto(MSG_DONTWAIT)}. EAGAIN, EBUSY, ENOBUFS and
+     * ENETDOWN are normal answers and counted; the frames stay on the ring for the next kick.
+     *
+     * @return true if the kernel took the wake-up without error.
+     */
+    public boolean kickTx()
+    {
+        counters[XskCounter.TX_KICKS.id()]++;
+        final long result = LibC.sendto(callState, fd, MemorySegment.NULL, 0, LibC.MSG_DONTWAIT, MemorySegment.NULL, 0);
+        if (result >= 0)
+        {
+            return true;
+        }
+        final int errno = Ffi.errno(callState);
+        switch (errno)
+        {
+            case Errno.EAGAIN -> counters[XskCounter.TX_KICK_EAGAIN.id()]++;
+            case Errno.EBUSY -> counters[XskCounter.TX_KICK_EBUSY.id()]++;
+            case Errno.ENOBUFS -> counters[XskCounter.TX_KICK_ENOBUFS.id()]++;
+            case Errno.ENETDOWN -> counters[XskCounter.TX_KICK_ENETDOWN.id()]++;
+            default ->
+            {
+                counters[XskCounter.TX_KICK_ERRORS.id()]++;
+                lastKickErrno = errno;
+            }
+        }
+
+        return false;
+    }
+
+    /**
+     * Wake the kernel to receive (fill ring need_wakeup, or busy poll), with {@code recvfrom(MSG_DONTWAIT)}.
+     */
+    public void wakeRx()
+    {
+        counters[XskCounter.RX_WAKEUPS.id()]++;
+        final long result = LibC.recvfrom(
+            callState, fd, MemorySegment.NULL, 0, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL);
+        if (result < 0)
+        {
+            final int errno = Ffi.errno(callState);
+            if (Errno.EAGAIN != errno && Errno.EBUSY != errno && Errno.ENETDOWN != errno)
+            {
+                counters[XskCounter.RX_WAKEUP_ERRORS.id()]++;
+                lastKickErrno = errno;
+            }
+        }
+    }
+
+    /**
+     * @param counter which.
+     * @return its value; exact on the owner thread, a recent value elsewhere.
+     */
+    public long counter(final XskCounter counter)
+    {
+        return counters[counter.id()];
+    }
+
+    /**
+     * @return errno of the last unexpected wake-up failure, or 0.
+     */
+    public int lastWakeupErrno()
+    {
+        return lastKickErrno;
+    }
+
+    // ------------------------------------------------------------------ ownership
+
+    @Override
+    public long fillFrames()
+    {
+        return fillSubmitted - rxTaken;
+    }
+
+    @Override
+    public long txFrames()
+    {
+        return txSubmitted - completionsTaken;
+    }
+
+    @Override
+    public long applicationFrames()
+    {
+        return toApplication - fromApplication;
+    }
+
+    /**
+     * @return frames received by the kernel and waiting on the RX ring (part of {@link #fillFrames()}).
+     */
+    public int rxRingFrames()
+    {
+        return rxRing.unread();
+    }
+
+    /**
+     * @return completions waiting on the completion ring (part of {@link #txFrames()}).
+     */
+    public int completionRingFrames()
+    {
+        return completionRing.unread();
+    }
+
+    // ------------------------------------------------------------------ control plane
+
+    /**
+     * Register this socket in the steering program's XSKMAP for its queue, so steered frames arriving on the queue
+     * are redirected to it.
+     *
+     * @param program the program attached to this socket's interface.
+     * @return this.
+     */
+    public XskSocket registerWith(final SteeringProgram program)
+    {
+        program.registerSocket(queue, fd);
+        return this;
+    }
+
+    /**
+     * The kernel's statistics for this socket.
+     *
+     * @return {@code getsockopt(XDP_STATISTICS)}.
+     */
+    public XskStatistics statistics()
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment state = call.allocate(Ffi.CALL_STATE_LAYOUT);
+            final MemorySegment stats = call.allocate(IfXdp.XdpStatistics.LAYOUT);
+            final MemorySegment length = call.allocateFrom(JAVA_INT, (int)IfXdp.XdpStatistics.LAYOUT.byteSize());
+            NativeException.check(LibC.getsockopt(state, fd, IfXdp.SOL_XDP, IfXdp.XDP_STATISTICS, stats, length),
+                "getsockopt(XDP_STATISTICS) on " + interfaceName + " queue " + queue, state, null);
+
+            return new XskStatistics(
+                stats.get(JAVA_LONG, 0), stats.get(JAVA_LONG, 8), stats.get(JAVA_LONG, 16),
+                stats.get(JAVA_LONG, 24), stats.get(JAVA_LONG, 32), stats.get(JAVA_LONG, 40));
+        }
+    }
+
+    /**
+     * Read an integer socket option back from the kernel, e.g. to confirm the busy-poll settings took.
+     *
+     * @param level e.g. {@link LibC#SOL_SOCKET}.
+     * @param name  e.g. {@link LibC#SO_BUSY_POLL}.
+     * @return its value.
+     */
+    public int intOption(final int level, final int name)
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment state = call.allocate(Ffi.CALL_STATE_LAYOUT);
+            final MemorySegment value = call.allocate(JAVA_INT);
+            final MemorySegment length = call.allocateFrom(JAVA_INT, 4);
+            NativeException.check(LibC.getsockopt(state, fd, level, name, value, length),
+                "getsockopt(" + level + ", " + name + ") on " + interfaceName + " queue " + queue, state, null);
+
+            return value.get(JAVA_INT, 0);
+        }
+    }
+
+    public int fd()
+    {
+        return fd;
+    }
+
+    public String interfaceName()
+    {
+        return interfaceName;
+    }
+
+    public int interfaceIndex()
+    {
+        return ifIndex;
+    }
+
+    public int queue()
+    {
+        return queue;
+    }
+
+    public XskConfig config()
+    {
+        return config;
+    }
+
+    public Umem umem()
+    {
+        return umem;
+    }
+
+    /**
+     * @return true if the socket shares another socket's UMEM registration ({@code XDP_SHARED_UMEM}).
+     */
+    public boolean sharedUmem()
+    {
+        return sharedUmem;
+    }
+
+    /**
+     * @return true if bound in zero-copy mode, as the kernel reports it ({@code XDP_OPTIONS_ZEROCOPY}).
+     */
+    public boolean zeroCopy()
+    {
+        return zeroCopy;
+    }
+
+    /**
+     * @return "zero-copy" or "copy": the mode in effect.
+     */
+    public String mode()
+    {
+        return zeroCopy ? "zero-copy" : "copy";
+    }
+
+    /**
+     * @return the interface's driver, as {@code ethtool -i} names it.
+     */
+    public String driver()
+    {
+        return driver;
+    }
+
+    public FillRing fillRing()
+    {
+        return fillRing;
+    }
+
+    public CompletionRing completionRing()
+    {
+        return completionRing;
+    }
+
+    public RxRing rxRing()
+    {
+        return rxRing;
+    }
+
+    public TxRing txRing()
+    {
+        return txRing;
+    }
+
+    /**
+     * Close the socket (the kernel removes it from any XSKMAP) and unmap its rings. The frames it had given the
+     * kernel stay counted as such in its UMEM's ownership until the UMEM closes. Closing a UMEM's first socket
+     * closes the UMEM's registration descriptor: sockets already sharing it go on, no new one can join.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+        }
+        umem.detach(this, this);
+        LibC.closeQuietly(fd);
+        if (!sharedUmem)
+        {
+            umem.primaryClosed();
+        }
+        arena.close();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "XskSocket{" + interfaceName + " queue " + queue + ", " + mode() + ", driver " + driver +
+            (sharedUmem ? ", shared UMEM" : "") + "}";
+    }
+
+    // ------------------------------------------------------------------ set-up helpers
+
+    private static void setRingSize(
+        final Arena call,
+        final MemorySegment state,
+        final int fd,
+        final int option,
+        final int size,
+        final String ring,
+        final String where)
+    {
+        final MemorySegment value = call.allocateFrom(JAVA_INT, size);
+        NativeException.check(LibC.setsockopt(state, fd, IfXdp.SOL_XDP, option, value, 4),
+            "setsockopt(" + ring + " ring of " + size + ") for " + where, state, null);
+    }
+
+    private static Rings mapRings(
+        final Arena arena,
+        final MemorySegment state,
+        final int fd,
+        final MemorySegment offsets,
+        final XskConfig config,
+        final String where)
+    {
+        final MemorySegment fr = map(arena, state, fd, offsets, XdpMmapOffsets.FR, config.fillRingSize(),
+            FillRing.ENTRY_BYTES, IfXdp.XDP_UMEM_PGOFF_FILL_RING, "fill", where);
+        final MemorySegment cr = map(arena, state, fd, offsets, XdpMmapOffsets.CR, config.completionRingSize(),
+            CompletionRing.ENTRY_BYTES, IfXdp.XDP_UMEM_PGOFF_COMPLETION_RING, "completion", where);
+        final FillRing fill = new FillRing(fr, offsets.get(JAVA_LONG, XdpMmapOffsets.FR + XdpRingOffset.PRODUCER),
+            offsets.get(JAVA_LONG, XdpMmapOffsets.FR + XdpRingOffset.CONSUMER),
+            offsets.get(JAVA_LONG, XdpMmapOffsets.FR + XdpRingOffset.FLAGS),
+            offsets.get(JAVA_LONG, XdpMmapOffsets.FR + XdpRingOffset.DESC), config.fillRingSize());
+        final CompletionRing completion = new CompletionRing(cr,
+            offsets.get(JAVA_LONG, XdpMmapOffsets.CR + XdpRingOffset.PRODUCER),
+            offsets.get(JAVA_LONG, XdpMmapOffsets.CR + XdpRingOffset.CONSUMER),
+            offsets.get(JAVA_LONG, XdpMmapOffsets.CR + XdpRingOffset.FLAGS),
+            offsets.get(JAVA_LONG, XdpMmapOffsets.CR + XdpRingOffset.DESC), config.completionRingSize());
+
+        RxRing rx = null;
+        if (config.rxRingSize() > 0)
+        {
+            final MemorySegment memory = map(arena, state, fd, offsets, XdpMmapOffsets.RX, config.rxRingSize(),
+                RxRing.ENTRY_BYTES, IfXdp.XDP_PGOFF_RX_RING, "rx", where);
+            rx = new RxRing(memory, offsets.get(JAVA_LONG, XdpMmapOffsets.RX + XdpRingOffset.PRODUCER),
+                offsets.get(JAVA_LONG, XdpMmapOffsets.RX + XdpRingOffset.CONSUMER),
+                offsets.get(JAVA_LONG, XdpMmapOffsets.RX + XdpRingOffset.FLAGS),
+                offsets.get(JAVA_LONG, XdpMmapOffsets.RX + XdpRingOffset.DESC), config.rxRingSize());
+        }
+        TxRing tx = null;
+        if (config.txRingSize() > 0)
+        {
+            final MemorySegment memory = map(arena, state, fd, offsets, XdpMmapOffsets.TX, config.txRingSize(),
+                TxRing.ENTRY_BYTES, IfXdp.XDP_PGOFF_TX_RING, "tx", where);
+            tx = new TxRing(memory, offsets.get(JAVA_LONG, XdpMmapOffsets.TX + XdpRingOffset.PRODUCER),
+                offsets.get(JAVA_LONG, XdpMmapOffsets.TX + XdpRingOffset.CONSUMER),
+                offsets.get(JAVA_LONG, XdpMmapOffsets.TX + XdpRingOffset.FLAGS),
+                offsets.get(JAVA_LONG, XdpMmapOffsets.TX + XdpRingOffset.DESC), config.txRingSize());
+        }
+
+        return new Rings(fill, completion, rx, tx);
+    }
+
+    private static MemorySegment map(
+        final Arena arena,
+        final MemorySegment state,
+        final int fd,
+        final MemorySegment offsets,
+        final long ring,
+        final int size,
+        final int entryBytes,
+        final long pageOffset,
+        final String name,
+        final String where)
+    {
+        final long length = offsets.get(JAVA_LONG, ring + XdpRingOffset.DESC) + (long)size * entryBytes;
+        final MemorySegment address = LibC.mmap(state, MemorySegment.NULL, length,
+            LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | LibC.MAP_POPULATE, fd, pageOffset);
+        if (LibC.MAP_FAILED == address.address())
+        {
+            throw new NativeException("mmap of the " + name + " ring for " + where, Ffi.errno(state), null);
+        }
+
+        return address.reinterpret(length, arena, (segment) ->
+        {
+            try (Arena call = Arena.ofConfined())
+            {
+                LibC.munmap(call.allocate(Ffi.CALL_STATE_LAYOUT), MemorySegment.ofAddress(segment.address()), length);
+            }
+        });
+    }
+
+    private static void bind(
+        final Arena call,
+        final MemorySegment state,
+        final int fd,
+        final int ifIndex,
+        final int queue,
+        final int sharedUmemFd,
+        final XskConfig config,
+        final String driver,
+        final String where)
+    {
+        int flags;
+        if (sharedUmemFd >= 0)
+        {
+            // the kernel refuses mode and wake-up flags with XDP_SHARED_UMEM: they come from the UMEM's first socket
+            flags = IfXdp.XDP_SHARED_UMEM;
+        }
+        else
+        {
+            flags = config.needWakeup() ? IfXdp.XDP_USE_NEED_WAKEUP : 0;
+            flags |= switch (config.zeroCopy())
+            {
+                case REQUIRE -> IfXdp.XDP_ZEROCOPY;
+                case COPY -> IfXdp.XDP_COPY;
+                // neither flag: the kernel tries zero-copy and falls back to copy by itself
+                case PREFER -> 0;
+            };
+        }
+
+        final MemorySegment address = call.allocate(SockaddrXdp.LAYOUT);
+        address.set(JAVA_SHORT, SockaddrXdp.SXDP_FAMILY, (short)IfXdp.AF_XDP);
+        address.set(JAVA_SHORT, SockaddrXdp.SXDP_FLAGS, (short)flags);
+        address.set(JAVA_INT, SockaddrXdp.SXDP_IFINDEX, ifIndex);
+        address.set(JAVA_INT, SockaddrXdp.SXDP_QUEUE_ID, queue);
+        address.set(JAVA_INT, SockaddrXdp.SXDP_SHARED_UMEM_FD, Math.max(sharedUmemFd, 0));
+
+        final long deadlineNs = System.nanoTime() + config.bindRetryMs() * 1_000_000L;
+        while (true)
+        {
+            if (0 == LibC.bind(state, fd, address, (int)SockaddrXdp.LAYOUT.byteSize()))
+            {
+                return;
+            }
+            final int errno = Ffi.errno(state);
+            if (Errno.EBUSY == errno && System.nanoTime() < deadlineNs)
+            {
+                LockSupport.parkNanos(BIND_RETRY_PAUSE_NS);
+                continue;
+            }
+
+            final String operation = "bind(AF_XDP" + (0 != (flags & IfXdp.XDP_ZEROCOPY) ? ", XDP_ZEROCOPY" : "") +
+                (0 != (flags & IfXdp.XDP_COPY) ? ", XDP_COPY" : "") +
+                (0 != (flags & IfXdp.XDP_SHARED_UMEM) ? ", XDP_SHARED_UMEM" : "") + ") on " + where;
+            throw new NativeException(operation, errno, bindHint(errno, flags, driver, where, config));
+        }
+    }
+
+    private static String bindHint(
+        final int errno, final int flags, final String driver, final String where, final XskConfig config)
+    {
+        if (0 != (flags & IfXdp.XDP_ZEROCOPY) && (Errno.EOPNOTSUPP == errno || Errno.EINVAL == errno ||
+            Errno.ENOTSUPP == errno))
+        {
+            return "driver " + driver + " does not support AF_XDP zero-copy on " + where + "; set " +
+                ZeroCopyPolicy.PROFILE_KEY + ": prefer or " + ZeroCopyPolicy.PROFILE_KEY + ": copy" +
+                (null == config.profileSource() ? " in the NIC profile" : " in " + config.profileSource());
+        }
+
+        return switch (errno)
+        {
+            case Errno.EBUSY -> "another AF_XDP socket is bound to " + where + " (retried for " +
+                config.bindRetryMs() + " ms)";
+            case Errno.EINVAL -> "check the queue exists (`ethtool -l`) and the ring sizes are powers of two";
+            case Errno.ENETDOWN -> "bring the interface up first";
+            case Errno.EPERM -> "binding an AF_XDP socket needs CAP_NET_RAW";
+            default -> null;
+        };
+    }
+
+    private static void setBusyPoll(
+        final Arena call, final MemorySegment state, final int fd, final BusyPoll busyPoll, final String where)
+    {
+        final String hint = "busy-poll options need CAP_NET_ADMIN to raise SO_BUSY_POLL and kernel 5.11 or later";
+        if (busyPoll.preferBusyPoll())
+        {
+            NativeException.check(LibC.setsockopt(state, fd, LibC.SOL_SOCKET, LibC.SO_PREFER_BUSY_POLL,
+                call.allocateFrom(JAVA_INT, 1), 4), "setsockopt(SO_PREFER_BUSY_POLL) on " + where, state, hint);
+        }
+        if (busyPoll.busyPollUs() > 0)
+        {
+            NativeException.check(LibC.setsockopt(state, fd, LibC.SOL_SOCKET, LibC.SO_BUSY_POLL,
+                call.allocateFrom(JAVA_INT, busyPoll.busyPollUs()), 4), "setsockopt(SO_BUSY_POLL) on " + where, state,
+                hint);
+        }
+        if (busyPoll.budget() > 0)
+        {
+            NativeException.check(LibC.setsockopt(state, fd, LibC.SOL_SOCKET, LibC.SO_BUSY_POLL_BUDGET,
+                call.allocateFrom(JAVA_INT, busyPoll.budget()), 4), "setsockopt(SO_BUSY_POLL_BUDGET) on " + where, state,
+                hint);
+        }
+    }
+
+    private static String driverOf(final String interfaceName)
+    {
+        try
+        {
+            return LinuxEthtool.driver(interfaceName);
+        }
+        catch (final RuntimeException ex)
+        {
+            return "unknown";
+        }
+    }
+}
