@@ -212,6 +212,18 @@ int sluice_xdp(struct xdp_md *ctx)
     enum ports_state ports = PORTS_NONE;
     __u16 dport = 0;
 
+    __u32 key0 = 0;
+    struct sluice_config *config = bpf_map_lookup_elem(&sluice_config, &key0);
+    if (!config)
+        return outcome(SLUICE_PASS_NO_MATCH, bytes, XDP_PASS);
+
+    /* steer-all (benchmarks, capture of a whole queue): what libxdp's default program does, nothing parsed */
+    if (config->flags & SLUICE_CONFIG_STEER_ALL) {
+        if (bpf_redirect_map(&sluice_xsks, ctx->rx_queue_index, XDP_PASS) == XDP_REDIRECT)
+            return outcome(SLUICE_REDIRECT, bytes, XDP_REDIRECT);
+        return outcome(SLUICE_PASS_NO_SOCKET, bytes, XDP_PASS);
+    }
+
     if ((void *)(eth + 1) > data_end)
         return outcome(SLUICE_PASS_MALFORMED, bytes, XDP_PASS);
     h_proto = eth->h_proto;
@@ -268,11 +280,6 @@ int sluice_xdp(struct xdp_md *ctx)
     } else {
         return outcome(SLUICE_PASS_NOT_IP, bytes, XDP_PASS);
     }
-
-    __u32 key0 = 0;
-    struct sluice_config *config = bpf_map_lookup_elem(&sluice_config, &key0);
-    if (!config)
-        return outcome(SLUICE_PASS_NO_MATCH, bytes, XDP_PASS);
 
     if (config->flags & SLUICE_CONFIG_BLOCKLIST_ACTIVE) {
         struct sluice_lpm_key key = { .prefixlen = 128 };

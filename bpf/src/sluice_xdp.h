@@ -52,6 +52,8 @@ enum sluice_counter {
 
 /* config.flags */
 #define SLUICE_CONFIG_BLOCKLIST_ACTIVE 1u
+/* every frame to the queue's socket, unparsed (or passed if the queue has none); rules and blocklist unused */
+#define SLUICE_CONFIG_STEER_ALL 2u
 
 struct sluice_config {
     __u32 active_bank;

@@ -52,6 +52,7 @@ public final class SteeringTables implements AutoCloseable
 
     private final int numCpus;
     private final int configFd;
+    private boolean steerAll;
     private final int blocklistFd;
     private final int srcFd;
     private final int dstFd;
@@ -167,6 +168,27 @@ public final class SteeringTables implements AutoCloseable
         final Integer slot = statSlots.get(id);
 
         return null == slot ? Stat.ZERO : readStat(ruleStatsFd, slot);
+    }
+
+    /**
+     * Steer every frame, IP or not, to its queue's socket without parsing it, as libxdp's default program does
+     * (a queue with no socket passes its frames to the kernel); rules and the blocklist are kept but not consulted
+     * until this is turned off. For benchmarks and for handing a whole queue to user space.
+     *
+     * @param on true to steer everything.
+     */
+    public synchronized void steerAll(final boolean on)
+    {
+        steerAll = on;
+        writeConfig();
+    }
+
+    /**
+     * @return true if every frame is steered to its queue's socket.
+     */
+    public synchronized boolean steerAll()
+    {
+        return steerAll;
     }
 
     /**
@@ -456,7 +478,8 @@ public final class SteeringTables implements AutoCloseable
             final MemorySegment value = call.allocate(SteeringDescriptor.CONFIG_LAYOUT);
             value.set(JAVA_INT, SteeringDescriptor.CONFIG_ACTIVE_BANK, activeBank);
             value.set(JAVA_INT, SteeringDescriptor.CONFIG_FLAGS,
-                blocklist.isEmpty() ? 0 : SteeringDescriptor.CONFIG_BLOCKLIST_ACTIVE);
+                (blocklist.isEmpty() ? 0 : SteeringDescriptor.CONFIG_BLOCKLIST_ACTIVE) |
+                (steerAll ? SteeringDescriptor.CONFIG_STEER_ALL : 0));
             NativeException.check(LibBpf.bpf_map_update_elem(configFd, call.allocateFrom(JAVA_INT, 0), value,
                 LinuxBpf.BPF_ANY), "writing sluice_config");
         }

@@ -291,6 +291,37 @@ class SteeringProgramTestRunTest
         }
     }
 
+    @Test
+    void shouldSteerEveryFrameUnparsedInSteerAllMode()
+    {
+        final Stat redirectBefore = program.counter(XdpCounter.REDIRECT);
+        final Stat noSocketBefore = program.counter(XdpCounter.PASS_NO_SOCKET);
+        final Stat notIpBefore = program.counter(XdpCounter.PASS_NOT_IP);
+        final Stat blockedBefore = program.counter(XdpCounter.DROP_BLOCKLIST);
+        program.tables().steerAll(true);
+        try
+        {
+            assertEquals(LinuxBpf.XDP_REDIRECT, program.testRun(Frames.ethernet().etherType(Frames.ETHERTYPE_ARP)
+                .payload(new byte[Frames.ARP_PAYLOAD_LENGTH]).build()), "not IP, still steered");
+            assertEquals(LinuxBpf.XDP_REDIRECT, program.testRun(v4("198.51.100.7", "10.0.0.2").udp(1, 2).build()),
+                "blocklisted source, still steered: nothing is parsed");
+            program.unregisterSocket(0);
+            assertEquals(LinuxBpf.XDP_PASS, program.testRun(v4("10.9.9.9", "10.0.0.2").udp(1, 2).build()));
+
+            assertEquals(2, program.counter(XdpCounter.REDIRECT).packets() - redirectBefore.packets());
+            assertEquals(1, program.counter(XdpCounter.PASS_NO_SOCKET).packets() - noSocketBefore.packets());
+            assertEquals(notIpBefore, program.counter(XdpCounter.PASS_NOT_IP));
+            assertEquals(blockedBefore, program.counter(XdpCounter.DROP_BLOCKLIST));
+        }
+        finally
+        {
+            program.tables().steerAll(false);
+            program.registerSocket(0, xskFd);
+        }
+        assertEquals(LinuxBpf.XDP_DROP, program.testRun(v4("198.51.100.7", "10.0.0.2").udp(1, 2).build()),
+            "rules and blocklist apply again");
+    }
+
     private static Stat[] ruleStats()
     {
         final int[] ids = ruleIds();
