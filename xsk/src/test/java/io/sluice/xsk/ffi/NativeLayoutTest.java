@@ -1,5 +1,7 @@
 package io.sluice.xsk.ffi;
 
+import io.sluice.xsk.gen.GeneratorCounter;
+import io.sluice.xsk.gen.GeneratorDescriptor;
 import io.sluice.xsk.xdp.SteeringDescriptor;
 import io.sluice.xsk.xdp.XdpCounter;
 import org.junit.jupiter.api.Test;
@@ -63,8 +65,12 @@ class NativeLayoutTest
         "bpf/libbpf.h",
         "xdp/libxdp.h",
         "xdp/xsk.h");
-    private static final String PROJECT_HEADER = "sluice_xdp.h";
-    private static final String PROJECT_HEADER_RESOURCE = "/io/sluice/bpf/sluice_xdp.h";
+    /**
+     * The project's own headers, copied from the bpf module's jar next to the generated program: header to resource.
+     */
+    private static final Map<String, String> PROJECT_HEADERS = Map.of(
+        "sluice_xdp.h", "/io/sluice/bpf/sluice_xdp.h",
+        "sluice_gen.h", "/io/sluice/bpf/sluice_gen.h");
 
     private static final Set<String> REQUIRED_STRUCTS = Set.of(
         "bpf_test_run_opts",
@@ -91,7 +97,8 @@ class NativeLayoutTest
         "sluice_stat",
         "sluice_lpm_key",
         "sluice_rule_lpm_key",
-        "sluice_rule_action");
+        "sluice_rule_action",
+        "sluice_gen_config");
 
     private static final Path JEXTRACT_DIR = Path.of("src/main/jextract");
     private static final Map<String, String> ARGS_FILE_FOR_LIBRARY = Map.of(
@@ -279,23 +286,27 @@ class NativeLayoutTest
         }
         for (final String header : headers)
         {
-            if (!HEADER_ORDER.contains(header) && !header.equals(PROJECT_HEADER))
+            if (!HEADER_ORDER.contains(header) && !PROJECT_HEADERS.containsKey(header))
             {
                 c.append("#include <").append(header).append(">\n");
             }
         }
-        if (headers.contains(PROJECT_HEADER))
+        for (final String header : new TreeSet<>(PROJECT_HEADERS.keySet()))
         {
-            try (InputStream in = NativeLayoutTest.class.getResourceAsStream(PROJECT_HEADER_RESOURCE))
+            if (!headers.contains(header))
+            {
+                continue;
+            }
+            final String resource = PROJECT_HEADERS.get(header);
+            try (InputStream in = NativeLayoutTest.class.getResourceAsStream(resource))
             {
                 if (null == in)
                 {
-                    throw new IllegalStateException(
-                        PROJECT_HEADER_RESOURCE + " is not on the classpath; build the bpf module first");
+                    throw new IllegalStateException(resource + " is not on the classpath; build the bpf module first");
                 }
-                Files.copy(in, dir.resolve(PROJECT_HEADER), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(in, dir.resolve(header), StandardCopyOption.REPLACE_EXISTING);
             }
-            c.append("#include \"").append(PROJECT_HEADER).append("\"\n");
+            c.append("#include \"").append(header).append("\"\n");
         }
 
         c.append("\nint main(void)\n{\n");
@@ -463,13 +474,15 @@ class NativeLayoutTest
     }
 
     /**
-     * Fill the registries: the bindings, and the steering program's descriptor and counters.
+     * Fill the registries: the bindings, and the steering and generator programs' descriptors and counters.
      */
     private static void loadAll()
     {
         Ffi.loadAll();
         Ffi.initialise(SteeringDescriptor.class);
         Ffi.initialise(XdpCounter.class);
+        Ffi.initialise(GeneratorDescriptor.class);
+        Ffi.initialise(GeneratorCounter.class);
     }
 
     private static String gccTriplet() throws InterruptedException
@@ -518,7 +531,7 @@ class NativeLayoutTest
      */
     private static String argsFileForHeader(final String header)
     {
-        if (header.equals(PROJECT_HEADER))
+        if (PROJECT_HEADERS.containsKey(header))
         {
             return null;
         }
