@@ -35,4 +35,30 @@ public enum XdpMode
     {
         return libxdpMode;
     }
+
+    /**
+     * @return the name used in profiles and on the command line: {@code native} or {@code generic}.
+     */
+    public String label()
+    {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * @param label {@code native} or {@code generic}.
+     * @return the mode.
+     * @throws IllegalArgumentException naming the allowed values.
+     */
+    public static XdpMode fromLabel(final String label)
+    {
+        for (final XdpMode mode : values())
+        {
+            if (mode.label().equals(label))
+            {
+                return mode;
+            }
+        }
+
+        throw new IllegalArgumentException("XDP mode must be native or generic, not '" + label + "'");
+    }
 }

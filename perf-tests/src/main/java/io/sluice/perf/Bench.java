@@ -1,0 +1,35 @@
+package io.sluice.perf;
+
+import io.sluice.xsk.ffi.NativeException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ./sluice bench SCENARIO ...}: the benchmarks users run themselves.
+ */
+@Command(name = "sluice bench", mixinStandardHelpOptions = true,
+    description = "Sluice benchmarks",
+    subcommands = {RxDropBench.class})
+public final class Bench implements Runnable
+{
+    public static void main(final String[] args)
+    {
+        final CommandLine commandLine = new CommandLine(new Bench());
+        commandLine.setExecutionExceptionHandler((ex, cmd, parsed) ->
+        {
+            if (ex instanceof IllegalArgumentException || ex instanceof NativeException ||
+                ex instanceof IllegalStateException)
+            {
+                cmd.getErr().println("sluice bench " + cmd.getCommandName() + ": " + ex.getMessage());
+                return 1;
+            }
+            throw ex;
+        });
+        System.exit(commandLine.execute(args));
+    }
+
+    public void run()
+    {
+        new CommandLine(this).usage(System.out);
+    }
+}

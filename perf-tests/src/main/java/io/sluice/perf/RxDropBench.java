@@ -1,0 +1,225 @@
+package io.sluice.perf;
+
+import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.socket.XskCounter;
+import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.socket.XskStatistics;
+import io.sluice.xsk.socket.ZeroCopyPolicy;
+import io.sluice.xsk.umem.HugePagePolicy;
+import io.sluice.xsk.umem.Umem;
+import io.sluice.xsk.umem.UmemConfig;
+import io.sluice.xsk.util.CpuAffinity;
+import io.sluice.xsk.xdp.SteeringProgram;
+import io.sluice.xsk.xdp.XdpCounter;
+import io.sluice.xsk.xdp.XdpMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The rxdrop benchmark: steer everything arriving on one queue of an existing interface into an AF_XDP socket,
+ * count each frame and put it straight back on the fill ring. Prints {@code READY} once it can receive, a
+ * {@code STAT} line a second, and on SIGINT (or after {@code --duration}) a {@code TOTAL} line with the
+ * {@code XDP_STATISTICS} fields, then exits 0.
+ * <pre>
+ * ip netns exec NS ./sluice bench rxdrop --iface veth1 --queue 0 --cpu 1
+ * </pre>
+ * The receiving thread's allocation is read with {@code ThreadMXBean.getThreadAllocatedBytes}; after the first
+ * second (class loading, JIT) it must stay at 0 bytes per packet.
+ */
+@Command(name = "rxdrop", mixinStandardHelpOptions = true,
+    description = "Receive and drop everything on one queue; print Mpps each second")
+public final class RxDropBench implements Callable<Integer>
+{
+    @Option(names = "--iface", required = true, description = "interface, in the current network namespace")
+    String iface;
+
+    @Option(names = "--queue", description = "RX queue (default ${DEFAULT-VALUE})")
+    int queue = 0;
+
+    @Option(names = "--cpu", description = "CPU to pin the receiving thread to (default: not pinned)")
+    Integer cpu;
+
+    @Option(names = "--batch", description = "frames per RX ring peek (default ${DEFAULT-VALUE})")
+    int batch = 64;
+
+    @Option(names = "--frame-size", description = "UMEM frame size, 2048 or 4096 (default ${DEFAULT-VALUE})")
+    int frameSize = UmemConfig.FRAME_SIZE_DEFAULT;
+
+    @Option(names = "--rx-ring", description = "RX ring slots (default ${DEFAULT-VALUE})")
+    int rxRing = XskConfig.RX_RING_SIZE_DEFAULT;
+
+    @Option(names = "--fill-ring", description = "fill ring slots (default ${DEFAULT-VALUE})")
+    int fillRing = XskConfig.FILL_RING_SIZE_DEFAULT;
+
+    @Option(names = "--zero-copy", description = "require, prefer or copy (default ${DEFAULT-VALUE})")
+    String zeroCopy = ZeroCopyPolicy.PREFER.label();
+
+    @Option(names = "--hugepages", description = "off, prefer or require (default ${DEFAULT-VALUE})")
+    String hugePages = HugePagePolicy.OFF.label();
+
+    @Option(names = "--xdp-mode", description = "native or generic (default ${DEFAULT-VALUE})")
+    String xdpMode = "native";
+
+    @Option(names = "--duration", description = "seconds to run; 0 runs until SIGINT (default ${DEFAULT-VALUE})")
+    int durationS = 0;
+
+    private volatile boolean running = true;
+
+    public Integer call()
+    {
+        final ZeroCopyPolicy zeroCopyPolicy = ZeroCopyPolicy.fromLabel(zeroCopy);
+        final HugePagePolicy hugePagePolicy = HugePagePolicy.fromLabel(hugePages);
+        final XdpMode mode = XdpMode.fromLabel(xdpMode);
+        if (batch < 1 || batch > rxRing)
+        {
+            throw new IllegalArgumentException("--batch must be 1.." + rxRing + ", not " + batch);
+        }
+
+        final SignalHandler stop = (signal) -> running = false;
+        Signal.handle(new Signal("INT"), stop);
+        Signal.handle(new Signal("TERM"), stop);
+
+        final UmemConfig umemConfig = UmemConfig.defaults().withFrameSize(frameSize)
+            .withFrameCount(fillRing + rxRing).withHugePages(hugePagePolicy);
+        final XskConfig xskConfig = XskConfig.defaults().withRings(rxRing, 0, fillRing, 64)
+            .withZeroCopy(zeroCopyPolicy);
+
+        try (SteeringProgram program = SteeringProgram.open().attach(iface, mode);
+            Umem umem = Umem.create(umemConfig);
+            XskSocket socket = XskSocket.open(umem, iface, queue, xskConfig))
+        {
+            program.tables().steerAll(true);
+            socket.registerWith(program);
+            if (null != cpu)
+            {
+                CpuAffinity.pinCurrentThread(cpu);
+            }
+
+            System.out.println("READY iface=" + iface + " queue=" + queue + " driver=" + socket.driver() +
+                " mode=" + socket.mode() + " xdp=" + mode.label() + " attach=" +
+                program.attachment().name().toLowerCase(Locale.ROOT) + " frame_size=" + frameSize +
+                " frames=" + umem.frameCount() + " rx_ring=" + rxRing + " fill_ring=" + fillRing +
+                " hugepages=" + umem.hugePages() + " batch=" + batch + " cpu=" + (null == cpu ? "any" : cpu));
+            System.out.flush();
+
+            final AtomicLong received = new AtomicLong();
+            final Thread reporter = reporter(socket, received, Thread.currentThread().threadId());
+            final long startNs = System.nanoTime();
+            final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
+            reporter.start();
+
+            final long total = receive(socket, received, endNs);
+
+            final long elapsedNs = System.nanoTime() - startNs;
+            reporter.interrupt();
+            reporter.join();
+            final XskStatistics stats = socket.statistics();
+            System.out.println(String.format(Locale.ROOT,
+                "TOTAL rx_packets=%d duration_s=%.3f rx_mpps_avg=%.3f %s alloc_bytes_per_pkt=%.4f " +
+                "xdp_redirect=%d xdp_pass_no_socket=%d rx_empty_polls=%d rx_wakeups=%d mode=%s",
+                total, elapsedNs / 1e9, total * 1e3 / elapsedNs, stats.format(), steadyAllocationPerPacket,
+                program.counter(XdpCounter.REDIRECT).packets(), program.counter(XdpCounter.PASS_NO_SOCKET).packets(),
+                socket.counter(XskCounter.RX_EMPTY_POLLS), socket.counter(XskCounter.RX_WAKEUPS), socket.mode()));
+            System.out.flush();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+
+        return 0;
+    }
+
+    private volatile double steadyAllocationPerPacket;
+
+    /**
+     * The hot loop: receive a batch, hand it straight back to the fill ring. No allocation, no system call unless
+     * the fill ring asks for a wake-up.
+     */
+    private long receive(final XskSocket socket, final AtomicLong published, final long endNs)
+    {
+        final long[] addresses = new long[batch];
+        final int[] lengths = new int[batch];
+        final int batch = this.batch;
+        long total = 0;
+        int polls = 0;
+        while (running)
+        {
+            final int n = socket.receive(addresses, lengths, 0, batch);
+            if (n > 0)
+            {
+                int placed = socket.fill(addresses, 0, n);
+                while (placed < n)
+                {
+                    placed += socket.fill(addresses, placed, n - placed);
+                }
+                total += n;
+                published.lazySet(total);
+            }
+            if (0 == (++polls & 0xFFFF) && System.nanoTime() >= endNs)
+            {
+                break;
+            }
+        }
+
+        return total;
+    }
+
+    private Thread reporter(final XskSocket socket, final AtomicLong received, final long receiverId)
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final Thread thread = new Thread(() ->
+        {
+            long lastPackets = 0;
+            long lastNs = System.nanoTime();
+            long lastAllocated = threads.getThreadAllocatedBytes(receiverId);
+            long steadyPackets = 0;
+            long steadyBytes = 0;
+            int second = 0;
+            while (!Thread.currentThread().isInterrupted())
+            {
+                try
+                {
+                    Thread.sleep(1000);
+                }
+                catch (final InterruptedException ex)
+                {
+                    break;
+                }
+                final long nowNs = System.nanoTime();
+                final long packets = received.get();
+                final long allocated = threads.getThreadAllocatedBytes(receiverId);
+                final long deltaPackets = packets - lastPackets;
+                final long deltaBytes = allocated - lastAllocated;
+                second++;
+                if (second > 1)
+                {
+                    steadyPackets += deltaPackets;
+                    steadyBytes += deltaBytes;
+                    steadyAllocationPerPacket = steadyPackets > 0 ? (double)steadyBytes / steadyPackets : 0;
+                }
+                final XskStatistics stats = socket.statistics();
+                final double pps = deltaPackets * 1e9 / (nowNs - lastNs);
+                System.out.println(String.format(Locale.ROOT,
+                    "STAT t=%d rx_mpps=%.3f rx_pps=%.0f rx_total=%d rx_lost=%d alloc_bytes=%d", second,
+                    pps / 1e6, pps, packets, stats.rxLost(), deltaBytes));
+                System.out.flush();
+                lastPackets = packets;
+                lastNs = nowNs;
+                lastAllocated = allocated;
+            }
+        }, "rxdrop-stats");
+        thread.setDaemon(true);
+
+        return thread;
+    }
+}
