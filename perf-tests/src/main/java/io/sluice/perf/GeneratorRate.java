@@ -1,10 +1,8 @@
 package io.sluice.perf;
 
-import io.sluice.xsk.ffi.Ffi;
-import io.sluice.xsk.ffi.LibC;
-import io.sluice.xsk.ffi.NativeException;
 import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
+import io.sluice.xsk.util.NetNamespace;
 import io.sluice.xsk.xdp.SteeringProgram;
 import io.sluice.xsk.xdp.XdpCounter;
 import io.sluice.xsk.xdp.XdpMode;
@@ -12,16 +10,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 
 /**
  * How fast the traffic generator sends into a veth whose far end runs the steering program: frames the generator
@@ -75,42 +66,9 @@ public final class GeneratorRate implements Callable<Integer>
                 "--seconds and --rounds must be >= 1, --frame-bytes 58..1514, --rate >= 0");
         }
 
-        final String prefix = "sluice-gr-" + ProcessHandle.current().pid();
-        final String genNs = prefix + "-gen";
-        final String sinkNs = prefix + "-sink";
-        final List<String> created = new ArrayList<>();
-        final Thread cleanup = new Thread(() -> deleteNamespaces(created), "generator-rate-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
-        try
+        try (TestHosts hosts = new TestHosts("gr", GEN_IF, GEN_ADDRESS + "/24", SINK_IF, SINK_ADDRESS + "/24"))
         {
-            for (final String ns : List.of(genNs, sinkNs))
-            {
-                run("ip", "netns", "add", ns);
-                created.add(ns);
-                run("ip", "-n", ns, "link", "set", "lo", "up");
-                // no IPv6 chatter (router solicitations, MLD reports) to count at the sink besides the generator's
-                run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                    "net.ipv6.conf.default.disable_ipv6=1");
-            }
-            run("ip", "-n", genNs, "link", "add", GEN_IF, "type", "veth", "peer", "name", SINK_IF, "netns", sinkNs);
-            run("ip", "-n", genNs, "addr", "add", GEN_ADDRESS + "/24", "dev", GEN_IF);
-            run("ip", "-n", sinkNs, "addr", "add", SINK_ADDRESS + "/24", "dev", SINK_IF);
-            run("ip", "-n", genNs, "link", "set", GEN_IF, "up");
-            run("ip", "-n", sinkNs, "link", "set", SINK_IF, "up");
-
-            measure(genNs, sinkNs);
-        }
-        finally
-        {
-            deleteNamespaces(created);
-            try
-            {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            }
-            catch (final IllegalStateException ignore)
-            {
-                // shutting down: the hook runs, and finds nothing left to delete
-            }
+            measure(hosts.genNs(), hosts.dutNs());
         }
 
         return 0;
@@ -120,8 +78,8 @@ public final class GeneratorRate implements Callable<Integer>
     {
         final byte[] template = Frames.ethernet().macs("02:00:00:00:5e:99", "02:00:00:00:00:01")
             .ipv4(GEN_ADDRESS, SINK_ADDRESS).udp(40_000, 9).payload(frameBytes - 42).build();
-        try (SteeringProgram sink = inNamespace(sinkNs, () -> SteeringProgram.open().attach(SINK_IF, XdpMode.NATIVE));
-            TrafficGenerator generator = inNamespace(genNs, () -> TrafficGenerator.builder().egress(GEN_IF)
+        try (SteeringProgram sink = NetNamespace.call(sinkNs, () -> SteeringProgram.open().attach(SINK_IF, XdpMode.NATIVE));
+            TrafficGenerator generator = NetNamespace.call(genNs, () -> TrafficGenerator.builder().egress(GEN_IF)
                 .template(template).batchSize(batchSize).cpu(cpu).open()))
         {
             System.out.println("# ./sluice java " + GeneratorRate.class.getName() + " --seconds " + seconds +
@@ -130,7 +88,7 @@ public final class GeneratorRate implements Callable<Integer>
             System.out.printf("# %d-byte UDP frames, one sending thread, veth %s -> %s with %s (native, no rules)," +
                 " %d CPUs%n", frameBytes, GEN_IF, SINK_IF, SteeringProgram.PROGRAM_NAME,
                 Runtime.getRuntime().availableProcessors());
-            inNamespace(genNs, () -> generator.run(Duration.ofMillis(500), ratePps));
+            NetNamespace.call(genNs, () -> generator.run(Duration.ofMillis(500), ratePps));
             settle(sink, generator);
             System.out.printf("%-6s %14s %10s %14s %10s %12s%n",
                 "round", "sent", "Mpps", "sink XDP saw", "Mpps", "xmit errors");
@@ -139,7 +97,7 @@ public final class GeneratorRate implements Callable<Integer>
                 final long sinkBefore = seen(sink);
                 final long errorsBefore = xmitErrors(genNs);
                 final long startNs = System.nanoTime();
-                final long sent = inNamespace(genNs, () -> generator.run(Duration.ofSeconds(seconds), ratePps));
+                final long sent = NetNamespace.call(genNs, () -> generator.run(Duration.ofSeconds(seconds), ratePps));
                 final long elapsedNs = System.nanoTime() - startNs;
                 settle(sink, generator);
                 final long seen = seen(sink) - sinkBefore;
@@ -191,88 +149,8 @@ public final class GeneratorRate implements Callable<Integer>
         return errors;
     }
 
-    /**
-     * Call a task on a new thread that has entered a namespace, so what it creates or sends lives there.
-     */
-    private static <T> T inNamespace(final String ns, final Callable<T> task) throws Exception
-    {
-        final FutureTask<T> future = new FutureTask<>(() ->
-        {
-            enter(ns);
-            return task.call();
-        });
-        final Thread thread = new Thread(future, "netns-" + ns);
-        thread.start();
-        try
-        {
-            return future.get();
-        }
-        catch (final ExecutionException ex)
-        {
-            if (ex.getCause() instanceof Exception e)
-            {
-                throw e;
-            }
-            throw ex;
-        }
-    }
-
-    private static void enter(final String ns)
-    {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(Ffi.CALL_STATE_LAYOUT);
-            final int fd = LibC.open(state, arena.allocateFrom("/var/run/netns/" + ns), LibC.O_RDONLY | LibC.O_CLOEXEC);
-            NativeException.check(fd, "open /var/run/netns/" + ns, state, null);
-            try
-            {
-                NativeException.check(LibC.setns(state, fd, LibC.CLONE_NEWNET), "setns(" + ns + ")", state, null);
-            }
-            finally
-            {
-                LibC.closeQuietly(fd);
-            }
-        }
-    }
-
-    private static synchronized void deleteNamespaces(final List<String> namespaces)
-    {
-        for (final String ns : namespaces)
-        {
-            try
-            {
-                run("ip", "netns", "del", ns);
-            }
-            catch (final RuntimeException ex)
-            {
-                System.err.println("warning: could not delete namespace " + ns + ": " + ex.getMessage());
-            }
-        }
-        namespaces.clear();
-    }
-
     private static String run(final String... command)
     {
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (0 != process.waitFor())
-            {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue() + ": " +
-                    output.strip());
-            }
-
-            return output;
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException(String.join(" ", command), ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(String.join(" ", command) + " interrupted", ex);
-        }
+        return TestHosts.run(command);
     }
 }

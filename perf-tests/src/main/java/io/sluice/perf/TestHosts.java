@@ -1,0 +1,151 @@
+package io.sluice.perf;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The two test hosts a benchmark runs between: network namespaces named after the benchmark and this process,
+ * joined by a veth pair, addressed and up, IPv6 off so nothing but the benchmark's own traffic crosses. Deleted on
+ * close, and by a shutdown hook if the JVM exits first (SIGINT included).
+ */
+public final class TestHosts implements AutoCloseable
+{
+    private final String genNs;
+    private final String dutNs;
+    private final String genIf;
+    private final String dutIf;
+    private final List<String> created = new ArrayList<>();
+    private final Thread cleanup = new Thread(this::deleteAll, "test-hosts-cleanup");
+
+    /**
+     * @param tag     short name of the benchmark, part of the namespace names.
+     * @param genIf   interface on the generator's side.
+     * @param genCidr its address, e.g. 10.214.0.1/24.
+     * @param dutIf   interface on the side under test.
+     * @param dutCidr its address.
+     */
+    public TestHosts(final String tag, final String genIf, final String genCidr, final String dutIf, final String dutCidr)
+    {
+        final String prefix = "sluice-" + tag + "-" + ProcessHandle.current().pid();
+        this.genNs = prefix + "-gen";
+        this.dutNs = prefix + "-dut";
+        this.genIf = genIf;
+        this.dutIf = dutIf;
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try
+        {
+            for (final String ns : List.of(genNs, dutNs))
+            {
+                run("ip", "netns", "add", ns);
+                created.add(ns);
+                run("ip", "-n", ns, "link", "set", "lo", "up");
+                run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                    "net.ipv6.conf.default.disable_ipv6=1");
+            }
+            run("ip", "-n", genNs, "link", "add", genIf, "type", "veth", "peer", "name", dutIf, "netns", dutNs);
+            run("ip", "-n", genNs, "addr", "add", genCidr, "dev", genIf);
+            run("ip", "-n", dutNs, "addr", "add", dutCidr, "dev", dutIf);
+            run("ip", "-n", genNs, "link", "set", genIf, "up");
+            run("ip", "-n", dutNs, "link", "set", dutIf, "up");
+        }
+        catch (final RuntimeException ex)
+        {
+            close();
+            throw ex;
+        }
+    }
+
+    public String genNs()
+    {
+        return genNs;
+    }
+
+    public String dutNs()
+    {
+        return dutNs;
+    }
+
+    public String genIf()
+    {
+        return genIf;
+    }
+
+    public String dutIf()
+    {
+        return dutIf;
+    }
+
+    /**
+     * @param ns     namespace.
+     * @param ifname interface in it.
+     * @return its MAC address, as {@code ip link} prints it.
+     */
+    public static String mac(final String ns, final String ifname)
+    {
+        final String out = run("ip", "-n", ns, "link", "show", "dev", ifname);
+        final int at = out.indexOf("link/ether ");
+        return out.substring(at + 11, at + 28);
+    }
+
+    @Override
+    public void close()
+    {
+        deleteAll();
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+        catch (final IllegalStateException ignore)
+        {
+            // shutting down: the hook runs and finds nothing left
+        }
+    }
+
+    private synchronized void deleteAll()
+    {
+        for (final String ns : created)
+        {
+            try
+            {
+                run("ip", "netns", "del", ns);
+            }
+            catch (final RuntimeException ex)
+            {
+                System.err.println("warning: could not delete namespace " + ns + ": " + ex.getMessage());
+            }
+        }
+        created.clear();
+    }
+
+    /**
+     * Run a command, returning its output.
+     *
+     * @throws IllegalStateException with the output if it fails.
+     */
+    public static String run(final String... command)
+    {
+        try
+        {
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (0 != process.waitFor())
+            {
+                throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue() + ": " +
+                    output.strip());
+            }
+
+            return output;
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(String.join(" ", command), ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(String.join(" ", command) + " interrupted", ex);
+        }
+    }
+}
