@@ -1,5 +1,6 @@
 package io.sluice.xsk.gen;
 
+import io.sluice.xsk.ffi.BpfObject;
 import io.sluice.xsk.ffi.Capabilities;
 import io.sluice.xsk.ffi.Errno;
 import io.sluice.xsk.ffi.Ffi;
@@ -651,20 +652,7 @@ public final class TrafficGenerator implements AutoCloseable
 
     private static byte[] readObject()
     {
-        try (InputStream in = TrafficGenerator.class.getResourceAsStream(OBJECT_RESOURCE))
-        {
-            if (null == in)
-            {
-                throw new IllegalStateException(OBJECT_RESOURCE + " is not on the classpath: build with ./sluice, " +
-                    "which compiles bpf/ with clang");
-            }
-
-            return in.readAllBytes();
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException("reading " + OBJECT_RESOURCE, ex);
-        }
+        return BpfObject.read(OBJECT_RESOURCE);
     }
 
     /**

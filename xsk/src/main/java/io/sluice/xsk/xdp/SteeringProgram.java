@@ -1,5 +1,6 @@
 package io.sluice.xsk.xdp;
 
+import io.sluice.xsk.ffi.BpfObject;
 import io.sluice.xsk.ffi.Capabilities;
 import io.sluice.xsk.ffi.Errno;
 import io.sluice.xsk.ffi.Ffi;
@@ -738,19 +739,6 @@ public final class SteeringProgram implements AutoCloseable
 
     private static byte[] readObject()
     {
-        try (InputStream in = SteeringProgram.class.getResourceAsStream(OBJECT_RESOURCE))
-        {
-            if (null == in)
-            {
-                throw new IllegalStateException(OBJECT_RESOURCE + " is not on the classpath: build with ./sluice, " +
-                    "which compiles bpf/ with clang");
-            }
-
-            return in.readAllBytes();
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException("reading " + OBJECT_RESOURCE, ex);
-        }
+        return BpfObject.read(OBJECT_RESOURCE);
     }
 }

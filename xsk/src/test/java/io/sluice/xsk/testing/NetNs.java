@@ -1,5 +1,7 @@
 package io.sluice.xsk.testing;
 
+import io.sluice.xsk.util.NetNamespace;
+
 import io.sluice.xsk.ffi.Ffi;
 import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.NativeException;
@@ -125,25 +127,7 @@ public final class NetNs implements AutoCloseable
      */
     public <T> T call(final Callable<T> task) throws Exception
     {
-        final FutureTask<T> future = new FutureTask<>(() ->
-        {
-            enter(name);
-            return task.call();
-        });
-        final Thread thread = new Thread(future, "netns-" + name);
-        thread.start();
-        try
-        {
-            return future.get();
-        }
-        catch (final ExecutionException ex)
-        {
-            if (ex.getCause() instanceof Exception e)
-            {
-                throw e;
-            }
-            throw ex;
-        }
+        return NetNamespace.call(name, task);
     }
 
     /**
@@ -153,27 +137,7 @@ public final class NetNs implements AutoCloseable
      */
     public static void enter(final String name)
     {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(Ffi.CALL_STATE_LAYOUT);
-            final int fd = LibC.open(state, arena.allocateFrom("/var/run/netns/" + name),
-                LibC.O_RDONLY | LibC.O_CLOEXEC);
-            if (fd < 0)
-            {
-                throw new NativeException("open /var/run/netns/" + name, Ffi.errno(state), null);
-            }
-            try
-            {
-                if (LibC.setns(state, fd, LibC.CLONE_NEWNET) < 0)
-                {
-                    throw new NativeException("setns(" + name + ")", Ffi.errno(state), null);
-                }
-            }
-            finally
-            {
-                LibC.closeQuietly(fd);
-            }
-        }
+        NetNamespace.enter(name);
     }
 
     public void close()
