@@ -13,7 +13,6 @@ import io.sluice.xsk.ffi.NativeLog;
 import io.sluice.xsk.util.CpuAffinity;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

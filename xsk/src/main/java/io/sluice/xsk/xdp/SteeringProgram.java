@@ -16,8 +16,6 @@ import io.sluice.xsk.ffi.LinuxBpf.BpfProgInfo;
 import io.sluice.xsk.ffi.NativeException;
 import io.sluice.xsk.ffi.NativeLog;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -2,19 +2,11 @@ package io.sluice.xsk.testing;
 
 import io.sluice.xsk.util.NetNamespace;
 
-import io.sluice.xsk.ffi.Ffi;
-import io.sluice.xsk.ffi.LibC;
-import io.sluice.xsk.ffi.NativeException;
-
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
