@@ -495,6 +495,20 @@ public final class LibC
     }
 
     /**
+     * Unmap a mapping as an arena's cleanup action does, ignoring failure (there is nothing left to do about it).
+     *
+     * @param address start of the mapping.
+     * @param length  its length in bytes.
+     */
+    public static void unmapQuietly(final long address, final long length)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            munmap(arena.allocate(Ffi.CALL_STATE_LAYOUT), MemorySegment.ofAddress(address), length);
+        }
+    }
+
+    /**
      * The index of a network interface in the calling thread's network namespace.
      *
      * @param ifname interface name.

@@ -147,17 +147,15 @@ public final class TrafficGenerator implements AutoCloseable
         this.egressNetns = currentNetns();
 
         NativeLog.install();
-        final byte[] elf = readObject();
-        final MemorySegment elfSegment = arena.allocate(elf.length, 8);
-        MemorySegment.copy(elf, 0, elfSegment, JAVA_BYTE, 0, elf.length);
-        final MemorySegment state = arena.allocate(Ffi.CALL_STATE_LAYOUT);
-        final MemorySegment opened = LibBpf.bpf_object__open_mem(state, elfSegment, elf.length, MemorySegment.NULL);
-        if (MemorySegment.NULL.equals(opened))
+        try
+        {
+            object = BpfObject.open(arena, OBJECT_RESOURCE);
+        }
+        catch (final RuntimeException ex)
         {
             arena.close();
-            throw new NativeException("bpf_object__open_mem(" + OBJECT_RESOURCE + ")", Ffi.errno(state), null);
+            throw ex;
         }
-        object = opened;
         try
         {
             final int result = LibBpf.bpf_object__load(object);
@@ -647,11 +645,6 @@ public final class TrafficGenerator implements AutoCloseable
         {
             throw new IllegalStateException("reading " + NETNS_LINK, ex);
         }
-    }
-
-    private static byte[] readObject()
-    {
-        return BpfObject.read(OBJECT_RESOURCE);
     }
 
     /**

@@ -56,45 +56,31 @@ final class XskSetup
         final XskConfig config,
         final String where)
     {
-        final MemorySegment fr = map(arena, state, fd, offsets, XdpMmapOffsets.FR, config.fillRingSize(),
-            FillRing.ENTRY_BYTES, IfXdp.XDP_UMEM_PGOFF_FILL_RING, "fill", where);
-        final MemorySegment cr = map(arena, state, fd, offsets, XdpMmapOffsets.CR, config.completionRingSize(),
-            CompletionRing.ENTRY_BYTES, IfXdp.XDP_UMEM_PGOFF_COMPLETION_RING, "completion", where);
-        final FillRing fill = new FillRing(fr, offsets.get(JAVA_LONG, XdpMmapOffsets.FR + XdpRingOffset.PRODUCER),
-            offsets.get(JAVA_LONG, XdpMmapOffsets.FR + XdpRingOffset.CONSUMER),
-            offsets.get(JAVA_LONG, XdpMmapOffsets.FR + XdpRingOffset.FLAGS),
-            offsets.get(JAVA_LONG, XdpMmapOffsets.FR + XdpRingOffset.DESC), config.fillRingSize());
-        final CompletionRing completion = new CompletionRing(cr,
-            offsets.get(JAVA_LONG, XdpMmapOffsets.CR + XdpRingOffset.PRODUCER),
-            offsets.get(JAVA_LONG, XdpMmapOffsets.CR + XdpRingOffset.CONSUMER),
-            offsets.get(JAVA_LONG, XdpMmapOffsets.CR + XdpRingOffset.FLAGS),
-            offsets.get(JAVA_LONG, XdpMmapOffsets.CR + XdpRingOffset.DESC), config.completionRingSize());
-
-        RxRing rx = null;
-        if (config.rxRingSize() > 0)
-        {
-            final MemorySegment memory = map(arena, state, fd, offsets, XdpMmapOffsets.RX, config.rxRingSize(),
-                RxRing.ENTRY_BYTES, IfXdp.XDP_PGOFF_RX_RING, "rx", where);
-            rx = new RxRing(memory, offsets.get(JAVA_LONG, XdpMmapOffsets.RX + XdpRingOffset.PRODUCER),
-                offsets.get(JAVA_LONG, XdpMmapOffsets.RX + XdpRingOffset.CONSUMER),
-                offsets.get(JAVA_LONG, XdpMmapOffsets.RX + XdpRingOffset.FLAGS),
-                offsets.get(JAVA_LONG, XdpMmapOffsets.RX + XdpRingOffset.DESC), config.rxRingSize());
-        }
-        TxRing tx = null;
-        if (config.txRingSize() > 0)
-        {
-            final MemorySegment memory = map(arena, state, fd, offsets, XdpMmapOffsets.TX, config.txRingSize(),
-                TxRing.ENTRY_BYTES, IfXdp.XDP_PGOFF_TX_RING, "tx", where);
-            tx = new TxRing(memory, offsets.get(JAVA_LONG, XdpMmapOffsets.TX + XdpRingOffset.PRODUCER),
-                offsets.get(JAVA_LONG, XdpMmapOffsets.TX + XdpRingOffset.CONSUMER),
-                offsets.get(JAVA_LONG, XdpMmapOffsets.TX + XdpRingOffset.FLAGS),
-                offsets.get(JAVA_LONG, XdpMmapOffsets.TX + XdpRingOffset.DESC), config.txRingSize());
-        }
+        final FillRing fill = map(arena, state, fd, offsets, XdpMmapOffsets.FR, config.fillRingSize(),
+            FillRing.ENTRY_BYTES, IfXdp.XDP_UMEM_PGOFF_FILL_RING, "fill", where, FillRing::new);
+        final CompletionRing completion = map(arena, state, fd, offsets, XdpMmapOffsets.CR,
+            config.completionRingSize(), CompletionRing.ENTRY_BYTES, IfXdp.XDP_UMEM_PGOFF_COMPLETION_RING, "completion",
+            where, CompletionRing::new);
+        final RxRing rx = 0 == config.rxRingSize() ? null : map(arena, state, fd, offsets, XdpMmapOffsets.RX,
+            config.rxRingSize(), RxRing.ENTRY_BYTES, IfXdp.XDP_PGOFF_RX_RING, "rx", where, RxRing::new);
+        final TxRing tx = 0 == config.txRingSize() ? null : map(arena, state, fd, offsets, XdpMmapOffsets.TX,
+            config.txRingSize(), TxRing.ENTRY_BYTES, IfXdp.XDP_PGOFF_TX_RING, "tx", where, TxRing::new);
 
         return new XskSocket.Rings(fill, completion, rx, tx);
     }
 
-    static MemorySegment map(
+    /**
+     * A ring's constructor: {@code FillRing::new} and its siblings.
+     */
+    interface RingConstructor<R>
+    {
+        R create(MemorySegment memory, long producer, long consumer, long flags, long desc, int size);
+    }
+
+    /**
+     * Map one ring at the kernel's offsets and build it over the mapping, which the arena unmaps.
+     */
+    static <R> R map(
         final Arena arena,
         final MemorySegment state,
         final int fd,
@@ -104,7 +90,8 @@ final class XskSetup
         final int entryBytes,
         final long pageOffset,
         final String name,
-        final String where)
+        final String where,
+        final RingConstructor<R> constructor)
     {
         final long length = offsets.get(JAVA_LONG, ring + XdpRingOffset.DESC) + (long)size * entryBytes;
         final MemorySegment address = LibC.mmap(state, MemorySegment.NULL, length,
@@ -114,13 +101,12 @@ final class XskSetup
             throw new NativeException("mmap of the " + name + " ring for " + where, Ffi.errno(state), null);
         }
 
-        return address.reinterpret(length, arena, (segment) ->
-        {
-            try (Arena call = Arena.ofConfined())
-            {
-                LibC.munmap(call.allocate(Ffi.CALL_STATE_LAYOUT), MemorySegment.ofAddress(segment.address()), length);
-            }
-        });
+        final MemorySegment memory =
+            address.reinterpret(length, arena, (segment) -> LibC.unmapQuietly(segment.address(), length));
+
+        return constructor.create(memory, offsets.get(JAVA_LONG, ring + XdpRingOffset.PRODUCER),
+            offsets.get(JAVA_LONG, ring + XdpRingOffset.CONSUMER), offsets.get(JAVA_LONG, ring + XdpRingOffset.FLAGS),
+            offsets.get(JAVA_LONG, ring + XdpRingOffset.DESC), size);
     }
 
     static void bind(

@@ -121,7 +121,7 @@ public final class Umem implements AutoCloseable
 
             final Arena arena = Arena.ofShared();
             final long length = mappedBytes;
-            final MemorySegment memory = address.reinterpret(length, arena, (segment) -> unmap(segment, length));
+            final MemorySegment memory = address.reinterpret(length, arena, (segment) -> LibC.unmapQuietly(segment.address(), length));
             if (0 != LibC.mlock(state, memory, length))
             {
                 final int errno = Ffi.errno(state);
@@ -353,14 +353,6 @@ public final class Umem implements AutoCloseable
         if (closed)
         {
             throw new IllegalStateException("UMEM is closed");
-        }
-    }
-
-    private static void unmap(final MemorySegment segment, final long length)
-    {
-        try (Arena call = Arena.ofConfined())
-        {
-            LibC.munmap(call.allocate(Ffi.CALL_STATE_LAYOUT), MemorySegment.ofAddress(segment.address()), length);
         }
     }
 

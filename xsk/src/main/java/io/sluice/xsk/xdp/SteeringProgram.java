@@ -84,17 +84,15 @@ public final class SteeringProgram implements AutoCloseable
     private SteeringProgram(final int xskMapEntries, final int blocklistCapacity)
     {
         NativeLog.install();
-        final byte[] elf = readObject();
-        final MemorySegment elfSegment = arena.allocate(elf.length, 8);
-        MemorySegment.copy(elf, 0, elfSegment, JAVA_BYTE, 0, elf.length);
-        final MemorySegment state = arena.allocate(Ffi.CALL_STATE_LAYOUT);
-        final MemorySegment opened = LibBpf.bpf_object__open_mem(state, elfSegment, elf.length, MemorySegment.NULL);
-        if (MemorySegment.NULL.equals(opened))
+        try
+        {
+            object = BpfObject.open(arena, OBJECT_RESOURCE);
+        }
+        catch (final RuntimeException ex)
         {
             arena.close();
-            throw new NativeException("bpf_object__open_mem(" + OBJECT_RESOURCE + ")", Ffi.errno(state), null);
+            throw ex;
         }
-        object = opened;
         numCpus = LibBpf.libbpf_num_possible_cpus();
         try
         {
@@ -733,10 +731,5 @@ public final class SteeringProgram implements AutoCloseable
         {
             throw new IllegalStateException(PROGRAM_NAME + " is not loaded: call load() or attach() first");
         }
-    }
-
-    private static byte[] readObject()
-    {
-        return BpfObject.read(OBJECT_RESOURCE);
     }
 }

@@ -414,8 +414,8 @@ class TrafficGeneratorTest
             sink.ns.ip("addr", "add", sinkAddress + "/24", "dev", SINK_IF);
             gen.ns.ip("link", "set", GEN_IF, "up");
             sink.ns.ip("link", "set", SINK_IF, "up");
-            this.genMac = mac(gen.ns, GEN_IF);
-            this.sinkMac = mac(sink.ns, SINK_IF);
+            this.genMac = gen.ns.mac(GEN_IF);
+            this.sinkMac = sink.ns.mac(SINK_IF);
         }
 
         static Link create(final String tag, final int queues, final int subnet) throws Exception
@@ -497,11 +497,6 @@ class TrafficGeneratorTest
                 sink.ns.close();
                 gen.ns.close();
             }
-        }
-
-        private static String mac(final NetNs ns, final String ifname)
-        {
-            return ns.ip("-br", "link", "show", "dev", ifname).trim().split("\\s+")[2];
         }
     }
 

@@ -61,8 +61,8 @@ class XskSocketTest
         txNs = NetNs.create("xktx");
         rxNs = NetNs.create("xkrx");
         NetNs.veth(txNs, TX_IF, TX_ADDR + "/24", rxNs, RX_IF, RX_ADDR + "/24");
-        txNs.ip("neigh", "replace", RX_ADDR, "lladdr", mac(rxNs, RX_IF), "dev", TX_IF, "nud", "permanent");
-        rxNs.ip("neigh", "replace", TX_ADDR, "lladdr", mac(txNs, TX_IF), "dev", RX_IF, "nud", "permanent");
+        txNs.ip("neigh", "replace", RX_ADDR, "lladdr", rxNs.mac(RX_IF), "dev", TX_IF, "nud", "permanent");
+        rxNs.ip("neigh", "replace", TX_ADDR, "lladdr", txNs.mac(TX_IF), "dev", RX_IF, "nud", "permanent");
         // veth passes locally sent UDP with a partial checksum (CHECKSUM_PARTIAL) unless offload is off; a NIC puts
         // a complete one on the wire, so make the sender do that
         txNs.exec("ethtool", "-K", TX_IF, "tx", "off");
@@ -396,10 +396,4 @@ class XskSocketTest
         return count;
     }
 
-    private static String mac(final NetNs ns, final String ifname)
-    {
-        final String out = ns.ip("link", "show", "dev", ifname);
-        final int at = out.indexOf("link/ether ");
-        return out.substring(at + 11, at + 28);
-    }
 }

@@ -97,8 +97,8 @@ class XskTrafficTest
         socket.registerWith(program);
         final DatagramChannel kernelSocket = keep(dut.call(() -> bound(UNSTEERED_PORT)));
 
-        final String dutMac = mac(dut, DUT_IF);
-        final String genMac = mac(gen, GEN_IF);
+        final String dutMac = dut.mac(DUT_IF);
+        final String genMac = gen.mac(GEN_IF);
         final TrafficGenerator steeredGen = keep(gen.call(() -> TrafficGenerator.builder().egress(GEN_IF)
             .template(udp(genMac, dutMac, DUT_ADDR, STEERED_PORT)).sourcePorts(10_000, 100)
             .sequenceOffset(0).timestampOffset(8).cpu(0).open()));
@@ -187,8 +187,8 @@ class XskTrafficTest
         assertTrue(queue1.sharedUmem());
         assertEquals(new FrameOwnership(1024, 8192, 0, 0, 9216), umem.ownership());
 
-        final String dutMac = mac(dut, DUT_IF);
-        final String genMac = mac(gen, GEN_IF);
+        final String dutMac = dut.mac(DUT_IF);
+        final String genMac = gen.mac(GEN_IF);
         final ExecutorService executor = Executors.newSingleThreadExecutor();
         resources.add(executor::shutdownNow);
         final AtomicBoolean receiving = new AtomicBoolean(true);
@@ -268,10 +268,10 @@ class XskTrafficTest
         in.registerWith(program);
         assertTrue(out.sharedUmem());
 
-        final byte[] sinkMac = macBytes(mac(sink, SINK_IF));
-        final byte[] outMac = macBytes(mac(dut, OUT_IF));
-        final String dutMac = mac(dut, DUT_IF);
-        final String genMac = mac(gen, GEN_IF);
+        final byte[] sinkMac = macBytes(sink.mac(SINK_IF));
+        final byte[] outMac = macBytes(dut.mac(OUT_IF));
+        final String dutMac = dut.mac(DUT_IF);
+        final String genMac = gen.mac(GEN_IF);
         final TrafficGenerator generator = keep(gen.call(() -> TrafficGenerator.builder().egress(GEN_IF)
             .template(udp(genMac, dutMac, SINK_ADDR, STEERED_PORT)).sequenceOffset(0).cpu(0).open()));
 
@@ -514,13 +514,6 @@ class XskTrafficTest
         channel.bind(new InetSocketAddress(port));
         channel.configureBlocking(false);
         return channel;
-    }
-
-    private static String mac(final NetNs ns, final String ifname)
-    {
-        final String out = ns.ip("link", "show", "dev", ifname);
-        final int at = out.indexOf("link/ether ");
-        return out.substring(at + 11, at + 28);
     }
 
     private static byte[] macBytes(final String mac)

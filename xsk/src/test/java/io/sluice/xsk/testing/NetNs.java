@@ -123,6 +123,17 @@ public final class NetNs implements AutoCloseable
     }
 
     /**
+     * @param ifname interface in this namespace.
+     * @return its MAC address, as {@code ip link} prints it.
+     */
+    public String mac(final String ifname)
+    {
+        final String out = ip("link", "show", "dev", ifname);
+        final int at = out.indexOf("link/ether ");
+        return out.substring(at + 11, at + 28);
+    }
+
+    /**
      * Move the calling thread into a named namespace; for threads that stay there.
      *
      * @param name namespace name under /var/run/netns.

@@ -36,7 +36,7 @@ class VethSteeringTest
         try (NetNs tx = NetNs.create("vtx"); NetNs rx = NetNs.create("vrx"))
         {
             NetNs.veth(tx, TX_IF, TX_ADDR + "/24", rx, RX_IF, RX_ADDR + "/24");
-            tx.ip("neigh", "replace", RX_ADDR, "lladdr", mac(rx, RX_IF), "dev", TX_IF, "nud", "permanent");
+            tx.ip("neigh", "replace", RX_ADDR, "lladdr", rx.mac(RX_IF), "dev", TX_IF, "nud", "permanent");
 
             final SteeringProgram program = rx.call(() -> SteeringProgram.open().attach(RX_IF, XdpMode.NATIVE));
             try (DatagramChannel sender = tx.call(DatagramChannel::open);
@@ -81,12 +81,6 @@ class VethSteeringTest
                 program.close();
             }
         }
-    }
-
-    static String mac(final NetNs ns, final String ifname)
-    {
-        final String[] fields = ns.ip("-br", "link", "show", "dev", ifname).trim().split("\\s+");
-        return fields[2];
     }
 
     private static DatagramChannel bound(final int port) throws Exception
