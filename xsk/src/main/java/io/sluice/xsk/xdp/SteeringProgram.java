@@ -411,7 +411,11 @@ public final class SteeringProgram implements AutoCloseable
         }
     }
 
-    private void detach()
+    /**
+     * Detach from the interface, keeping the program and its maps, so that its counters can be read once no packet
+     * changes them any more. Idempotent; {@link #close()} detaches too.
+     */
+    public synchronized void detach()
     {
         final Attachment was = attachment;
         attachment = Attachment.NONE;

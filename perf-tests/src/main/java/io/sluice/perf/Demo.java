@@ -1,0 +1,399 @@
+package io.sluice.perf;
+
+import io.sluice.pipeline.Accounting;
+import io.sluice.pipeline.PacketProcessor;
+import io.sluice.pipeline.PipelineConfig;
+import io.sluice.pipeline.PipelineCounter;
+import io.sluice.pipeline.StatusLine;
+import io.sluice.pipeline.rules.RulesFile;
+import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.gen.TrafficGenerator;
+import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.umem.Umem;
+import io.sluice.xsk.umem.UmemConfig;
+import io.sluice.xsk.util.NetNamespace;
+import io.sluice.xsk.xdp.SteeringProgram;
+import io.sluice.xsk.xdp.XdpCounter;
+import io.sluice.xsk.xdp.XdpMode;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.DatagramChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ./sluice demo}: Sluice end to end on a test host it makes itself, in about 15 seconds.
+ * <ol>
+ *     <li>Two network namespaces joined by a veth pair: a test host and the host Sluice runs on.</li>
+ *     <li>Sluice attaches with a rules file that steers one UDP flow to user space and reflects it.</li>
+ *     <li>The test host sends that flow (sequence-numbered, timestamped), a second flow that a kernel UDP socket
+ *     receives, and a few malformed frames.</li>
+ *     <li>The reflected frames come back to the test host, where their round trip goes into an HdrHistogram.</li>
+ *     <li>A status line each second; then the summary: rate, round-trip percentiles, the kernel socket's count and
+ *     the accounting table, which must add up exactly.</li>
+ *     <li>Everything is torn down, on Ctrl-C too.</li>
+ * </ol>
+ */
+@Command(name = "sluice demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run Sluice on a self-made test host: steer, reflect, account")
+public final class Demo implements Callable<Integer>
+{
+    static final String GEN_IF = "dmg0";
+    static final String DUT_IF = "dmd0";
+    static final String GEN_ADDR = "10.216.0.1";
+    static final String DUT_ADDR = "10.216.0.2";
+    static final int STEERED_PORT = 7000;
+    static final int KERNEL_PORT = 7001;
+
+    /**
+     * Where the generator puts the sequence number and timestamp: the UDP payload of an untagged IPv4 frame.
+     */
+    private static final int PAYLOAD_OFFSET = 42;
+    private static final long MAX_RTT_NS = 60_000_000_000L;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    static final String RULES = """
+        # The demo's rules: UDP to port 7000 goes to Sluice, everything else to the kernel.
+        steer:
+          - name: demo-flow
+            proto: udp
+            dst: 10.216.0.2/32
+            dst_port: 7000
+            action: steer
+
+        # Sluice reflects the flow back to its sender, addresses and ports swapped.
+        filter:
+          - name: reflect-demo-flow
+            proto: udp
+            dst_port: 7000
+            action: reflect
+            swap: [ip, ports]
+        default: drop
+        """;
+
+    @Option(names = "--seconds", description = "seconds of traffic (default ${DEFAULT-VALUE})")
+    int seconds = 8;
+
+    @Option(names = "--rate", description = "steered flow, frames per second (default ${DEFAULT-VALUE})")
+    long steeredPps = 100_000;
+
+    @Option(names = "--kernel-rate", description = "kernel flow, frames per second (default ${DEFAULT-VALUE})")
+    long kernelPps = 10_000;
+
+    @Option(names = "--malformed", description = "malformed frames of each kind (default ${DEFAULT-VALUE})")
+    int malformedEach = 10;
+
+    public static void main(final String[] args)
+    {
+        final CommandLine commandLine = new CommandLine(new Demo());
+        commandLine.setExecutionExceptionHandler((ex, cmd, parsed) ->
+        {
+            System.err.println("sluice demo: " + ex);
+            return 1;
+        });
+        System.exit(commandLine.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (seconds < 1 || steeredPps < 1 || kernelPps < 1 || malformedEach < 0)
+        {
+            throw new IllegalArgumentException("--seconds, --rate and --kernel-rate must be >= 1, --malformed >= 0");
+        }
+        try (TestHosts hosts = new TestHosts("demo", GEN_IF, GEN_ADDR + "/24", DUT_IF, DUT_ADDR + "/24"))
+        {
+            System.out.println("sluice demo: test host " + hosts.genNs() + " (" + GEN_IF + " " + GEN_ADDR + ") <-veth-> " +
+                hosts.dutNs() + " (" + DUT_IF + " " + DUT_ADDR + ")");
+            System.out.println("sluice demo: rules:");
+            RULES.lines().forEach((line) -> System.out.println("    " + line));
+
+            return run(hosts);
+        }
+    }
+
+    private int run(final TestHosts hosts) throws Exception
+    {
+        final String genNs = hosts.genNs();
+        final String dutNs = hosts.dutNs();
+        final String genMac = TestHosts.mac(genNs, GEN_IF);
+        final String dutMac = TestHosts.mac(dutNs, DUT_IF);
+        final PacketProcessor.Settings settings = new PacketProcessor.Settings(DUT_IF, new int[]{0},
+            RulesFile.parse("demo rules", RULES), XdpMode.NATIVE, XskConfig.defaults(), UmemConfig.defaults(),
+            PipelineConfig.defaults());
+
+        final List<AutoCloseable> resources = new ArrayList<>();
+        final ExecutorService executor = Executors.newCachedThreadPool();
+        try
+        {
+            final PacketProcessor processor = NetNamespace.call(dutNs, () -> PacketProcessor.launch(settings));
+            resources.add(processor);
+            final DatagramChannel kernelSocket = NetNamespace.call(dutNs, () -> DatagramChannel.open()
+                .setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20)
+                .bind(new InetSocketAddress(DUT_ADDR, KERNEL_PORT)));
+            resources.add(kernelSocket);
+            final AtomicLong kernelReceived = new AtomicLong();
+            executor.submit(() -> countDatagrams(kernelSocket, kernelReceived));
+
+            // the test host's receiver for what comes back: steer everything on its end into an AF_XDP socket
+            final SteeringProgram genProgram = NetNamespace.call(genNs,
+                () -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE));
+            resources.add(genProgram);
+            genProgram.tables().steerAll(true);
+            final Umem genUmem = Umem.create(UmemConfig.defaults());
+            resources.add(genUmem);
+            final XskSocket genSocket = NetNamespace.call(genNs,
+                () -> XskSocket.open(genUmem, GEN_IF, 0, XskConfig.defaults()));
+            resources.add(genSocket);
+            genSocket.registerWith(genProgram);
+
+            System.out.println("sluice demo: sluice running on " + DUT_IF + " queue 0 (" + processor.ports()[0].mode() +
+                " mode, xdp " + processor.program().attachment().name().toLowerCase(Locale.ROOT) + "), pipeline " +
+                settings.pipeline().describe());
+
+            final int malformed = sendMalformed(genSocket, genUmem, genMac, dutMac);
+
+            final TrafficGenerator steered = NetNamespace.call(genNs, () -> TrafficGenerator.builder().egress(GEN_IF)
+                .template(udp(genMac, dutMac, STEERED_PORT)).sourcePorts(40_000, 16).cpu(0).open());
+            resources.add(steered);
+            final TrafficGenerator unsteered = NetNamespace.call(genNs, () -> TrafficGenerator.builder()
+                .egress(GEN_IF).template(udp(genMac, dutMac, KERNEL_PORT)).cpu(0).open());
+            resources.add(unsteered);
+
+            final Returns returns = new Returns(genSocket);
+            final Future<?> receiving = executor.submit(returns);
+            System.out.printf(Locale.ROOT, "sluice demo: sending for %d s: UDP :%d at %,d pps (steered, reflected), " +
+                "UDP :%d at %,d pps (kernel socket), %d malformed frames%n", seconds, STEERED_PORT, steeredPps,
+                KERNEL_PORT, kernelPps, malformed);
+
+            final long startNs = System.nanoTime();
+            final Future<Long> steeredSent = executor.submit(() -> NetNamespace.call(genNs,
+                () -> steered.send(steeredPps * seconds, steeredPps)));
+            final Future<Long> kernelSent = executor.submit(() -> NetNamespace.call(genNs,
+                () -> unsteered.send(kernelPps * seconds, kernelPps)));
+            final StatusLine status = new StatusLine(processor, startNs);
+            while (!steeredSent.isDone() || !kernelSent.isDone())
+            {
+                Thread.sleep(1000);
+                System.out.println(status.next(System.nanoTime()));
+            }
+            final long trafficNs = System.nanoTime() - startNs;
+            Thread.sleep(300); // the last reflections are on their way back
+
+            final Accounting accounting = processor.stop();
+            returns.stop();
+            receiving.get();
+            Thread.sleep(100);
+            kernelSocket.close();
+
+            return summary(accounting, returns, steeredSent.get(), kernelSent.get(), kernelReceived.get(), malformed,
+                trafficNs);
+        }
+        finally
+        {
+            executor.shutdownNow();
+            for (int i = resources.size() - 1; i >= 0; i--)
+            {
+                try
+                {
+                    resources.get(i).close();
+                }
+                catch (final Exception ex)
+                {
+                    System.err.println("sluice demo: closing " + resources.get(i) + ": " + ex);
+                }
+            }
+        }
+    }
+
+    private int summary(
+        final Accounting accounting,
+        final Returns returns,
+        final long steeredSent,
+        final long kernelSent,
+        final long kernelReceived,
+        final int malformed,
+        final long trafficNs)
+    {
+        final long reflected = accounting.pipeline().get(PipelineCounter.REFLECTED);
+        final Histogram rtt = returns.histogram;
+        System.out.println();
+        System.out.println("summary");
+        System.out.printf(Locale.ROOT, "  steered flow:   %,d sent, %,d reflected, %,d back at the sender; " +
+            "%.3f Mpps reflected%n", steeredSent, reflected, returns.frames, reflected * 1e3 / trafficNs);
+        System.out.printf(Locale.ROOT, "  round trip µs:  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  " +
+                "(%,d frames; generator's CLOCK_MONOTONIC stamp to the test host's receipt)%n",
+            rtt.getValueAtPercentile(50) / 1e3, rtt.getValueAtPercentile(90) / 1e3,
+            rtt.getValueAtPercentile(99) / 1e3, rtt.getValueAtPercentile(99.9) / 1e3, rtt.getMaxValue() / 1e3,
+            rtt.getTotalCount());
+        System.out.printf(Locale.ROOT, "  kernel flow:    %,d sent, %,d received by the kernel UDP socket on :%d%n",
+            kernelSent, kernelReceived, KERNEL_PORT);
+        System.out.printf(Locale.ROOT, "  malformed:      %,d sent: %,d parse errors in Sluice, %,d passed by XDP " +
+            "as malformed%n", malformed, accounting.pipeline().get(PipelineCounter.PARSE_ERROR),
+            accounting.packets(XdpCounter.PASS_MALFORMED));
+        System.out.println();
+        System.out.println("accounting");
+        accounting.lines().forEach((line) -> System.out.println("  " + line));
+
+        final boolean ok = accounting.balanced() && kernelReceived == kernelSent && reflected == steeredSent;
+        System.out.println(ok ? "sluice demo: ok: every packet accounted for" :
+            "sluice demo: MISMATCH: see the table above");
+
+        return ok ? 0 : 3;
+    }
+
+    /**
+     * Send, from the test host's AF_XDP socket, frames that are malformed in ways the pipeline's parser catches
+     * (an IPv4 total length beyond the frame, a UDP length below its header) and one the XDP program catches (an
+     * IHL below 5): the first two are steered (XDP reads only what it needs) and counted as parse errors, the third
+     * passes to the kernel, counted as malformed.
+     *
+     * @return frames sent.
+     */
+    private int sendMalformed(final XskSocket socket, final Umem umem, final String genMac, final String dutMac)
+    {
+        final byte[] good = udp(genMac, dutMac, STEERED_PORT);
+        final List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < malformedEach; i++)
+        {
+            final byte[] jumbo = good.clone();
+            jumbo[16] = (byte)(1400 >> 8); // IPv4 total length: 1,400 in a 64-byte frame
+            jumbo[17] = (byte)1400;
+            frames.add(jumbo);
+            final byte[] shortUdp = good.clone();
+            shortUdp[38] = 0; // UDP length 4: less than its own header
+            shortUdp[39] = 4;
+            frames.add(shortUdp);
+            final byte[] badIhl = good.clone();
+            badIhl[14] = 0x43; // version 4, IHL 3
+            frames.add(badIhl);
+        }
+
+        final long[] addresses = new long[frames.size()];
+        final int[] lengths = new int[frames.size()];
+        final int taken = umem.pool().allocate(addresses, 0, frames.size());
+        final MemorySegment memory = umem.memory();
+        for (int i = 0; i < taken; i++)
+        {
+            final byte[] frame = frames.get(i);
+            MemorySegment.copy(frame, 0, memory, ValueLayout.JAVA_BYTE, addresses[i], frame.length);
+            lengths[i] = frame.length;
+        }
+        int sent = 0;
+        final long deadlineNs = System.nanoTime() + 2_000_000_000L;
+        while (sent < taken && System.nanoTime() < deadlineNs)
+        {
+            sent += socket.transmit(addresses, lengths, sent, taken - sent);
+            socket.completeToPool(Integer.MAX_VALUE);
+        }
+        umem.pool().release(addresses, sent, taken - sent);
+        while (socket.txFrames() > 0 && System.nanoTime() < deadlineNs)
+        {
+            socket.flushTx();
+            socket.completeToPool(Integer.MAX_VALUE);
+        }
+
+        return sent;
+    }
+
+    static byte[] udp(final String srcMac, final String dstMac, final int dstPort)
+    {
+        return Frames.ethernet().macs(dstMac, srcMac).ipv4(GEN_ADDR, DUT_ADDR).udp(40_000, dstPort)
+            .payload(new byte[22]).build();
+    }
+
+    private static void countDatagrams(final DatagramChannel channel, final AtomicLong received)
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
+        try
+        {
+            while (true)
+            {
+                buffer.clear();
+                channel.receive(buffer);
+                received.incrementAndGet();
+            }
+        }
+        catch (final AsynchronousCloseException ignore)
+        {
+            // closed at the end of the demo
+        }
+        catch (final Exception ex)
+        {
+            System.err.println("sluice demo: kernel socket: " + ex);
+        }
+    }
+
+    /**
+     * The test host's receiver: reads reflected frames from its AF_XDP socket, records each round trip from the
+     * generator's timestamp, and hands the frame straight back to the fill ring.
+     */
+    private static final class Returns implements Runnable
+    {
+        private final XskSocket socket;
+        private final MemorySegment memory;
+        private final Histogram histogram = new Histogram(MAX_RTT_NS, 3);
+        private volatile boolean running = true;
+        private long frames;
+
+        Returns(final XskSocket socket)
+        {
+            this.socket = socket;
+            this.memory = socket.umem().memory();
+        }
+
+        @Override
+        public void run()
+        {
+            final long[] addresses = new long[64];
+            final int[] lengths = new int[64];
+            while (running)
+            {
+                final int n = socket.receive(addresses, lengths, 0, addresses.length);
+                if (0 == n)
+                {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                final long nowNs = System.nanoTime();
+                for (int i = 0; i < n; i++)
+                {
+                    if (lengths[i] >= PAYLOAD_OFFSET + 16)
+                    {
+                        final long sentNs = memory.get(U64, addresses[i] + PAYLOAD_OFFSET + 8);
+                        histogram.recordValue(Math.min(MAX_RTT_NS, Math.max(0, nowNs - sentNs)));
+                    }
+                }
+                frames += n;
+                int placed = 0;
+                while (placed < n)
+                {
+                    placed += socket.fill(addresses, placed, n - placed);
+                }
+            }
+        }
+
+        void stop()
+        {
+            running = false;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.sluice.perf;
+
+import io.sluice.pipeline.Accounting;
+import io.sluice.pipeline.IdleMode;
+import io.sluice.pipeline.PacketProcessor;
+import io.sluice.pipeline.PipelineConfig;
+import io.sluice.pipeline.PipelineCounter;
+import io.sluice.pipeline.PipelineStats;
+import io.sluice.pipeline.ThreadingMode;
+import io.sluice.pipeline.rules.RulesFile;
+import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.socket.ZeroCopyPolicy;
+import io.sluice.xsk.umem.UmemConfig;
+import io.sluice.xsk.xdp.XdpMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * The l2fwd benchmark: the full pipeline (parse, filter with one rule set that reflects every frame, MAC swap, TX
+ * out of the same interface) in shared mode on one core. Same contract as {@code rxdrop}: {@code READY} once it
+ * can receive, a {@code STAT} line a second, and on SIGINT (or after {@code --duration}) a {@code TOTAL} line, then
+ * exit 0.
+ * <pre>
+ * ip netns exec NS ./sluice bench l2fwd --iface veth1 --queue 0 --cpu 1
+ * </pre>
+ * Allocation is read per pipeline thread with {@code ThreadMXBean.getThreadAllocatedBytes}; after the first second
+ * (class loading, JIT) it must stay at 0 bytes per packet.
+ */
+@Command(name = "l2fwd", mixinStandardHelpOptions = true,
+    description = "Reflect everything on one queue through the full pipeline; print Mpps each second")
+public final class L2FwdBench implements Callable<Integer>
+{
+    /**
+     * The rule set: everything to user space, every frame reflected (MACs swapped).
+     */
+    static final String RULES = """
+        steer_all: true
+        filter: []
+        default: reflect
+        """;
+
+    @Option(names = "--iface", required = true, description = "interface, in the current network namespace")
+    String iface;
+
+    @Option(names = "--queue", description = "RX queue (default ${DEFAULT-VALUE})")
+    int queue = 0;
+
+    @Option(names = "--cpu", description = "CPU to pin the pipeline's thread to (default: not pinned)")
+    Integer cpu;
+
+    @Option(names = "--idle", description = "spin, yield or backoff (default: spin)")
+    String idle = IdleMode.SPIN.label();
+
+    @Option(names = "--frame-size", description = "UMEM frame size, 2048 or 4096 (default ${DEFAULT-VALUE})")
+    int frameSize = UmemConfig.FRAME_SIZE_DEFAULT;
+
+    @Option(names = "--zero-copy", description = "require, prefer or copy (default ${DEFAULT-VALUE})")
+    String zeroCopy = ZeroCopyPolicy.PREFER.label();
+
+    @Option(names = "--xdp-mode", description = "native or generic (default ${DEFAULT-VALUE})")
+    String xdpMode = "native";
+
+    @Option(names = "--duration", description = "seconds to run; 0 runs until SIGINT (default ${DEFAULT-VALUE})")
+    int durationS = 0;
+
+    private volatile boolean running = true;
+
+    @Override
+    public Integer call() throws InterruptedException
+    {
+        final SignalHandler stop = (signal) -> running = false;
+        Signal.handle(new Signal("INT"), stop);
+        Signal.handle(new Signal("TERM"), stop);
+
+        final PipelineConfig pipeline = PipelineConfig.defaults()
+            .withThreading(ThreadingMode.SHARED, 1, null == cpu ? new int[0] : new int[]{cpu})
+            .withIdle(IdleMode.fromLabel(idle));
+        final PacketProcessor.Settings settings = new PacketProcessor.Settings(iface, new int[]{queue},
+            RulesFile.parse("l2fwd rules", RULES), XdpMode.fromLabel(xdpMode),
+            XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy)),
+            UmemConfig.defaults().withFrameSize(frameSize), pipeline);
+
+        try (PacketProcessor processor = PacketProcessor.launch(settings))
+        {
+            System.out.println("READY iface=" + iface + " queue=" + queue + " driver=" + processor.ports()[0].driver() +
+                " mode=" + processor.ports()[0].mode() + " xdp=" + settings.xdpMode().label() + " pipeline=" +
+                pipeline.describe().replace(' ', ',') + " frame_size=" + frameSize + " frames=" +
+                processor.pipeline().umem().frameCount());
+            System.out.flush();
+
+            final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+            final Thread[] agents = processor.pipeline().threads();
+            final long startNs = System.nanoTime();
+            final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
+            long lastNs = startNs;
+            long lastReflected = 0;
+            long lastAllocated = allocated(threads, agents);
+            long steadyPackets = 0;
+            long steadyBytes = 0;
+            int second = 0;
+            while (running && System.nanoTime() < endNs)
+            {
+                Thread.sleep(Math.max(1, Math.min(1000, (endNs - System.nanoTime()) / 1_000_000)));
+                final long nowNs = System.nanoTime();
+                final PipelineStats stats = processor.pipeline().stats();
+                final long reflected = stats.get(PipelineCounter.REFLECTED);
+                final long allocated = allocated(threads, agents);
+                second++;
+                if (second > 1)
+                {
+                    steadyPackets += reflected - lastReflected;
+                    steadyBytes += allocated - lastAllocated;
+                }
+                final double pps = (reflected - lastReflected) * 1e9 / (nowNs - lastNs);
+                System.out.println(String.format(Locale.ROOT,
+                    "STAT t=%d tx_mpps=%.3f tx_pps=%.0f rx_total=%d tx_total=%d kernel_drops=%d tx_drops=%d " +
+                    "alloc_bytes=%d", second, pps / 1e6, pps, stats.get(PipelineCounter.RECEIVED), reflected,
+                    processor.kernelDropped(), stats.get(PipelineCounter.TX_DROPPED), allocated - lastAllocated));
+                System.out.flush();
+                lastNs = nowNs;
+                lastReflected = reflected;
+                lastAllocated = allocated;
+            }
+
+            final long elapsedNs = System.nanoTime() - startNs;
+            final Accounting accounting = processor.stop();
+            final PipelineStats stats = accounting.pipeline();
+            System.out.println(String.format(Locale.ROOT,
+                "TOTAL rx_packets=%d tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f kernel_drops=%d tx_drops=%d " +
+                "parse_errors=%d alloc_bytes_per_pkt=%.4f xdp_redirect=%d balanced=%b frames=%s",
+                accounting.received(), stats.get(PipelineCounter.REFLECTED), elapsedNs / 1e9,
+                stats.get(PipelineCounter.REFLECTED) * 1e3 / elapsedNs, accounting.kernelDropped(),
+                stats.get(PipelineCounter.TX_DROPPED), stats.get(PipelineCounter.PARSE_ERROR),
+                steadyPackets > 0 ? (double)steadyBytes / steadyPackets : 0.0, accounting.steered(),
+                accounting.balanced(), accounting.ownership().toString().replace(' ', ',')));
+            System.out.flush();
+        }
+
+        return 0;
+    }
+
+    private static long allocated(final com.sun.management.ThreadMXBean threads, final Thread[] agents)
+    {
+        long bytes = 0;
+        for (final Thread agent : agents)
+        {
+            bytes += Math.max(0, threads.getThreadAllocatedBytes(agent.threadId()));
+        }
+
+        return bytes;
+    }
+}

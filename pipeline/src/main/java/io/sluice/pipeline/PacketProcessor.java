@@ -1,0 +1,295 @@
+package io.sluice.pipeline;
+
+import io.sluice.pipeline.rules.FilterRule;
+import io.sluice.pipeline.rules.Rules;
+import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.socket.XskStatistics;
+import io.sluice.xsk.umem.Umem;
+import io.sluice.xsk.umem.UmemConfig;
+import io.sluice.xsk.xdp.SteeringProgram;
+import io.sluice.xsk.xdp.XdpMode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Sluice on an interface: the steering program attached with the rules file's XDP rules, one AF_XDP socket per
+ * queue (and per queue of each interface the rules forward to) on one shared UMEM, and the pipeline over them.
+ * What {@code ./sluice run} runs. Create it on a thread in the interface's network namespace: sockets and the
+ * program's attachment resolve the interface there.
+ */
+public final class PacketProcessor implements AutoCloseable
+{
+    /**
+     * How long a stop waits for the RX rings to empty after the sockets leave the XSKMAP, and then for the pipeline
+     * to drain: generous against a 2,048-slot ring at any rate the pipeline keeps up with.
+     */
+    public static final long DRAIN_TIMEOUT_NS = 2_000_000_000L;
+
+    /**
+     * What to run.
+     *
+     * @param iface      interface to attach to and receive from.
+     * @param queues     its RX queues to receive from.
+     * @param rules      the rules file.
+     * @param xdpMode    native or generic attachment.
+     * @param xskConfig  socket ring sizes, zero-copy policy, wake-ups.
+     * @param umemConfig frame size and hugepages; the frame count is raised to what the rings can hold.
+     * @param pipeline   threads, cores and ring sizes.
+     */
+    public record Settings(
+        String iface,
+        int[] queues,
+        Rules rules,
+        XdpMode xdpMode,
+        XskConfig xskConfig,
+        UmemConfig umemConfig,
+        PipelineConfig pipeline)
+    {
+        public Settings
+        {
+            queues = queues.clone();
+            if (0 == queues.length)
+            {
+                throw new IllegalArgumentException("at least one queue is needed");
+            }
+        }
+    }
+
+    private final Settings settings;
+    private final SteeringProgram program;
+    private final Umem umem;
+    private final XskSocket[] ports;
+    private final int ingressPorts;
+    private final Pipeline pipeline;
+    private Accounting accounting;
+
+    private PacketProcessor(
+        final Settings settings,
+        final SteeringProgram program,
+        final Umem umem,
+        final XskSocket[] ports,
+        final int ingressPorts,
+        final Pipeline pipeline)
+    {
+        this.settings = settings;
+        this.program = program;
+        this.umem = umem;
+        this.ports = ports;
+        this.ingressPorts = ingressPorts;
+        this.pipeline = pipeline;
+    }
+
+    /**
+     * Attach, open the sockets, start the pipeline, then steer.
+     *
+     * @param settings what to run.
+     * @return the running processor.
+     */
+    public static PacketProcessor launch(final Settings settings)
+    {
+        final Rules rules = settings.rules();
+        final List<String> forwardTo = rules.filter().forwardInterfaces();
+        final int[] queues = settings.queues();
+        final XskConfig xsk = settings.xskConfig();
+        final int sockets = queues.length * (1 + forwardTo.size());
+        final int framesWanted = sockets * (xsk.fillRingSize() + xsk.txRingSize()) + settings.pipeline().ringSize();
+        final UmemConfig umemConfig = settings.umemConfig().frameCount() >= framesWanted ?
+            settings.umemConfig() : settings.umemConfig().withFrameCount(framesWanted);
+
+        final List<AutoCloseable> opened = new ArrayList<>();
+        try
+        {
+            final SteeringProgram program = SteeringProgram.open();
+            opened.add(program);
+            program.attach(settings.iface(), settings.xdpMode());
+            final Umem umem = Umem.create(umemConfig);
+            opened.add(umem);
+
+            final XskSocket[] ports = new XskSocket[sockets];
+            int port = 0;
+            for (final int queue : queues)
+            {
+                ports[port] = XskSocket.open(umem, settings.iface(), queue, xsk);
+                opened.add(ports[port++]);
+            }
+            final int[][] forwardPorts = new int[forwardTo.size()][queues.length];
+            for (int target = 0; target < forwardTo.size(); target++)
+            {
+                for (int i = 0; i < queues.length; i++)
+                {
+                    ports[port] = XskSocket.open(umem, forwardTo.get(target), queues[i], xsk);
+                    opened.add(ports[port]);
+                    forwardPorts[target][i] = port++;
+                }
+            }
+
+            final Pipeline pipeline = Pipeline.start(umem, ports, rules.filter(), forwardPorts, settings.pipeline());
+            opened.add(pipeline);
+
+            program.tables().replaceAll(rules.steering());
+            program.tables().steerAll(rules.steerAll());
+            for (int i = 0; i < queues.length; i++)
+            {
+                ports[i].registerWith(program);
+            }
+
+            return new PacketProcessor(settings, program, umem, ports, queues.length, pipeline);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeAll(opened, ex);
+            throw ex;
+        }
+    }
+
+    /**
+     * @return the pipeline, for its live counters.
+     */
+    public Pipeline pipeline()
+    {
+        return pipeline;
+    }
+
+    /**
+     * @return the steering program.
+     */
+    public SteeringProgram program()
+    {
+        return program;
+    }
+
+    /**
+     * @return every socket, the ingress queues' first.
+     */
+    public XskSocket[] ports()
+    {
+        return ports.clone();
+    }
+
+    /**
+     * @return frames the kernel steered to the ingress sockets but dropped for want of room, so far.
+     */
+    public long kernelDropped()
+    {
+        long dropped = 0;
+        for (int i = 0; i < ingressPorts; i++)
+        {
+            dropped += ports[i].statistics().rxLost();
+        }
+
+        return dropped;
+    }
+
+    /**
+     * Stop exactly: take the sockets out of the XSKMAP (new packets pass to the kernel, counted), let the RX rings
+     * empty, drain the pipeline, detach the program, then read every counter. Idempotent.
+     *
+     * @return the final accounting.
+     */
+    public synchronized Accounting stop()
+    {
+        if (null != accounting)
+        {
+            return accounting;
+        }
+
+        for (final int queue : settings.queues())
+        {
+            program.unregisterSocket(queue);
+        }
+        final long deadlineNs = System.nanoTime() + DRAIN_TIMEOUT_NS;
+        // a redirect already under way when the entry went lands in the RX ring by the end of its NAPI poll
+        sleepMs(10);
+        while (framesInRxRings() > 0 && System.nanoTime() - deadlineNs < 0)
+        {
+            sleepMs(1);
+        }
+        pipeline.stop(DRAIN_TIMEOUT_NS);
+        program.detach();
+
+        long dropped = 0;
+        long ringFull = 0;
+        long fillEmpty = 0;
+        for (int i = 0; i < ingressPorts; i++)
+        {
+            final XskStatistics stats = ports[i].statistics();
+            dropped += stats.rxLost();
+            ringFull += stats.rxRingFull();
+            fillEmpty += stats.rxFillRingEmptyDescs();
+        }
+        accounting = new Accounting(program.counters(), pipeline.stats(), dropped, ringFull, fillEmpty,
+            framesInRxRings(), umem.ownership(), settings.rules().filter().rules().stream().map(FilterRule::name).toList());
+
+        return accounting;
+    }
+
+    private long framesInRxRings()
+    {
+        long frames = 0;
+        for (int i = 0; i < ingressPorts; i++)
+        {
+            frames += ports[i].rxRingFrames();
+        }
+
+        return frames;
+    }
+
+    /**
+     * Stop (if not stopped), close the sockets and the UMEM, and release the program.
+     */
+    @Override
+    public void close()
+    {
+        final List<AutoCloseable> all = new ArrayList<>();
+        all.add(program);
+        all.add(umem);
+        all.addAll(List.of(ports));
+        all.add(pipeline);
+        RuntimeException failure = null;
+        try
+        {
+            stop();
+        }
+        catch (final RuntimeException ex)
+        {
+            failure = ex;
+        }
+        closeAll(all, failure);
+        if (null != failure)
+        {
+            throw failure;
+        }
+    }
+
+    private static void closeAll(final List<AutoCloseable> opened, final Throwable cause)
+    {
+        for (int i = opened.size() - 1; i >= 0; i--)
+        {
+            try
+            {
+                opened.get(i).close();
+            }
+            catch (final Exception ex)
+            {
+                if (null != cause)
+                {
+                    cause.addSuppressed(ex);
+                }
+            }
+        }
+    }
+
+    private static void sleepMs(final long ms)
+    {
+        try
+        {
+            Thread.sleep(ms);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

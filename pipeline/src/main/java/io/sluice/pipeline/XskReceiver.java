@@ -1,0 +1,131 @@
+package io.sluice.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import io.sluice.xsk.socket.XskSocket;
+import org.agrona.concurrent.Agent;
+
+/**
+ * The RX agent: polls each port's RX ring and publishes the frames' descriptors into the pipeline's Disruptor ring.
+ * It never waits for room: when the ring is full it stops reading, the RX rings fill, and the kernel drops and counts
+ * ({@code XDP_STATISTICS} rx_ring_full), which Sluice reports. The only system call it may make is the receive
+ * wake-up the fill ring asks for.
+ */
+final class XskReceiver implements Agent
+{
+    private final RingBuffer<FrameEvent> ring;
+    private final XskSocket[] ports;
+    private final int[] queues;
+    private final Counters counters;
+    private final int batch;
+    private final int cpu;
+    private final long[] addresses;
+    private final int[] lengths;
+    private volatile boolean receiving = true;
+    private volatile int tid;
+
+    /**
+     * @param ring     the pipeline's ring; this agent is its only producer.
+     * @param ports    sockets to poll, indexed by port.
+     * @param counters this agent's counters.
+     * @param batch    most frames read from one RX ring per duty cycle.
+     * @param cpu      CPU to pin the agent's thread to, or -1.
+     */
+    XskReceiver(
+        final RingBuffer<FrameEvent> ring,
+        final XskSocket[] ports,
+        final Counters counters,
+        final int batch,
+        final int cpu)
+    {
+        this.ring = ring;
+        this.ports = ports;
+        this.counters = counters;
+        this.batch = batch;
+        this.cpu = cpu;
+        queues = new int[ports.length];
+        for (int i = 0; i < ports.length; i++)
+        {
+            queues[i] = ports[i].queue();
+        }
+        addresses = new long[batch];
+        lengths = new int[batch];
+    }
+
+    @Override
+    public void onStart()
+    {
+        tid = Agents.pin(cpu);
+    }
+
+    @Override
+    public int doWork()
+    {
+        if (!receiving)
+        {
+            return 0;
+        }
+
+        final RingBuffer<FrameEvent> ring = this.ring;
+        final XskSocket[] ports = this.ports;
+        final long[] addresses = this.addresses;
+        final int[] lengths = this.lengths;
+        int work = 0;
+        for (int port = 0; port < ports.length; port++)
+        {
+            final long room = ring.remainingCapacity();
+            if (0 == room)
+            {
+                counters.increment(PipelineCounter.RX_BACKPRESSURE.id());
+                break;
+            }
+            final int n = ports[port].receive(addresses, lengths, 0, (int)Math.min(batch, room));
+            if (0 == n)
+            {
+                continue;
+            }
+
+            // room was checked above and this agent is the only producer, so next(n) does not wait
+            final long last = ring.next(n);
+            final long first = last - n + 1;
+            final long nowNs = System.nanoTime();
+            final int queue = queues[port];
+            for (int i = 0; i < n; i++)
+            {
+                final FrameEvent event = ring.get(first + i);
+                event.address = addresses[i];
+                event.length = lengths[i];
+                event.port = port;
+                event.queue = queue;
+                event.rxTimestampNs = nowNs;
+            }
+            ring.publish(first, last);
+            counters.add(PipelineCounter.RECEIVED.id(), n);
+            work += n;
+        }
+
+        return work;
+    }
+
+    /**
+     * Stop reading the RX rings, so that the pipeline can drain. Frames already in the RX rings stay there and are
+     * reported as such.
+     */
+    void stopReceiving()
+    {
+        receiving = false;
+    }
+
+    /**
+     * @return kernel thread id of the agent's thread once started, else 0.
+     */
+    int tid()
+    {
+        return tid;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "sluice-rx";
+    }
+}

@@ -1,0 +1,305 @@
+package io.sluice.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.util.Util;
+import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.umem.FramePool;
+import org.agrona.concurrent.Agent;
+
+import static io.sluice.pipeline.FrameEvent.ABSENT;
+
+/**
+ * The TX agent, last on the ring: batches the frames to send into their port's TX ring (the kernel is woken only
+ * when the ring's {@code NEED_WAKEUP} flag asks), reaps the completion rings, and hands every frame that is done
+ * with (sent, dropped, counted, malformed) back to the fill rings through the UMEM's pool. It is the only thread
+ * that touches the fill, TX and completion rings and the pool, so none of them needs a lock.
+ * <p>
+ * <b>TX ring full.</b> A frame that does not fit waits in the port's batch and the agent stops taking events
+ * (the handlers and then the receiver back up behind it) while it reaps completions and retries, for at most
+ * {@code txRetryNs}; then the waiting frames are dropped and counted as {@link PipelineCounter#TX_DROPPED}.
+ * Nothing waits for ever.
+ */
+final class XskTransmitter implements Agent
+{
+    private final RingBuffer<FrameEvent> ring;
+    private final Sequence sequence = new Sequence(-1);
+    private final Sequence[] handlerSequences;
+    private final XskSocket[] ports;
+    private final FramePool pool;
+    private final Counters counters;
+    private final long txRetryNs;
+    private final int batch;
+    private final int cpu;
+    private final long[][] pendingAddresses;
+    private final int[][] pendingLengths;
+    private final byte[][] pendingOutcomes;
+    private final int[] pendingCount;
+    private final long[] recycled;
+    private int recycledCount;
+    private int pendingTotal;
+    private long stallStartNs;
+    private volatile long outstanding;
+    private volatile int tid;
+
+    /**
+     * @param ring             the pipeline's ring.
+     * @param handlerSequences the handlers' sequences; this agent follows the slowest.
+     * @param ports            sockets, indexed by port.
+     * @param pool             the UMEM's free frames; this agent becomes its only user.
+     * @param counters         this agent's counters.
+     * @param batch            frames per TX ring batch and per port.
+     * @param txRetryNs        how long a full TX ring is retried before its waiting frames are dropped.
+     * @param cpu              CPU to pin to, or -1.
+     */
+    XskTransmitter(
+        final RingBuffer<FrameEvent> ring,
+        final Sequence[] handlerSequences,
+        final XskSocket[] ports,
+        final FramePool pool,
+        final Counters counters,
+        final int batch,
+        final long txRetryNs,
+        final int cpu)
+    {
+        this.ring = ring;
+        this.handlerSequences = handlerSequences;
+        this.ports = ports;
+        this.pool = pool;
+        this.counters = counters;
+        this.batch = batch;
+        this.txRetryNs = txRetryNs;
+        this.cpu = cpu;
+        pendingAddresses = new long[ports.length][batch];
+        pendingLengths = new int[ports.length][batch];
+        pendingOutcomes = new byte[ports.length][batch];
+        pendingCount = new int[ports.length];
+        recycled = new long[FrameHandler.MAX_BATCH];
+    }
+
+    @Override
+    public void onStart()
+    {
+        tid = Agents.pin(cpu);
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = reap();
+
+        if (0 != stallStartNs)
+        {
+            flushAll();
+            if (0 != pendingTotal)
+            {
+                if (System.nanoTime() - stallStartNs < txRetryNs)
+                {
+                    refill();
+                    publishOutstanding();
+                    return work;
+                }
+                dropPending();
+            }
+            stallStartNs = 0;
+        }
+
+        work += consume();
+        flushAll();
+        if (0 != pendingTotal && 0 == stallStartNs)
+        {
+            stallStartNs = System.nanoTime();
+            counters.increment(PipelineCounter.TX_STALLS.id());
+        }
+        refill();
+        publishOutstanding();
+
+        return work;
+    }
+
+    private int reap()
+    {
+        final XskSocket[] ports = this.ports;
+        int work = 0;
+        for (final XskSocket port : ports)
+        {
+            work += port.completeToPool(Integer.MAX_VALUE);
+            // copy mode sends a bounded number per wake-up: wake again while frames wait on the TX ring
+            port.flushTx();
+        }
+
+        return work;
+    }
+
+    private int consume()
+    {
+        final long next = sequence.get() + 1;
+        final long available = Math.min(
+            Util.getMinimumSequence(handlerSequences), next + FrameHandler.MAX_BATCH - 1);
+        if (available < next)
+        {
+            return 0;
+        }
+
+        final RingBuffer<FrameEvent> ring = this.ring;
+        final int batch = this.batch;
+        long s = next;
+        for (; s <= available; s++)
+        {
+            final FrameEvent event = ring.get(s);
+            final int port = event.egressPort;
+            if (ABSENT == port)
+            {
+                recycled[recycledCount++] = event.address;
+                continue;
+            }
+            int count = pendingCount[port];
+            if (batch == count)
+            {
+                flush(port);
+                count = pendingCount[port];
+                if (batch == count)
+                {
+                    break;
+                }
+            }
+            pendingAddresses[port][count] = event.address;
+            pendingLengths[port][count] = event.length;
+            pendingOutcomes[port][count] = (byte)(event.port == port ?
+                PipelineCounter.REFLECTED.id() : PipelineCounter.FORWARDED.id());
+            pendingCount[port] = count + 1;
+            pendingTotal++;
+        }
+        sequence.set(s - 1);
+        if (recycledCount > 0)
+        {
+            pool.release(recycled, 0, recycledCount);
+            recycledCount = 0;
+        }
+
+        return (int)(s - next);
+    }
+
+    private void flushAll()
+    {
+        if (0 == pendingTotal)
+        {
+            return;
+        }
+        for (int port = 0; port < ports.length; port++)
+        {
+            if (pendingCount[port] > 0)
+            {
+                flush(port);
+            }
+        }
+    }
+
+    private void flush(final int port)
+    {
+        final int count = pendingCount[port];
+        final int sent = ports[port].transmit(pendingAddresses[port], pendingLengths[port], 0, count);
+        if (0 == sent)
+        {
+            return;
+        }
+        final byte[] outcomes = pendingOutcomes[port];
+        int reflected = 0;
+        for (int i = 0; i < sent; i++)
+        {
+            if (PipelineCounter.REFLECTED.id() == outcomes[i])
+            {
+                reflected++;
+            }
+        }
+        if (reflected > 0)
+        {
+            counters.add(PipelineCounter.REFLECTED.id(), reflected);
+        }
+        if (sent > reflected)
+        {
+            counters.add(PipelineCounter.FORWARDED.id(), sent - reflected);
+        }
+        final int left = count - sent;
+        if (left > 0)
+        {
+            System.arraycopy(pendingAddresses[port], sent, pendingAddresses[port], 0, left);
+            System.arraycopy(pendingLengths[port], sent, pendingLengths[port], 0, left);
+            System.arraycopy(outcomes, sent, outcomes, 0, left);
+        }
+        pendingCount[port] = left;
+        pendingTotal -= sent;
+    }
+
+    private void dropPending()
+    {
+        for (int port = 0; port < ports.length; port++)
+        {
+            final int count = pendingCount[port];
+            if (count > 0)
+            {
+                pool.release(pendingAddresses[port], 0, count);
+                counters.add(PipelineCounter.TX_DROPPED.id(), count);
+                pendingCount[port] = 0;
+            }
+        }
+        pendingTotal = 0;
+    }
+
+    private void refill()
+    {
+        final FramePool pool = this.pool;
+        for (final XskSocket port : ports)
+        {
+            if (0 == pool.available())
+            {
+                if (port.fillRing().free(1) > 0)
+                {
+                    counters.increment(PipelineCounter.FILL_SHORTFALL.id());
+                }
+                return;
+            }
+            port.fillFromPool(pool.available());
+        }
+    }
+
+    private void publishOutstanding()
+    {
+        long onTx = pendingTotal;
+        for (final XskSocket port : ports)
+        {
+            onTx += port.txFrames();
+        }
+        if (onTx != outstanding)
+        {
+            outstanding = onTx;
+        }
+    }
+
+    /**
+     * @return this agent's sequence: the last event it is done with.
+     */
+    Sequence sequence()
+    {
+        return sequence;
+    }
+
+    /**
+     * @return frames waiting to be sent or in the kernel's TX path, as of the last duty cycle; from any thread.
+     */
+    long outstanding()
+    {
+        return outstanding;
+    }
+
+    int tid()
+    {
+        return tid;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "sluice-tx";
+    }
+}

@@ -1,0 +1,287 @@
+package io.sluice.pipeline.rules;
+
+import io.sluice.pipeline.FrameEvent;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import static io.sluice.pipeline.rules.FilterRule.MATCH_DST_IPV4;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_DST_IPV6;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_DST_PORT;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_ETHER_TYPE;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_FRAGMENT;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_ICMP_CODE;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_ICMP_TYPE;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_IP_VERSION;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_PROTOCOL;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_SRC_IPV4;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_SRC_IPV6;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_SRC_PORT;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_TCP_FLAGS;
+import static io.sluice.pipeline.rules.FilterRule.MATCH_VLAN;
+
+/**
+ * Matches parsed frames against a {@link RuleSet}, first match winning, and counts each rule's hits. One per
+ * handler thread, over a rule set shared by all of them.
+ * <p>
+ * The rules are copied into parallel arrays of primitives, one slot per rule, with a bit set per rule of the
+ * fields it constrains; {@link #match(FrameEvent)} scans them in order and allocates nothing.
+ * <p>
+ * <b>Counters:</b> the handler thread that calls {@link #match(FrameEvent)} is their only writer; any thread may read
+ * them with {@link #hits(int)} and {@link #defaultHits()}.
+ */
+public final class Filter
+{
+    private static final VarHandle HITS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    /**
+     * Longs of padding either side of the counters: 128 bytes, two cache lines, so another handler's counters, which
+     * may be allocated next to these, never share a line or an adjacent-line prefetch pair with them.
+     */
+    private static final int HITS_PADDING = 16;
+
+    private final RuleSet ruleSet;
+    private final int ruleCount;
+    private final int defaultActionId;
+    private final int defaultHitsIndex;
+
+    private final int[] fields;
+    private final int[] actionIds;
+    private final int[] forwardIndexes;
+    private final int[] vlans;
+    private final int[] etherTypes;
+    private final int[] ipVersions;
+    private final int[] protocols;
+    private final int[] srcIpv4s;
+    private final int[] srcIpv4Masks;
+    private final int[] dstIpv4s;
+    private final int[] dstIpv4Masks;
+    private final long[] srcIpv6His;
+    private final long[] srcIpv6Los;
+    private final long[] srcIpv6MaskHis;
+    private final long[] srcIpv6MaskLos;
+    private final long[] dstIpv6His;
+    private final long[] dstIpv6Los;
+    private final long[] dstIpv6MaskHis;
+    private final long[] dstIpv6MaskLos;
+    private final int[] srcPortLows;
+    private final int[] srcPortHighs;
+    private final int[] dstPortLows;
+    private final int[] dstPortHighs;
+    private final int[] tcpFlagsMasks;
+    private final int[] tcpFlagsValues;
+    private final int[] icmpTypes;
+    private final int[] icmpCodes;
+    private final int[] fragments;
+
+    /**
+     * Hit counters: rule {@code i} at {@code HITS_PADDING + i}, the default after the last rule.
+     */
+    private final long[] hits;
+
+    /**
+     * @param ruleSet the rules to match against; shared, never changed.
+     */
+    public Filter(final RuleSet ruleSet)
+    {
+        this.ruleSet = ruleSet;
+        final int count = ruleSet.size();
+        ruleCount = count;
+        defaultActionId = ruleSet.defaultAction().id();
+        defaultHitsIndex = HITS_PADDING + count;
+
+        fields = new int[count];
+        actionIds = new int[count];
+        forwardIndexes = new int[count];
+        vlans = new int[count];
+        etherTypes = new int[count];
+        ipVersions = new int[count];
+        protocols = new int[count];
+        srcIpv4s = new int[count];
+        srcIpv4Masks = new int[count];
+        dstIpv4s = new int[count];
+        dstIpv4Masks = new int[count];
+        srcIpv6His = new long[count];
+        srcIpv6Los = new long[count];
+        srcIpv6MaskHis = new long[count];
+        srcIpv6MaskLos = new long[count];
+        dstIpv6His = new long[count];
+        dstIpv6Los = new long[count];
+        dstIpv6MaskHis = new long[count];
+        dstIpv6MaskLos = new long[count];
+        srcPortLows = new int[count];
+        srcPortHighs = new int[count];
+        dstPortLows = new int[count];
+        dstPortHighs = new int[count];
+        tcpFlagsMasks = new int[count];
+        tcpFlagsValues = new int[count];
+        icmpTypes = new int[count];
+        icmpCodes = new int[count];
+        fragments = new int[count];
+        hits = new long[HITS_PADDING + count + 1 + HITS_PADDING];
+
+        for (int i = 0; i < count; i++)
+        {
+            final FilterRule rule = ruleSet.rule(i);
+            fields[i] = rule.fields();
+            actionIds[i] = rule.action().id();
+            forwardIndexes[i] = rule.forwardIndex();
+            vlans[i] = rule.vlan();
+            etherTypes[i] = rule.etherType();
+            ipVersions[i] = rule.ipVersion();
+            protocols[i] = rule.protocol();
+            srcIpv4s[i] = rule.srcIpv4();
+            srcIpv4Masks[i] = 4 == rule.srcFamily() ? FilterRule.ipv4Mask(rule.srcPrefixBits()) : 0;
+            dstIpv4s[i] = rule.dstIpv4();
+            dstIpv4Masks[i] = 4 == rule.dstFamily() ? FilterRule.ipv4Mask(rule.dstPrefixBits()) : 0;
+            srcIpv6His[i] = rule.srcIpv6Hi();
+            srcIpv6Los[i] = rule.srcIpv6Lo();
+            srcIpv6MaskHis[i] = 6 == rule.srcFamily() ? FilterRule.ipv6MaskHi(rule.srcPrefixBits()) : 0;
+            srcIpv6MaskLos[i] = 6 == rule.srcFamily() ? FilterRule.ipv6MaskLo(rule.srcPrefixBits()) : 0;
+            dstIpv6His[i] = rule.dstIpv6Hi();
+            dstIpv6Los[i] = rule.dstIpv6Lo();
+            dstIpv6MaskHis[i] = 6 == rule.dstFamily() ? FilterRule.ipv6MaskHi(rule.dstPrefixBits()) : 0;
+            dstIpv6MaskLos[i] = 6 == rule.dstFamily() ? FilterRule.ipv6MaskLo(rule.dstPrefixBits()) : 0;
+            srcPortLows[i] = rule.srcPortLow();
+            srcPortHighs[i] = rule.srcPortHigh();
+            dstPortLows[i] = rule.dstPortLow();
+            dstPortHighs[i] = rule.dstPortHigh();
+            tcpFlagsMasks[i] = rule.tcpFlagsSet() | rule.tcpFlagsClear();
+            tcpFlagsValues[i] = rule.tcpFlagsSet();
+            icmpTypes[i] = rule.icmpType();
+            icmpCodes[i] = rule.icmpCode();
+            fragments[i] = rule.fragment();
+        }
+    }
+
+    /**
+     * Find the first rule the frame matches, record the decision in the event and count the hit. Allocates nothing.
+     *
+     * @param event a parsed frame; {@link FrameEvent#rule} and {@link FrameEvent#action} are written.
+     * @return the index of the matching rule, or {@link FrameEvent#ABSENT} when the default action applies.
+     */
+    public int match(final FrameEvent event)
+    {
+        final int outerVlanId = event.outerVlanId;
+        final int etherType = event.etherType;
+        final int ipVersion = event.ipVersion;
+        final int ipProtocol = event.ipProtocol;
+        final int srcIpv4 = event.srcIpv4;
+        final int dstIpv4 = event.dstIpv4;
+        final long srcIpv6Hi = event.srcIpv6Hi;
+        final long srcIpv6Lo = event.srcIpv6Lo;
+        final long dstIpv6Hi = event.dstIpv6Hi;
+        final long dstIpv6Lo = event.dstIpv6Lo;
+        final int srcPort = event.srcPort;
+        final int dstPort = event.dstPort;
+        final int tcpFlags = event.tcpFlags;
+        final int icmpType = event.icmpType;
+        final int icmpCode = event.icmpCode;
+        final int fragment = 0 == ipVersion ?
+            FrameEvent.ABSENT : (0 != (event.ipFlags & FrameEvent.IP_FRAGMENT) ? 1 : 0);
+
+        final int[] fields = this.fields;
+        final int ruleCount = this.ruleCount;
+        for (int i = 0; i < ruleCount; i++)
+        {
+            final int constrained = fields[i];
+            // Cheapest and most selective first. ABSENT (-1) never equals a constraint and is below every port, so
+            // frames without a field fail any constraint on it; ipVersion 0 fails every address constraint.
+            if ((0 != (constrained & MATCH_PROTOCOL) && ipProtocol != protocols[i]) ||
+                (0 != (constrained & MATCH_DST_PORT) && (dstPort < dstPortLows[i] || dstPort > dstPortHighs[i])) ||
+                (0 != (constrained & MATCH_DST_IPV4) &&
+                    (4 != ipVersion || (dstIpv4 & dstIpv4Masks[i]) != dstIpv4s[i])) ||
+                (0 != (constrained & MATCH_DST_IPV6) &&
+                    (6 != ipVersion || (dstIpv6Hi & dstIpv6MaskHis[i]) != dstIpv6His[i] ||
+                    (dstIpv6Lo & dstIpv6MaskLos[i]) != dstIpv6Los[i])) ||
+                (0 != (constrained & MATCH_SRC_IPV4) &&
+                    (4 != ipVersion || (srcIpv4 & srcIpv4Masks[i]) != srcIpv4s[i])) ||
+                (0 != (constrained & MATCH_SRC_IPV6) &&
+                    (6 != ipVersion || (srcIpv6Hi & srcIpv6MaskHis[i]) != srcIpv6His[i] ||
+                    (srcIpv6Lo & srcIpv6MaskLos[i]) != srcIpv6Los[i])) ||
+                (0 != (constrained & MATCH_SRC_PORT) && (srcPort < srcPortLows[i] || srcPort > srcPortHighs[i])) ||
+                (0 != (constrained & MATCH_IP_VERSION) && ipVersion != ipVersions[i]) ||
+                (0 != (constrained & MATCH_VLAN) && outerVlanId != vlans[i]) ||
+                (0 != (constrained & MATCH_ETHER_TYPE) && etherType != etherTypes[i]) ||
+                (0 != (constrained & MATCH_TCP_FLAGS) &&
+                    (FrameEvent.ABSENT == tcpFlags || (tcpFlags & tcpFlagsMasks[i]) != tcpFlagsValues[i])) ||
+                (0 != (constrained & MATCH_ICMP_TYPE) && icmpType != icmpTypes[i]) ||
+                (0 != (constrained & MATCH_ICMP_CODE) && icmpCode != icmpCodes[i]) ||
+                (0 != (constrained & MATCH_FRAGMENT) && fragment != fragments[i]))
+            {
+                continue;
+            }
+
+            event.rule = i;
+            event.action = actionIds[i];
+            increment(HITS_PADDING + i);
+
+            return i;
+        }
+
+        event.rule = FrameEvent.ABSENT;
+        event.action = defaultActionId;
+        increment(defaultHitsIndex);
+
+        return FrameEvent.ABSENT;
+    }
+
+    /**
+     * @param rule a rule index.
+     * @return frames the rule has matched so far.
+     * @throws IndexOutOfBoundsException if there is no such rule.
+     */
+    public long hits(final int rule)
+    {
+        if (rule < 0 || rule >= ruleCount)
+        {
+            throw new IndexOutOfBoundsException("rule " + rule + " of " + ruleCount);
+        }
+
+        // getAcquire pairs with the handler's setRelease in increment: a whole, published count
+        return (long)HITS.getAcquire(hits, HITS_PADDING + rule);
+    }
+
+    /**
+     * @return frames no rule matched, which took the default action.
+     */
+    public long defaultHits()
+    {
+        // getAcquire pairs with the handler's setRelease in increment
+        return (long)HITS.getAcquire(hits, defaultHitsIndex);
+    }
+
+    /**
+     * @param rule a rule index, as {@link #match(FrameEvent)} returns it.
+     * @return for a forward rule, its egress interface's index in {@link RuleSet#forwardInterfaces()}; otherwise
+     * {@link FrameEvent#ABSENT}.
+     */
+    public int forwardIndex(final int rule)
+    {
+        return forwardIndexes[rule];
+    }
+
+    /**
+     * @return the number of rules.
+     */
+    public int ruleCount()
+    {
+        return ruleCount;
+    }
+
+    /**
+     * @return the rules this filter matches against.
+     */
+    public RuleSet ruleSet()
+    {
+        return ruleSet;
+    }
+
+    private void increment(final int index)
+    {
+        final long[] hits = this.hits;
+        // Single writer, so a plain read of its own last write is exact; setRelease makes the 64-bit store atomic
+        // and ordered for readers, pairing with the getAcquire in hits() and defaultHits().
+        HITS.setRelease(hits, index, hits[index] + 1);
+    }
+}

@@ -1,0 +1,100 @@
+package io.sluice.pipeline.rules;
+
+import io.sluice.xsk.xdp.FlowRule;
+
+import java.util.List;
+
+/**
+ * A loaded rules file: the XDP steering rules that decide which packets reach Sluice, and the user-space filter
+ * that decides what Sluice does with them. Immutable; {@link RulesFile} reads one.
+ */
+public final class Rules
+{
+    private final String source;
+    private final List<FlowRule> steering;
+    private final List<String> steeringNames;
+    private final boolean steerAll;
+    private final RuleSet filter;
+
+    /**
+     * @param source        name of the file the rules came from.
+     * @param steering      steering rules; rule {@code i} has id {@code i}.
+     * @param steeringNames name of each steering rule, by id.
+     * @param steerAll      true to hand every frame to user space unparsed.
+     * @param filter        the user-space filter.
+     */
+    public Rules(
+        final String source,
+        final List<FlowRule> steering,
+        final List<String> steeringNames,
+        final boolean steerAll,
+        final RuleSet filter)
+    {
+        if (steering.size() != steeringNames.size())
+        {
+            throw new IllegalArgumentException(
+                steering.size() + " steering rules but " + steeringNames.size() + " names");
+        }
+        for (int i = 0; i < steering.size(); i++)
+        {
+            if (steering.get(i).id() != i)
+            {
+                throw new IllegalArgumentException("steering rule " + i + " has id " + steering.get(i).id());
+            }
+        }
+        this.source = source;
+        this.steering = List.copyOf(steering);
+        this.steeringNames = List.copyOf(steeringNames);
+        this.steerAll = steerAll;
+        this.filter = filter;
+    }
+
+    /**
+     * @return name of the file the rules came from, as given to the loader.
+     */
+    public String source()
+    {
+        return source;
+    }
+
+    /**
+     * @return steering rules in file order; rule {@code i} has id {@code i}, for {@code SteeringTables.replaceAll}.
+     */
+    public List<FlowRule> steering()
+    {
+        return steering;
+    }
+
+    /**
+     * @param id a steering rule's id.
+     * @return its name.
+     */
+    public String steeringName(final int id)
+    {
+        return steeringNames.get(id);
+    }
+
+    /**
+     * @return the names of the steering rules, by id.
+     */
+    public List<String> steeringNames()
+    {
+        return steeringNames;
+    }
+
+    /**
+     * @return true if the XDP program should hand every frame to user space unparsed.
+     */
+    public boolean steerAll()
+    {
+        return steerAll;
+    }
+
+    /**
+     * @return the user-space filter.
+     */
+    public RuleSet filter()
+    {
+        return filter;
+    }
+}

@@ -1,0 +1,815 @@
+package io.sluice.pipeline.rules;
+
+import io.sluice.xsk.xdp.FlowRule;
+import io.sluice.xsk.xdp.Prefix;
+import io.sluice.xsk.xdp.SteeringDescriptor;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.ReaderException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a rules file: the human-edited YAML that says which packets the XDP program hands to Sluice and what Sluice
+ * does with them.
+ * <pre>{@code
+ * # Which packets the XDP program hands to Sluice; the rest go to the kernel.
+ * steer:
+ *   - name: demo-flow          # optional; default "steer-N"
+ *     proto: udp               # udp, tcp, icmp, icmpv6, or 0..255; default any
+ *     src: 10.99.0.0/24        # IPv4 or IPv6 prefix; default any
+ *     dst: 10.99.0.2/32
+ *     dst_port: 9000           # one port or a range "9000-9009"; needs proto tcp/udp/any
+ *     priority: 0              # optional; lower wins; default = position in the list
+ *     action: steer            # steer | pass | drop
+ * steer_all: false             # true: every packet goes to user space unparsed (benchmarks)
+ *
+ * # What Sluice does with what it receives: first match wins.
+ * filter:
+ *   - name: reflect-demo
+ *     proto: udp
+ *     dst_port: 9000
+ *     action: reflect          # drop | count | reflect | forward | mirror
+ *     swap: [ip, ports]        # reflect only: MACs are always swapped; also swap IPs and/or ports
+ *   - name: to-b
+ *     dst: 10.1.0.0/16
+ *     action: forward
+ *     to: veth-b               # forward only: the egress interface
+ * default: drop                # action when no filter rule matches (drop | count | reflect; default drop)
+ * }</pre>
+ * <b>Top level</b> (a mapping; every key optional): {@code steer}, {@code steer_all}, {@code filter},
+ * {@code default}.
+ * <p>
+ * <b>{@code steer}</b>: the XDP steering rules, at most {@link SteeringDescriptor#MAX_RULES}, each a
+ * {@link FlowRule} whose id is its position in the list (0-based). Keys: {@code name}, {@code proto}, {@code src},
+ * {@code dst}, {@code dst_port}, {@code priority}, {@code action} ({@code steer} when not given). The XDP program
+ * applies {@link FlowRule}'s precedence: lowest priority, then lowest id. {@code ::/0} is refused there because
+ * the program reads it as every address of both families; leave the key out instead.
+ * <p>
+ * <b>{@code filter}</b>: the user-space rules, tried in order, the first that matches deciding. Match keys, all
+ * optional, all of which must hold:
+ * <ul>
+ *     <li>{@code vlan}: outer VLAN id 0..4095, or {@code none} for untagged frames;</li>
+ *     <li>{@code ether_type}: {@code ipv4}, {@code ipv6}, {@code arp} or a number such as {@code 0x88cc}, after
+ *     any VLAN tags;</li>
+ *     <li>{@code ip}: 4 or 6;</li>
+ *     <li>{@code proto}: {@code udp}, {@code tcp}, {@code icmp}, {@code icmpv6}, {@code any} or 0..255;</li>
+ *     <li>{@code src}, {@code dst}: an IPv4 or IPv6 prefix (a bare address is a host prefix; {@code ::/0} is
+ *     every IPv6 address, {@code 0.0.0.0/0} every IPv4 one); both families, and {@code ip}, must agree. Inside a
+ *     flow mapping ({@code {dst: "::/0"}}) quote a value that starts with {@code :};</li>
+ *     <li>{@code src_port}, {@code dst_port}: a port or a range {@code "9000-9009"}; needs proto tcp, udp or
+ *     none; frames without ports never match;</li>
+ *     <li>{@code tcp_flags}: e.g. {@code "syn,!ack"}, flags that must be set and, after {@code !}, clear; names
+ *     fin, syn, rst, psh, ack, urg, ece, cwr; needs proto tcp or none. Quote a value that starts with {@code !},
+ *     or YAML reads it as a tag;</li>
+ *     <li>{@code icmp_type}, {@code icmp_code}: 0..255; needs proto icmp, icmpv6 or none;</li>
+ *     <li>{@code fragment}: {@code true} for IP fragments only, {@code false} for IP non-fragments only.</li>
+ * </ul>
+ * and {@code name} (default {@code filter-N}, N its 0-based position), {@code action} (required:
+ * {@code drop}, {@code count}, {@code reflect}, {@code forward}; {@code mirror} is refused until packet capture
+ * exists), {@code swap} (reflect only: a list of {@code ip}, {@code ports}) and {@code to} (forward only, required
+ * there: the egress interface's name). Frames that are not IP never match an IP constraint.
+ * <p>
+ * Rule names are unique across the whole file. An invalid file throws {@link RulesFileException} with one line,
+ * {@code FILE:LINE: problem}, naming the allowed values where there is a set.
+ */
+public final class RulesFile
+{
+    static final List<String> TOP_KEYS = List.of("steer", "steer_all", "filter", "default");
+    static final List<String> STEER_KEYS = List.of("name", "proto", "src", "dst", "dst_port", "priority", "action");
+    static final List<String> FILTER_KEYS = List.of(
+        "name", "vlan", "ether_type", "ip", "proto", "src", "dst", "src_port", "dst_port", "tcp_flags", "icmp_type",
+        "icmp_code", "fragment", "action", "swap", "to");
+
+    private static final String STEER_ACTIONS = "steer, pass, drop";
+    private static final String FILTER_ACTIONS = "drop, count, reflect, forward, mirror";
+    private static final String DEFAULT_ACTIONS = "drop, count, reflect";
+    private static final Set<Tag> SCALAR_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL);
+    private static final Pattern NUMBER = Pattern.compile("-?(?:[0-9]+|0[xX][0-9a-fA-F]+)");
+    private static final Pattern PORT_RANGE = Pattern.compile("([0-9]+)\\s*-\\s*([0-9]+)");
+    private static final long TOO_BIG = Long.MAX_VALUE;
+
+    private final String source;
+    private final Map<String, String> ruleNames = new HashMap<>();
+
+    private RulesFile(final String source)
+    {
+        this.source = source;
+    }
+
+    /**
+     * Read a rules file.
+     *
+     * @param path the file; its name in messages is {@code path.toString()}.
+     * @return the rules.
+     * @throws RulesFileException with one line, {@code FILE:LINE: problem}, or {@code FILE: cannot read: why}.
+     */
+    public static Rules load(final Path path)
+    {
+        final String source = path.toString();
+        final String yaml;
+        try
+        {
+            yaml = Files.readString(path);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new RulesFileException(source, 0, "cannot read: no such file");
+        }
+        catch (final AccessDeniedException ex)
+        {
+            throw new RulesFileException(source, 0, "cannot read: permission denied");
+        }
+        catch (final CharacterCodingException ex)
+        {
+            throw new RulesFileException(source, 0, "cannot read: not UTF-8 text");
+        }
+        catch (final IOException ex)
+        {
+            throw new RulesFileException(source, 0, "cannot read: " +
+                (null == ex.getMessage() ? ex.getClass().getSimpleName() : ex.getMessage()));
+        }
+
+        return parse(source, yaml);
+    }
+
+    /**
+     * Read rules from text, as from a file.
+     *
+     * @param source name of the file to report in messages, e.g. {@code rules.yaml}.
+     * @param yaml   the file's text.
+     * @return the rules.
+     * @throws RulesFileException with one line, {@code FILE:LINE: problem}.
+     */
+    public static Rules parse(final String source, final String yaml)
+    {
+        return new RulesFile(source).read(yaml);
+    }
+
+    private Rules read(final String yaml)
+    {
+        final Node root = compose(yaml);
+        if (null == root || isNull(root))
+        {
+            throw new RulesFileException(source, 1,
+                "the file is empty; expected a mapping with keys " + String.join(", ", TOP_KEYS));
+        }
+        if (!(root instanceof MappingNode mapping))
+        {
+            throw error(root, "the top level must be a mapping with keys " + String.join(", ", TOP_KEYS) +
+                ", not " + kind(root));
+        }
+
+        final List<FlowRule> steering = new ArrayList<>();
+        final List<String> steeringNames = new ArrayList<>();
+        final List<FilterRule> filter = new ArrayList<>();
+        boolean steerAll = false;
+        Action defaultAction = RuleSet.DEFAULT_ACTION_DEFAULT;
+        for (final Map.Entry<String, NodeTuple> entry : keys(mapping, "", TOP_KEYS).entrySet())
+        {
+            final Node value = entry.getValue().getValueNode();
+            switch (entry.getKey())
+            {
+                case "steer" -> steerRules(value, steering, steeringNames);
+                case "steer_all" -> steerAll = bool(value, "", "steer_all");
+                case "filter" -> filterRules(value, filter);
+                case "default" -> defaultAction = defaultAction(value);
+                default -> throw new IllegalStateException(entry.getKey());
+            }
+        }
+
+        try
+        {
+            return new Rules(source, steering, steeringNames, steerAll, new RuleSet(filter, defaultAction));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(root, ex.getMessage());
+        }
+    }
+
+    private Node compose(final String yaml)
+    {
+        final LoadSettings settings = LoadSettings.builder().setLabel(source).build();
+        try
+        {
+            return new Compose(settings).composeString(yaml).orElse(null);
+        }
+        catch (final MarkedYamlEngineException ex)
+        {
+            final Optional<Mark> problemMark = ex.getProblemMark();
+            final Optional<Mark> contextMark = ex.getContextMark();
+            final int line = problemMark.or(() -> contextMark).map((mark) -> mark.getLine() + 1).orElse(0);
+            final String context = null == ex.getContext() || ex.getContext().isBlank() ? null : ex.getContext();
+            String problem = null != ex.getProblem() ? ex.getProblem() : context;
+            if (null != ex.getProblem() && null != context)
+            {
+                problem += " (" + context +
+                    contextMark.map((mark) -> " at line " + (mark.getLine() + 1)).orElse("") + ")";
+            }
+            throw new RulesFileException(source, line, "YAML: " + problem);
+        }
+        catch (final ReaderException ex)
+        {
+            throw new RulesFileException(source, lineOfCodePoint(yaml, ex.getPosition()),
+                String.format("YAML: character U+%04X is not allowed", ex.getCodePoint()));
+        }
+        catch (final YamlEngineException ex)
+        {
+            throw new RulesFileException(source, 0, "YAML: " + ex.getMessage());
+        }
+    }
+
+    private void steerRules(final Node value, final List<FlowRule> steering, final List<String> names)
+    {
+        final List<Node> items = list(value, "steer");
+        for (int id = 0; id < items.size(); id++)
+        {
+            final Node item = items.get(id);
+            if (id == SteeringDescriptor.MAX_RULES)
+            {
+                throw error(item, "steer holds at most " + SteeringDescriptor.MAX_RULES +
+                    " rules, the XDP program's limit");
+            }
+            final String name = nameOf(item, "steer-" + id);
+            if (!(item instanceof MappingNode mapping))
+            {
+                throw error(item, "steer rule '" + name + "' must be a mapping of keys, not " + kind(item));
+            }
+            steering.add(steerRule(mapping, id, name));
+            names.add(name);
+        }
+    }
+
+    private FlowRule steerRule(final MappingNode mapping, final int id, final String name)
+    {
+        final String label = "steer rule '" + name + "': ";
+        final Map<String, NodeTuple> keys = keys(mapping, label, STEER_KEYS);
+        checkNameType(keys, label);
+        if (!FilterRule.NAME_PATTERN.matcher(name).matches())
+        {
+            throw error(keys.get("name").getValueNode(), "steer rule name '" + name + "' is not " +
+                FilterRule.NAME_RULE);
+        }
+        claimName(name, mapping, keys, label, "steer rule");
+
+        int protocol = FlowRule.ANY_PROTOCOL;
+        Prefix src = Prefix.ANY;
+        Prefix dst = Prefix.ANY;
+        int dstPortLow = 0;
+        int dstPortHigh = FlowRule.MAX_PORT;
+        int priority = id;
+        FlowRule.Action action = FlowRule.Action.STEER;
+        for (final Map.Entry<String, NodeTuple> entry : keys.entrySet())
+        {
+            final Node value = entry.getValue().getValueNode();
+            switch (entry.getKey())
+            {
+                case "name" ->
+                {
+                }
+                case "proto" -> protocol = protocol(value, label);
+                case "src" -> src = steerPrefix(value, label, "src");
+                case "dst" -> dst = steerPrefix(value, label, "dst");
+                case "dst_port" ->
+                {
+                    final int[] range = ports(value, label, "dst_port");
+                    dstPortLow = range[0];
+                    dstPortHigh = range[1];
+                }
+                case "priority" -> priority = (int)number(value, label, "priority", 0, Integer.MAX_VALUE, "a number");
+                case "action" -> action = steerAction(value, label);
+                default -> throw new IllegalStateException(entry.getKey());
+            }
+        }
+
+        final boolean tcpOrUdpOrAny = FlowRule.ANY_PROTOCOL == protocol || FlowRule.PROTO_TCP == protocol ||
+            FlowRule.PROTO_UDP == protocol;
+        if (keys.containsKey("dst_port") && !tcpOrUdpOrAny)
+        {
+            throw error(keys.get("dst_port").getKeyNode(), label + "dst_port needs proto tcp, udp or any, not " +
+                Names.protocolName(protocol));
+        }
+        if ((src.isIpv4() && dst.isIpv6()) || (src.isIpv6() && dst.isIpv4()))
+        {
+            throw error(keys.get("dst").getKeyNode(), label + "dst " + dst + " is IPv" + (dst.isIpv4() ? 4 : 6) +
+                " but src " + src + " is IPv" + (src.isIpv4() ? 4 : 6));
+        }
+
+        try
+        {
+            return new FlowRule(id, priority, protocol, src, dst, dstPortLow, dstPortHigh, action);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(mapping, label + ex.getMessage());
+        }
+    }
+
+    private void filterRules(final Node value, final List<FilterRule> filter)
+    {
+        final List<Node> items = list(value, "filter");
+        for (int index = 0; index < items.size(); index++)
+        {
+            final Node item = items.get(index);
+            final String name = nameOf(item, "filter-" + index);
+            if (!(item instanceof MappingNode mapping))
+            {
+                throw error(item, "filter rule '" + name + "' must be a mapping of keys, not " + kind(item));
+            }
+            filter.add(filterRule(mapping, name));
+        }
+    }
+
+    private FilterRule filterRule(final MappingNode mapping, final String name)
+    {
+        final String label = "filter rule '" + name + "': ";
+        final Map<String, NodeTuple> keys = keys(mapping, label, FILTER_KEYS);
+        checkNameType(keys, label);
+        final FilterRule.Builder builder;
+        try
+        {
+            builder = FilterRule.builder(name);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(keys.get("name").getValueNode(), ex.getMessage());
+        }
+        claimName(name, mapping, keys, label, "filter rule");
+        builder.line(line(mapping));
+
+        for (final Map.Entry<String, NodeTuple> entry : keys.entrySet())
+        {
+            final Node value = entry.getValue().getValueNode();
+            try
+            {
+                filterKey(builder, label, entry.getKey(), value);
+            }
+            catch (final RulesFileException ex)
+            {
+                throw ex;
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw error(value, ex.getMessage());
+            }
+        }
+
+        try
+        {
+            return builder.build();
+        }
+        catch (final RuleKeyException ex)
+        {
+            final NodeTuple tuple = keys.get(ex.key());
+            throw error(null == tuple ? mapping : tuple.getKeyNode(), ex.getMessage());
+        }
+    }
+
+    private void filterKey(final FilterRule.Builder builder, final String label, final String key, final Node value)
+    {
+        switch (key)
+        {
+            case "name" ->
+            {
+            }
+            case "vlan" -> builder.vlan(vlan(value, label));
+            case "ether_type" -> builder.etherType(etherType(value, label));
+            case "ip" ->
+            {
+                final String text = text(value, label, key, "4 or 6");
+                if (!"4".equals(text) && !"6".equals(text))
+                {
+                    throw error(value, label + "ip '" + text + "' is not one of 4, 6");
+                }
+                builder.ipVersion(Integer.parseInt(text));
+            }
+            case "proto" -> builder.protocol(protocol(value, label));
+            case "src" -> builder.source(text(value, label, key, "a prefix such as 10.0.0.0/8 or fd00::/8"));
+            case "dst" -> builder.destination(text(value, label, key, "a prefix such as 10.0.0.0/8 or fd00::/8"));
+            case "src_port" ->
+            {
+                final int[] range = ports(value, label, key);
+                builder.srcPorts(range[0], range[1]);
+            }
+            case "dst_port" ->
+            {
+                final int[] range = ports(value, label, key);
+                builder.dstPorts(range[0], range[1]);
+            }
+            case "tcp_flags" -> builder.tcpFlags(tcpFlags(value, label));
+            case "icmp_type" -> builder.icmpType((int)number(value, label, key, 0, 255, "a number"));
+            case "icmp_code" -> builder.icmpCode((int)number(value, label, key, 0, 255, "a number"));
+            case "fragment" -> builder.fragment(bool(value, label, key));
+            case "action" -> builder.action(filterAction(value, label));
+            case "swap" -> swap(builder, value, label);
+            case "to" -> builder.forwardTo(text(value, label, key, "an interface name"));
+            default -> throw new IllegalStateException(key);
+        }
+    }
+
+    // ---------------------------------------------------------------- structure
+
+    private Map<String, NodeTuple> keys(final MappingNode mapping, final String label, final List<String> allowed)
+    {
+        final Map<String, NodeTuple> keys = new LinkedHashMap<>();
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            final Node keyNode = tuple.getKeyNode();
+            if (!(keyNode instanceof ScalarNode scalar) || isNull(keyNode))
+            {
+                throw error(keyNode, label + "a key must be a name, not " + kind(keyNode));
+            }
+            final String key = scalar.getValue();
+            if (!allowed.contains(key))
+            {
+                throw error(keyNode, label + "unknown key '" + key + "'; allowed keys are " + String.join(", ", allowed));
+            }
+            final NodeTuple first = keys.putIfAbsent(key, tuple);
+            if (null != first)
+            {
+                throw error(keyNode, label + "key " + key + " appears twice (first at line " +
+                    line(first.getKeyNode()) + ")");
+            }
+        }
+
+        return keys;
+    }
+
+    private List<Node> list(final Node value, final String key)
+    {
+        if (isNull(value))
+        {
+            return List.of();
+        }
+        if (!(value instanceof SequenceNode sequence))
+        {
+            throw error(value, key + " must be a list of rules, not " + kind(value));
+        }
+
+        return sequence.getValue();
+    }
+
+    private static String nameOf(final Node item, final String defaultName)
+    {
+        if (item instanceof MappingNode mapping)
+        {
+            for (final NodeTuple tuple : mapping.getValue())
+            {
+                if (tuple.getKeyNode() instanceof ScalarNode key && "name".equals(key.getValue()) &&
+                    tuple.getValueNode() instanceof ScalarNode value && !isNull(value))
+                {
+                    return value.getValue();
+                }
+            }
+        }
+
+        return defaultName;
+    }
+
+    private void checkNameType(final Map<String, NodeTuple> keys, final String label)
+    {
+        final NodeTuple nameTuple = keys.get("name");
+        if (null != nameTuple)
+        {
+            text(nameTuple.getValueNode(), label, "name", "a rule name");
+        }
+    }
+
+    private void claimName(
+        final String name,
+        final MappingNode mapping,
+        final Map<String, NodeTuple> keys,
+        final String label,
+        final String kind)
+    {
+        final NodeTuple nameTuple = keys.get("name");
+        final String owner = ruleNames.putIfAbsent(name, kind + " at line " + line(mapping));
+        if (null != owner)
+        {
+            throw error(null == nameTuple ? mapping : nameTuple.getValueNode(),
+                label + "name '" + name + "' is already used by the " + owner);
+        }
+    }
+
+    // ---------------------------------------------------------------- values
+
+    private String text(final Node value, final String label, final String key, final String expected)
+    {
+        if (value instanceof ScalarNode scalar)
+        {
+            if (isNull(scalar))
+            {
+                throw error(value, label + key + " has no value; expected " + expected);
+            }
+            if (!SCALAR_TAGS.contains(scalar.getTag()))
+            {
+                throw error(value, label + key + ": YAML reads '" + scalar.getTag().getValue() +
+                    "' as a tag; put the value in quotes");
+            }
+
+            return scalar.getValue().strip();
+        }
+
+        throw error(value, label + key + " must be " + expected + ", not " + kind(value));
+    }
+
+    private long number(
+        final Node value, final String label, final String key, final long min, final long max, final String expected)
+    {
+        final String text = text(value, label, key, expected);
+        final long number = parseNumber(text);
+        if (Long.MIN_VALUE == number)
+        {
+            throw error(value, label + key + " '" + text + "' is not " + expected);
+        }
+        if (number < min || number > max)
+        {
+            throw error(value, label + key + " " + text + " is not within " + min + "-" + max);
+        }
+
+        return number;
+    }
+
+    private boolean bool(final Node value, final String label, final String key)
+    {
+        final String text = text(value, label, key, "true or false");
+        return switch (text.toLowerCase(Locale.ROOT))
+        {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw error(value, label + key + " '" + text + "' is not one of true, false");
+        };
+    }
+
+    private int[] ports(final Node value, final String label, final String key)
+    {
+        final String expected = "a port or a range such as 9000-9009";
+        final String text = text(value, label, key, expected);
+        final long low;
+        final long high;
+        final Matcher range = PORT_RANGE.matcher(text);
+        if (range.matches())
+        {
+            low = parseNumber(range.group(1));
+            high = parseNumber(range.group(2));
+        }
+        else if (NUMBER.matcher(text).matches())
+        {
+            low = parseNumber(text);
+            high = low;
+        }
+        else
+        {
+            throw error(value, label + key + " '" + text + "' is not " + expected);
+        }
+        if (low < 0 || high > FlowRule.MAX_PORT || low > FlowRule.MAX_PORT)
+        {
+            throw error(value, label + key + " " + text + " is not within 0-65535");
+        }
+        if (low > high)
+        {
+            throw error(value, label + key + " " + text + " is backwards: the first port must not exceed the last");
+        }
+
+        return new int[] { (int)low, (int)high };
+    }
+
+    private int protocol(final Node value, final String label)
+    {
+        final String text = text(value, label, "proto", Names.PROTOCOLS);
+        final int named = Names.protocol(text.toLowerCase(Locale.ROOT));
+        if (-2 != named)
+        {
+            return named;
+        }
+        if (!NUMBER.matcher(text).matches())
+        {
+            throw error(value, label + "proto '" + text + "' is not one of " + Names.PROTOCOLS);
+        }
+
+        return (int)number(value, label, "proto", 0, 255, Names.PROTOCOLS);
+    }
+
+    private int vlan(final Node value, final String label)
+    {
+        final String text = text(value, label, "vlan", "a VLAN id 0..4095 or none");
+        if ("none".equalsIgnoreCase(text))
+        {
+            return FilterRule.VLAN_NONE;
+        }
+
+        return (int)number(value, label, "vlan", 0, FilterRule.MAX_VLAN_ID, "a VLAN id 0..4095 or none");
+    }
+
+    private int etherType(final Node value, final String label)
+    {
+        final String text = text(value, label, "ether_type", Names.ETHER_TYPES);
+        final int named = Names.etherType(text.toLowerCase(Locale.ROOT));
+        if (named >= 0)
+        {
+            return named;
+        }
+        final long number = parseNumber(text);
+        if (Long.MIN_VALUE == number)
+        {
+            throw error(value, label + "ether_type '" + text + "' is not one of " + Names.ETHER_TYPES);
+        }
+        if (number < 0 || number > 0xFFFF)
+        {
+            throw error(value, label + "ether_type " + text + " is not within 0-0xffff");
+        }
+
+        return (int)number;
+    }
+
+    private String tcpFlags(final Node value, final String label)
+    {
+        if (value instanceof SequenceNode sequence)
+        {
+            final List<String> flags = new ArrayList<>();
+            for (final Node item : sequence.getValue())
+            {
+                flags.add(text(item, label, "tcp_flags", "a flag name"));
+            }
+
+            return String.join(",", flags);
+        }
+
+        return text(value, label, "tcp_flags", "flags such as \"syn,!ack\"");
+    }
+
+    private void swap(final FilterRule.Builder builder, final Node value, final String label)
+    {
+        final List<Node> items = value instanceof SequenceNode sequence ? sequence.getValue() : List.of(value);
+        boolean ip = false;
+        boolean ports = false;
+        for (final Node item : items)
+        {
+            final String text = text(item, label, "swap", "a list of ip, ports");
+            switch (text.toLowerCase(Locale.ROOT))
+            {
+                case "ip" -> ip = true;
+                case "ports" -> ports = true;
+                default -> throw error(item, label + "swap '" + text +
+                    "' is not one of ip, ports (MACs are always swapped)");
+            }
+        }
+        builder.swap(ip, ports);
+    }
+
+    private Action filterAction(final Node value, final String label)
+    {
+        final String text = text(value, label, "action", FILTER_ACTIONS);
+        final Action action = Action.byLabel(text.toLowerCase(Locale.ROOT));
+        if (null == action)
+        {
+            throw error(value, label + "action '" + text + "' is not one of " + FILTER_ACTIONS);
+        }
+
+        return action;
+    }
+
+    private Action defaultAction(final Node value)
+    {
+        final String text = text(value, "", "default", DEFAULT_ACTIONS);
+        final Action action = Action.byLabel(text.toLowerCase(Locale.ROOT));
+        if (Action.DROP != action && Action.COUNT != action && Action.REFLECT != action)
+        {
+            throw error(value, "default '" + text + "' is not one of " + DEFAULT_ACTIONS);
+        }
+
+        return action;
+    }
+
+    private FlowRule.Action steerAction(final Node value, final String label)
+    {
+        final String text = text(value, label, "action", STEER_ACTIONS);
+        return switch (text.toLowerCase(Locale.ROOT))
+        {
+            case "steer" -> FlowRule.Action.STEER;
+            case "pass" -> FlowRule.Action.PASS;
+            case "drop" -> FlowRule.Action.DROP;
+            default -> throw error(value, label + "action '" + text + "' is not one of " + STEER_ACTIONS);
+        };
+    }
+
+    private Prefix steerPrefix(final Node value, final String label, final String key)
+    {
+        final String text = text(value, label, key, "a prefix such as 10.0.0.0/8 or fd00::/8");
+        final Prefix prefix;
+        try
+        {
+            prefix = Prefix.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(value, label + key + ": " + ex.getMessage());
+        }
+        if (Prefix.ANY != prefix && 0 == prefix.mappedLength())
+        {
+            throw error(value, label + key + " " + text + " would match IPv4 too in the XDP program; " +
+                "leave " + key + " out to match any address");
+        }
+
+        return prefix;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * @return the value, {@link #TOO_BIG} if it does not fit a long, or {@link Long#MIN_VALUE} if not a number.
+     */
+    private static long parseNumber(final String text)
+    {
+        if (!NUMBER.matcher(text).matches())
+        {
+            return Long.MIN_VALUE;
+        }
+        final boolean negative = text.startsWith("-");
+        final String digits = negative ? text.substring(1) : text;
+        final boolean hex = digits.length() > 1 && ('x' == digits.charAt(1) || 'X' == digits.charAt(1));
+        try
+        {
+            final long magnitude = hex ? Long.parseLong(digits.substring(2), 16) : Long.parseLong(digits);
+            return negative ? -magnitude : magnitude;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return negative ? Long.MIN_VALUE + 1 : TOO_BIG;
+        }
+    }
+
+    private static boolean isNull(final Node node)
+    {
+        return node instanceof ScalarNode scalar && Tag.NULL.equals(scalar.getTag()) && scalar.isPlain();
+    }
+
+    private static String kind(final Node node)
+    {
+        if (node instanceof MappingNode)
+        {
+            return "a mapping";
+        }
+        if (node instanceof SequenceNode)
+        {
+            return "a list";
+        }
+        if (isNull(node))
+        {
+            return "nothing";
+        }
+
+        return "'" + ((ScalarNode)node).getValue() + "'";
+    }
+
+    private static int line(final Node node)
+    {
+        return node.getStartMark().map((mark) -> mark.getLine() + 1).orElse(0);
+    }
+
+    private static int lineOfCodePoint(final String text, final int codePointIndex)
+    {
+        int line = 1;
+        int codePoints = 0;
+        for (int i = 0; i < text.length() && codePoints < codePointIndex; i += Character.charCount(text.codePointAt(i)))
+        {
+            if ('\n' == text.charAt(i))
+            {
+                line++;
+            }
+            codePoints++;
+        }
+
+        return line;
+    }
+
+    private RulesFileException error(final Node node, final String problem)
+    {
+        return new RulesFileException(source, line(node), problem);
+    }
+}
