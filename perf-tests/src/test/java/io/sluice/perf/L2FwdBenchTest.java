@@ -1,0 +1,69 @@
+package io.sluice.perf;
+
+import io.sluice.xsk.testing.Privileged;
+import org.junit.jupiter.api.Test;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code ./sluice bench l2fwd} as a user runs it, with the same contract as rxdrop: READY, STAT lines, and on SIGINT
+ * a TOTAL line in which every frame sent was received and reflected or counted by the kernel, the accounting
+ * balanced, and exit status 0; and every reflected frame arrives back at the sender.
+ */
+class L2FwdBenchTest
+{
+    private static final Pattern TOTAL = Pattern.compile(
+        "^TOTAL rx_packets=(\\d+) tx_packets=(\\d+) duration_s=[0-9.]+ tx_mpps_avg=[0-9.]+ kernel_drops=(\\d+) " +
+        "tx_drops=(\\d+) parse_errors=0 alloc_bytes_per_pkt=([0-9.]+) xdp_redirect=(\\d+) balanced=true .*");
+
+    @Test
+    void shouldReflectExactlyWhatWasSentAndReportItOnSigint() throws Exception
+    {
+        Privileged.require("./sluice bench l2fwd in a network namespace");
+        final int frames = 100_000;
+        try (TestHosts hosts = new TestHosts("l2t", "lbt0", "10.220.0.1/24", "lbt1", "10.220.0.2/24");
+            SluiceProcess process = SluiceProcess.start(hosts.dutNs(), "bench", "l2fwd", "--iface", hosts.dutIf(),
+                "--queue", "0", "--cpu", "1", "--idle", "backoff"))
+        {
+            // GRO gives the sender's veth end NAPI, without which veth drops what comes back
+            TestHosts.run("ip", "netns", "exec", hosts.genNs(), "ethtool", "-K", hosts.genIf(), "gro", "on");
+            assertTrue(process.await("READY", 120), () -> "no READY line: " + process.output());
+            assertEquals(frames, RxDropBenchTest.send(hosts, "10.220.0.1", "10.220.0.2", frames, 50_000));
+            assertTrue(process.await("STAT t=", 10), () -> "no STAT line: " + process.output());
+            Thread.sleep(1500);
+
+            process.signal("INT");
+            assertEquals(0, process.waitFor(30), process::output);
+            final String total = process.line("TOTAL");
+            final Matcher m = TOTAL.matcher(total);
+            assertTrue(m.matches(), process::output);
+            final long received = Long.parseLong(m.group(1));
+            final long reflected = Long.parseLong(m.group(2));
+            final long kernelDrops = Long.parseLong(m.group(3));
+            assertEquals(frames, Long.parseLong(m.group(6)), "steered every frame: " + total);
+            assertEquals(frames, received + kernelDrops, "received or counted by the kernel: " + total);
+            assertEquals(received, reflected + Long.parseLong(m.group(4)), "reflected or counted as TX drops: " + total);
+            assertEquals(reflected, rxPackets(hosts.genNs(), hosts.genIf()), "every reflected frame came back");
+        }
+    }
+
+    /**
+     * @return the interface's RX packet count, from {@code ip -s link}.
+     */
+    static long rxPackets(final String namespace, final String ifname)
+    {
+        final String[] lines = TestHosts.run("ip", "-n", namespace, "-s", "link", "show", ifname).split("\n");
+        for (int i = 0; i < lines.length - 1; i++)
+        {
+            if (lines[i].strip().startsWith("RX:"))
+            {
+                return Long.parseLong(lines[i + 1].strip().split("\\s+")[1]);
+            }
+        }
+        throw new IllegalStateException("no RX statistics for " + ifname);
+    }
+}

@@ -1,0 +1,85 @@
+package io.sluice.perf;
+
+import io.sluice.xsk.testing.Privileged;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code ./sluice run} as an operator runs it: in the interface's namespace, with a rules file, pinned; a status
+ * line each second; on SIGTERM it drains, detaches and prints an accounting table that adds up, and exits 0.
+ */
+class RunCommandTest
+{
+    private static final String RULES = """
+        steer:
+          - {name: udp-9, proto: udp, dst_port: 9, action: steer}
+        filter:
+          - {name: count-9, proto: udp, dst_port: 9, action: count}
+        default: drop
+        """;
+
+    @Test
+    void shouldCountEveryFrameAndPrintABalancedTableOnSigterm() throws Exception
+    {
+        Privileged.require("./sluice run in a network namespace");
+        final int frames = 50_000;
+        final Path rules = Files.createTempFile("sluice-run", ".yaml");
+        Files.writeString(rules, RULES);
+        try (TestHosts hosts = new TestHosts("run", "rct0", "10.221.0.1/24", "rct1", "10.221.0.2/24");
+            SluiceProcess process = SluiceProcess.start(hosts.dutNs(), "run", "--iface", hosts.dutIf(), "--rules",
+                rules.toString(), "--cores", "1", "--idle", "backoff"))
+        {
+            assertTrue(process.await("sluice: running on rct1", 120), process::output);
+            assertEquals(frames, RxDropBenchTest.send(hosts, "10.221.0.1", "10.221.0.2", frames, 50_000));
+            Thread.sleep(1500);
+
+            process.signal("TERM");
+            assertEquals(0, process.waitFor(30), process::output);
+            final String output = process.output();
+            assertTrue(process.lines().stream().anyMatch((l) -> l.matches("^ +[0-9.]+s +in +[0-9.]+ Mpps +out .*")),
+                output);
+            assertTrue(process.line("accounting: balanced").length() > 0, output);
+            assertEquals(frames, count(process, "  steered to AF_XDP"), output);
+            assertEquals(frames, count(process, "      count"), output);
+            assertEquals(frames, count(process, "  count-9"), output);
+            assertTrue(TestHosts.run("ip", "-n", hosts.dutNs(), "link", "show", hosts.dutIf()).indexOf("xdp") < 0,
+                "detached on exit");
+        }
+        finally
+        {
+            Files.deleteIfExists(rules);
+        }
+    }
+
+    @Test
+    void shouldNameTheFileLineAndProblemOfABadRulesFile() throws Exception
+    {
+        Privileged.require("./sluice run");
+        final Path rules = Files.createTempFile("sluice-run-bad", ".yaml");
+        Files.writeString(rules, "filter:\n  - name: x\n    action: reflct\n");
+        try (SluiceProcess process = SluiceProcess.start(null, "run", "--iface", "lo", "--rules", rules.toString()))
+        {
+            assertEquals(2, process.waitFor(120), process::output);
+            final String error = process.line("sluice run: ");
+            assertTrue(error.startsWith("sluice run: " + rules + ":3: "), process::output);
+            assertTrue(error.contains("reflct"), error);
+        }
+        finally
+        {
+            Files.deleteIfExists(rules);
+        }
+    }
+
+    private static long count(final SluiceProcess process, final String label)
+    {
+        final String line = process.lines().stream().filter((l) -> l.startsWith(label + " ")).findFirst()
+            .orElseThrow(() -> new AssertionError("no '" + label + "' row:\n" + process.output()));
+
+        return Long.parseLong(line.substring(label.length()).strip().replace(",", ""));
+    }
+}

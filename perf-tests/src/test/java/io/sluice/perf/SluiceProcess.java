@@ -1,0 +1,167 @@
+package io.sluice.perf;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./sluice ...} run as a user runs it, usually under {@code ip netns exec}, with its output collected line by
+ * line (stdout and stderr merged) for a test to wait on and read. Killed on close if still running.
+ */
+final class SluiceProcess implements AutoCloseable
+{
+    private final Process process;
+    private final List<String> lines = new ArrayList<>();
+    private final Thread reader;
+
+    private SluiceProcess(final List<String> command) throws IOException
+    {
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        reader = new Thread(() ->
+        {
+            try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                String line;
+                while (null != (line = in.readLine()))
+                {
+                    synchronized (lines)
+                    {
+                        lines.add(line);
+                        lines.notifyAll();
+                    }
+                }
+            }
+            catch (final IOException ignore)
+            {
+                // process ended
+            }
+        }, "sluice-output");
+        reader.start();
+    }
+
+    /**
+     * @param namespace network namespace to run in, or null for this one.
+     * @param args      arguments to {@code ./sluice}.
+     * @return the running process.
+     */
+    static SluiceProcess start(final String namespace, final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        if (null != namespace)
+        {
+            command.addAll(List.of("ip", "netns", "exec", namespace));
+        }
+        command.add(sluiceHome().resolve("sluice").toString());
+        command.addAll(List.of(args));
+
+        return new SluiceProcess(command);
+    }
+
+    /**
+     * @param prefix  start of the line wanted.
+     * @param seconds how long to wait.
+     * @return true if such a line arrived in time.
+     */
+    boolean await(final String prefix, final int seconds) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + seconds * 1_000_000_000L;
+        synchronized (lines)
+        {
+            while (lines.stream().noneMatch((l) -> l.startsWith(prefix)))
+            {
+                final long leftMs = (deadlineNs - System.nanoTime()) / 1_000_000;
+                if (leftMs <= 0)
+                {
+                    return false;
+                }
+                lines.wait(leftMs);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Send a signal, by PID.
+     *
+     * @param signal e.g. {@code INT}.
+     */
+    void signal(final String signal)
+    {
+        TestHosts.run("kill", "-" + signal, Long.toString(process.pid()));
+    }
+
+    /**
+     * Wait for the exit and the last line.
+     *
+     * @param seconds how long to wait.
+     * @return the exit status.
+     * @throws IllegalStateException with the output if it did not exit in time.
+     */
+    int waitFor(final int seconds) throws InterruptedException
+    {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS))
+        {
+            throw new IllegalStateException("./sluice did not exit within " + seconds + " s:\n" + output());
+        }
+        reader.join(5000);
+
+        return process.exitValue();
+    }
+
+    /**
+     * @return the lines so far.
+     */
+    List<String> lines()
+    {
+        synchronized (lines)
+        {
+            return new ArrayList<>(lines);
+        }
+    }
+
+    /**
+     * @param prefix start of the line wanted.
+     * @return the first line so far starting with it, or "".
+     */
+    String line(final String prefix)
+    {
+        return lines().stream().filter((l) -> l.startsWith(prefix)).findFirst().orElse("");
+    }
+
+    /**
+     * @return the output so far, for failure messages.
+     */
+    String output()
+    {
+        return String.join("\n", lines());
+    }
+
+    @Override
+    public void close()
+    {
+        process.destroyForcibly();
+    }
+
+    static Path sluiceHome()
+    {
+        final String home = System.getenv("SLUICE_HOME");
+        if (null != home)
+        {
+            return Path.of(home);
+        }
+        final Path parent = Path.of("").toAbsolutePath().getParent();
+        if (Files.exists(parent.resolve("sluice")))
+        {
+            return parent;
+        }
+
+        return Path.of("").toAbsolutePath();
+    }
+}
