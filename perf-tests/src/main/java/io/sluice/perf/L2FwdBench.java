@@ -9,6 +9,8 @@ import io.sluice.pipeline.PipelineStats;
 import io.sluice.pipeline.ThreadingMode;
 import io.sluice.pipeline.rules.RulesFile;
 import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.socket.XskCounter;
+import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.socket.ZeroCopyPolicy;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.XdpMode;
@@ -57,6 +59,9 @@ public final class L2FwdBench implements Callable<Integer>
     @Option(names = "--idle", description = "spin, yield or backoff (default: spin)")
     String idle = IdleMode.SPIN.label();
 
+    @Option(names = "--batch", description = "frames per RX poll and per TX batch (default ${DEFAULT-VALUE})")
+    int batch = PipelineConfig.TX_BATCH_DEFAULT;
+
     @Option(names = "--frame-size", description = "UMEM frame size, 2048 or 4096 (default ${DEFAULT-VALUE})")
     int frameSize = UmemConfig.FRAME_SIZE_DEFAULT;
 
@@ -80,7 +85,8 @@ public final class L2FwdBench implements Callable<Integer>
 
         final PipelineConfig pipeline = PipelineConfig.defaults()
             .withThreading(ThreadingMode.SHARED, 1, null == cpu ? new int[0] : new int[]{cpu})
-            .withIdle(IdleMode.fromLabel(idle));
+            .withIdle(IdleMode.fromLabel(idle))
+            .withBatches(batch, batch);
         final PacketProcessor.Settings settings = new PacketProcessor.Settings(iface, new int[]{queue},
             RulesFile.parse("l2fwd rules", RULES), XdpMode.fromLabel(xdpMode),
             XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy)),
@@ -98,6 +104,8 @@ public final class L2FwdBench implements Callable<Integer>
                 (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
             final Thread[] agents = processor.pipeline().threads();
             final long startNs = System.nanoTime();
+            final int tid = processor.pipeline().threadIds()[0];
+            final long[] startTicks = TaskTicks.read(tid);
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
             long lastNs = startNs;
             long lastReflected = 0;
@@ -130,16 +138,24 @@ public final class L2FwdBench implements Callable<Integer>
             }
 
             final long elapsedNs = System.nanoTime() - startNs;
+            final long[] endTicks = TaskTicks.read(tid);
             final Accounting accounting = processor.stop();
             final PipelineStats stats = accounting.pipeline();
+            final XskSocket port = processor.ports()[0];
             System.out.println(String.format(Locale.ROOT,
-                "TOTAL rx_packets=%d tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f kernel_drops=%d tx_drops=%d " +
-                "parse_errors=%d alloc_bytes_per_pkt=%.4f xdp_redirect=%d balanced=%b frames=%s",
+                "TOTAL rx_packets=%d tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f kernel_drops=%d rx_ring_full=%d " +
+                "fill_ring_empty=%d tx_drops=%d rx_backpressure=%d " +
+                "parse_errors=%d alloc_bytes_per_pkt=%.4f xdp_redirect=%d tx_kicks=%d tx_kick_eagain=%d tx_kick_ebusy=%d " +
+                "tx_kick_enobufs=%d rx_empty_polls=%d cpu_user_pct=%.1f cpu_sys_pct=%.1f balanced=%b frames=%s",
                 accounting.received(), stats.get(PipelineCounter.REFLECTED), elapsedNs / 1e9,
                 stats.get(PipelineCounter.REFLECTED) * 1e3 / elapsedNs, accounting.kernelDropped(),
-                stats.get(PipelineCounter.TX_DROPPED), stats.get(PipelineCounter.PARSE_ERROR),
+                accounting.rxRingFull(), accounting.fillEmpty(), stats.get(PipelineCounter.TX_DROPPED),
+                stats.get(PipelineCounter.RX_BACKPRESSURE), stats.get(PipelineCounter.PARSE_ERROR),
                 steadyPackets > 0 ? (double)steadyBytes / steadyPackets : 0.0, accounting.steered(),
-                accounting.balanced(), accounting.ownership().toString().replace(' ', ',')));
+                port.counter(XskCounter.TX_KICKS), port.counter(XskCounter.TX_KICK_EAGAIN),
+                port.counter(XskCounter.TX_KICK_EBUSY), port.counter(XskCounter.TX_KICK_ENOBUFS),
+                port.counter(XskCounter.RX_EMPTY_POLLS), TaskTicks.percent(endTicks[0] - startTicks[0], elapsedNs),
+                TaskTicks.percent(endTicks[1] - startTicks[1], elapsedNs), accounting.balanced(), accounting.ownership().toString().replace(' ', ',')));
             System.out.flush();
         }
 

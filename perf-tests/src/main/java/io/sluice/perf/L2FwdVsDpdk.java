@@ -59,6 +59,9 @@ public final class L2FwdVsDpdk implements Callable<Integer>
     @Option(names = "--rate", description = "generator rate in pps; 0 is flat out (default ${DEFAULT-VALUE})")
     long ratePps = 0;
 
+    @Option(names = "--batch", description = "Sluice's RX and TX batch (default ${DEFAULT-VALUE})")
+    int batch = 64;
+
     @Option(names = "--gen-cpu", description = "CPU the generator sends from (default ${DEFAULT-VALUE})")
     int genCpu = 0;
 
@@ -91,7 +94,8 @@ public final class L2FwdVsDpdk implements Callable<Integer>
             .ipv4(GEN_ADDR, DUT_ADDR).udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
         final Path sluice = Path.of(System.getenv().getOrDefault("SLUICE_HOME", "."), "sluice").toAbsolutePath();
         final List<String> sluiceCommand = List.of("ip", "netns", "exec", dutNs, sluice.toString(), "bench",
-            "l2fwd", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(fwdCpu));
+            "l2fwd", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(fwdCpu), "--batch",
+            Integer.toString(batch));
         final Testpmd.Config testpmdConfig = Testpmd.Config.of(dutNs, DUT_IF).withQueue(0)
             .withMode(Testpmd.ForwardMode.MACSWAP).withLcores(genCpu, fwdCpu);
 
@@ -102,7 +106,7 @@ public final class L2FwdVsDpdk implements Callable<Integer>
         {
             sink.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
             System.out.println("# ./sluice bench l2fwd-vs-dpdk --runs " + runs + " --duration " + durationS +
-                " --frame-bytes " + frameBytes + " --rate " + ratePps + " --gen-cpu " + genCpu + " --fwd-cpu " + fwdCpu);
+                " --frame-bytes " + frameBytes + " --rate " + ratePps + " --batch " + batch + " --gen-cpu " + genCpu + " --fwd-cpu " + fwdCpu);
             System.out.println("# generator: " + frameBytes + "-byte UDP frames from " + genNs + "/" + GEN_IF +
                 " on CPU " + genCpu + (0 == ratePps ? ", flat out" : ", " + ratePps + " pps") +
                 "; returned frames counted by an XDP drop rule on " + GEN_IF);
@@ -186,7 +190,7 @@ public final class L2FwdVsDpdk implements Callable<Integer>
             final Matcher alloc = ALLOC.matcher(text);
             final String total = text.lines().filter((l) -> l.startsWith("TOTAL")).findFirst().orElse("");
             return new Run(pps, "alloc_bytes_per_pkt=" + (alloc.find() ? alloc.group(1) : "?") + ", " +
-                total.replaceAll(".*(kernel_drops=\\d+).*(tx_drops=\\d+).*(balanced=\\w+).*", "$1 $2 $3"));
+                total.replaceFirst("^TOTAL ", "").replaceAll(" (duration_s|frames|xdp_redirect|parse_errors|alloc_bytes_per_pkt|tx_mpps_avg)=[^ ]*", ""));
         }
         finally
         {

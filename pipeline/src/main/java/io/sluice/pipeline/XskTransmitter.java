@@ -30,6 +30,7 @@ final class XskTransmitter implements Agent
     private final Counters counters;
     private final long txRetryNs;
     private final int batch;
+    private final int refillBatch;
     private final int cpu;
     private final long[][] pendingAddresses;
     private final int[][] pendingLengths;
@@ -68,6 +69,7 @@ final class XskTransmitter implements Agent
         this.pool = pool;
         this.counters = counters;
         this.batch = batch;
+        this.refillBatch = batch;
         this.txRetryNs = txRetryNs;
         this.cpu = cpu;
         pendingAddresses = new long[ports.length][batch];
@@ -249,17 +251,21 @@ final class XskTransmitter implements Agent
     private void refill()
     {
         final FramePool pool = this.pool;
+        int available = pool.available();
+        // refill in batches: each refill reads the fill ring's consumer word, a line the kernel writes as it
+        // receives, so an idle loop that read it every time would slow the receive path on the kernel's core
+        if (available < refillBatch)
+        {
+            return;
+        }
         for (final XskSocket port : ports)
         {
-            if (0 == pool.available())
+            port.fillFromPool(available);
+            available = pool.available();
+            if (0 == available)
             {
-                if (port.fillRing().free(1) > 0)
-                {
-                    counters.increment(PipelineCounter.FILL_SHORTFALL.id());
-                }
                 return;
             }
-            port.fillFromPool(pool.available());
         }
     }
 

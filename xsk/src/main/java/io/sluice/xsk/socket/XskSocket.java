@@ -497,14 +497,16 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     }
 
     /**
-     * Wake the kernel if frames given to it to send have not all completed and the TX ring asks for a wake-up: for a
-     * transmitter's idle loop, so that frames left on the ring by a kick that was answered EAGAIN or EBUSY go out.
+     * Wake the kernel if the TX ring holds frames it has not taken yet and the ring asks for a wake-up: for a
+     * transmitter's loop, so that frames left on the ring by a kick that was answered EAGAIN or EBUSY (copy mode
+     * sends at most 32 per wake-up) go out. Frames the kernel has taken but not completed need no wake-up: a
+     * wake-up then would be a system call that sends nothing.
      *
      * @return true if a wake-up was made.
      */
     public boolean flushTx()
     {
-        if (txSubmitted != completionsTaken + completionRing.unread() && txRing.needsWakeup())
+        if (txRing.publishedEntries() > 0 && txRing.needsWakeup())
         {
             kickTx();
             return true;
