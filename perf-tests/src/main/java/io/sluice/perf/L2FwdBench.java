@@ -62,6 +62,12 @@ public final class L2FwdBench implements Callable<Integer>
     @Option(names = "--batch", description = "frames per RX poll and per TX batch (default ${DEFAULT-VALUE})")
     int batch = PipelineConfig.TX_BATCH_DEFAULT;
 
+    @Option(names = "--rx-ring", description = "RX ring slots (default ${DEFAULT-VALUE})")
+    int rxRing = XskConfig.RX_RING_SIZE_DEFAULT;
+
+    @Option(names = "--fill-ring", description = "fill ring slots (default ${DEFAULT-VALUE})")
+    int fillRing = XskConfig.FILL_RING_SIZE_DEFAULT;
+
     @Option(names = "--frame-size", description = "UMEM frame size, 2048 or 4096 (default ${DEFAULT-VALUE})")
     int frameSize = UmemConfig.FRAME_SIZE_DEFAULT;
 
@@ -89,7 +95,8 @@ public final class L2FwdBench implements Callable<Integer>
             .withBatches(batch, batch);
         final PacketProcessor.Settings settings = new PacketProcessor.Settings(iface, new int[]{queue},
             RulesFile.parse("l2fwd rules", RULES), XdpMode.fromLabel(xdpMode),
-            XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy)),
+            XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy))
+                .withRings(rxRing, XskConfig.TX_RING_SIZE_DEFAULT, fillRing, XskConfig.COMPLETION_RING_SIZE_DEFAULT),
             UmemConfig.defaults().withFrameSize(frameSize), pipeline);
 
         try (PacketProcessor processor = PacketProcessor.launch(settings))
@@ -106,6 +113,7 @@ public final class L2FwdBench implements Callable<Integer>
             final long startNs = System.nanoTime();
             final int tid = processor.pipeline().threadIds()[0];
             final long[] startTicks = TaskTicks.read(tid);
+            final long[] startProcessTicks = TaskTicks.read(0);
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
             long lastNs = startNs;
             long lastReflected = 0;
@@ -139,6 +147,7 @@ public final class L2FwdBench implements Callable<Integer>
 
             final long elapsedNs = System.nanoTime() - startNs;
             final long[] endTicks = TaskTicks.read(tid);
+            final long[] endProcessTicks = TaskTicks.read(0);
             final Accounting accounting = processor.stop();
             final PipelineStats stats = accounting.pipeline();
             final XskSocket port = processor.ports()[0];
@@ -146,7 +155,7 @@ public final class L2FwdBench implements Callable<Integer>
                 "TOTAL rx_packets=%d tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f kernel_drops=%d rx_ring_full=%d " +
                 "fill_ring_empty=%d tx_drops=%d rx_backpressure=%d " +
                 "parse_errors=%d alloc_bytes_per_pkt=%.4f xdp_redirect=%d tx_kicks=%d tx_kick_eagain=%d tx_kick_ebusy=%d " +
-                "tx_kick_enobufs=%d rx_empty_polls=%d cpu_user_pct=%.1f cpu_sys_pct=%.1f balanced=%b frames=%s",
+                "tx_kick_enobufs=%d rx_empty_polls=%d cpu_user_pct=%.1f cpu_sys_pct=%.1f process_cpu_pct=%.1f balanced=%b frames=%s",
                 accounting.received(), stats.get(PipelineCounter.REFLECTED), elapsedNs / 1e9,
                 stats.get(PipelineCounter.REFLECTED) * 1e3 / elapsedNs, accounting.kernelDropped(),
                 accounting.rxRingFull(), accounting.fillEmpty(), stats.get(PipelineCounter.TX_DROPPED),
@@ -155,7 +164,9 @@ public final class L2FwdBench implements Callable<Integer>
                 port.counter(XskCounter.TX_KICKS), port.counter(XskCounter.TX_KICK_EAGAIN),
                 port.counter(XskCounter.TX_KICK_EBUSY), port.counter(XskCounter.TX_KICK_ENOBUFS),
                 port.counter(XskCounter.RX_EMPTY_POLLS), TaskTicks.percent(endTicks[0] - startTicks[0], elapsedNs),
-                TaskTicks.percent(endTicks[1] - startTicks[1], elapsedNs), accounting.balanced(), accounting.ownership().toString().replace(' ', ',')));
+                TaskTicks.percent(endTicks[1] - startTicks[1], elapsedNs),
+                TaskTicks.percent(endProcessTicks[0] + endProcessTicks[1] - startProcessTicks[0] - startProcessTicks[1],
+                    elapsedNs), accounting.balanced(), accounting.ownership().toString().replace(' ', ',')));
             System.out.flush();
         }
 

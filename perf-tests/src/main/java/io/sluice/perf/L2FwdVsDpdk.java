@@ -59,6 +59,10 @@ public final class L2FwdVsDpdk implements Callable<Integer>
     @Option(names = "--rate", description = "generator rate in pps; 0 is flat out (default ${DEFAULT-VALUE})")
     long ratePps = 0;
 
+    @Option(names = "--frame-size", description = "Sluice's UMEM frame size; 2048 matches testpmd's mbufs " +
+        "(default ${DEFAULT-VALUE})")
+    int frameSize = 2048;
+
     @Option(names = "--batch", description = "Sluice's RX and TX batch (default ${DEFAULT-VALUE})")
     int batch = 64;
 
@@ -94,7 +98,7 @@ public final class L2FwdVsDpdk implements Callable<Integer>
             .ipv4(GEN_ADDR, DUT_ADDR).udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
         final Path sluice = Path.of(System.getenv().getOrDefault("SLUICE_HOME", "."), "sluice").toAbsolutePath();
         final List<String> sluiceCommand = List.of("ip", "netns", "exec", dutNs, sluice.toString(), "bench",
-            "l2fwd", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(fwdCpu), "--batch",
+            "l2fwd", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(fwdCpu), "--frame-size", Integer.toString(frameSize), "--batch",
             Integer.toString(batch));
         final Testpmd.Config testpmdConfig = Testpmd.Config.of(dutNs, DUT_IF).withQueue(0)
             .withMode(Testpmd.ForwardMode.MACSWAP).withLcores(genCpu, fwdCpu);
@@ -106,7 +110,7 @@ public final class L2FwdVsDpdk implements Callable<Integer>
         {
             sink.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
             System.out.println("# ./sluice bench l2fwd-vs-dpdk --runs " + runs + " --duration " + durationS +
-                " --frame-bytes " + frameBytes + " --rate " + ratePps + " --batch " + batch + " --gen-cpu " + genCpu + " --fwd-cpu " + fwdCpu);
+                " --frame-bytes " + frameBytes + " --rate " + ratePps + " --batch " + batch + " --frame-size " + frameSize + " --gen-cpu " + genCpu + " --fwd-cpu " + fwdCpu);
             System.out.println("# generator: " + frameBytes + "-byte UDP frames from " + genNs + "/" + GEN_IF +
                 " on CPU " + genCpu + (0 == ratePps ? ", flat out" : ", " + ratePps + " pps") +
                 "; returned frames counted by an XDP drop rule on " + GEN_IF);

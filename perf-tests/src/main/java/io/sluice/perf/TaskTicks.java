@@ -20,14 +20,14 @@ final class TaskTicks
     }
 
     /**
-     * @param tid kernel task id of a thread of this process.
+     * @param tid kernel task id of a thread of this process, or 0 for the whole process.
      * @return {user ticks, system ticks}, or zeros if unreadable.
      */
     static long[] read(final int tid)
     {
         try
         {
-            final String stat = Files.readString(Path.of("/proc/self/task/" + tid + "/stat"));
+            final String stat = Files.readString(Path.of(0 == tid ? "/proc/self/stat" : "/proc/self/task/" + tid + "/stat"));
             // the command name, field 2, is in parentheses and may hold spaces: count fields after its ')'
             final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return new long[]{Long.parseLong(fields[11]), Long.parseLong(fields[12])};
