@@ -62,6 +62,9 @@ public final class L2FwdBench implements Callable<Integer>
     @Option(names = "--batch", description = "frames per RX poll and per TX batch (default ${DEFAULT-VALUE})")
     int batch = PipelineConfig.TX_BATCH_DEFAULT;
 
+    @Option(names = "--ring-size", description = "pipeline ring slots, a power of two (default ${DEFAULT-VALUE})")
+    int ringSize = PipelineConfig.RING_SIZE_DEFAULT;
+
     @Option(names = "--rx-ring", description = "RX ring slots (default ${DEFAULT-VALUE})")
     int rxRing = XskConfig.RX_RING_SIZE_DEFAULT;
 
@@ -92,7 +95,8 @@ public final class L2FwdBench implements Callable<Integer>
         final PipelineConfig pipeline = PipelineConfig.defaults()
             .withThreading(ThreadingMode.SHARED, 1, null == cpu ? new int[0] : new int[]{cpu})
             .withIdle(IdleMode.fromLabel(idle))
-            .withBatches(batch, batch);
+            .withBatches(batch, batch)
+            .withRingSize(ringSize);
         final PacketProcessor.Settings settings = new PacketProcessor.Settings(iface, new int[]{queue},
             RulesFile.parse("l2fwd rules", RULES), XdpMode.fromLabel(xdpMode),
             XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy))

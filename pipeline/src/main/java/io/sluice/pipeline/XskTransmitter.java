@@ -252,8 +252,8 @@ final class XskTransmitter implements Agent
     {
         final FramePool pool = this.pool;
         int available = pool.available();
-        // refill in batches: each refill reads the fill ring's consumer word, a line the kernel writes as it
-        // receives, so an idle loop that read it every time would slow the receive path on the kernel's core
+        // refill in batches: each refill reads the fill ring's consumer word, which the kernel writes as it
+        // receives; an idle loop that read it every time would slow the receive path on the kernel's core
         if (available < refillBatch)
         {
             return;

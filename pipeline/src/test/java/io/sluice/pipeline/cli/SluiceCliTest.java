@@ -58,7 +58,7 @@ class SluiceCliTest
         Files.writeString(rules, "filter:\n  - name: a\n    dst_port: 70000\n    action: drop\n");
         assertEquals(2, SluiceCli.execute("run", "--iface", "x", "--rules", rules.toString()));
         final String line = error();
-        assertEquals(rules + ":3: filter rule 'a': dst_port 70000 is not within 0-65535", line);
+        assertEquals("sluice run: " + rules + ":3: filter rule 'a': dst_port 70000 is not within 0-65535", line);
     }
 
     @Test
