@@ -33,9 +33,9 @@ import java.util.regex.Pattern;
  * runs. What counts is frames returned to the sender: an XDP program on the sender's interface counts and drops
  * them, so the figure is what came back, not what the forwarder believes it sent.
  * <pre>
- * ./sluice bench l2fwd-vs-dpdk --runs 3 --duration 6
+ * ./sluice bench l2fwd-vs-dpdk --runs 5 --duration 8
  * </pre>
- * Each run's rate is the returned frames over the traffic window, leaving out its first second.
+ * Each run's rate is the returned frames over the traffic window, leaving out the first {@code --warmup} seconds.
  */
 @Command(name = "l2fwd-vs-dpdk", mixinStandardHelpOptions = true,
     description = "Sluice l2fwd vs DPDK testpmd net_af_xdp macswap on one veth: frames returned per second")
@@ -51,10 +51,14 @@ public final class L2FwdVsDpdk implements Callable<Integer>
     int runs = 3;
 
     @Option(names = "--duration", description = "seconds of traffic per run (default ${DEFAULT-VALUE})")
-    int durationS = 6;
+    int durationS = 8;
 
     @Option(names = "--frame-bytes", description = "frame size, 60..1514 (default ${DEFAULT-VALUE})")
     int frameBytes = 64;
+
+    @Option(names = "--warmup", description = "seconds of traffic before the measured window: JIT compilation for " +
+        "Sluice, mbuf and cache warm-up for testpmd (default ${DEFAULT-VALUE})")
+    int warmupS = 2;
 
     @Option(names = "--rate", description = "generator rate in pps; 0 is flat out (default ${DEFAULT-VALUE})")
     long ratePps = 0;
@@ -79,10 +83,10 @@ public final class L2FwdVsDpdk implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (runs < 1 || durationS < 3 || frameBytes < 60 || frameBytes > 1514 || ratePps < 0)
+        if (runs < 1 || warmupS < 0 || durationS < warmupS + 2 || frameBytes < 60 || frameBytes > 1514 || ratePps < 0)
         {
             throw new IllegalArgumentException(
-                "--runs >= 1, --duration >= 3, --frame-bytes 60..1514 and --rate >= 0 please");
+                "--runs >= 1, --warmup >= 0, --duration >= warmup + 2, --frame-bytes 60..1514 and --rate >= 0 please");
         }
         try (TestHosts hosts = new TestHosts("lvd", GEN_IF, GEN_ADDR + "/24", DUT_IF, DUT_ADDR + "/24"))
         {
@@ -110,7 +114,8 @@ public final class L2FwdVsDpdk implements Callable<Integer>
         {
             sink.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
             System.out.println("# ./sluice bench l2fwd-vs-dpdk --runs " + runs + " --duration " + durationS +
-                " --frame-bytes " + frameBytes + " --rate " + ratePps + " --batch " + batch + " --frame-size " + frameSize + " --gen-cpu " + genCpu + " --fwd-cpu " + fwdCpu);
+                " --warmup " + warmupS + " --frame-bytes " + frameBytes + " --rate " + ratePps + " --batch " + batch +
+                " --frame-size " + frameSize + " --gen-cpu " + genCpu + " --fwd-cpu " + fwdCpu);
             System.out.println("# generator: " + frameBytes + "-byte UDP frames from " + genNs + "/" + GEN_IF +
                 " on CPU " + genCpu + (0 == ratePps ? ", flat out" : ", " + ratePps + " pps") +
                 "; returned frames counted by an XDP drop rule on " + GEN_IF);
@@ -226,7 +231,7 @@ public final class L2FwdVsDpdk implements Callable<Integer>
     }
 
     /**
-     * Send for the run's duration and return the rate of frames coming back, over the traffic less its first second.
+     * Send for the run's duration and return the rate of frames coming back, over the traffic less its warm-up.
      */
     private double returnedRate(final String genNs, final TrafficGenerator generator, final SteeringProgram sink)
         throws Exception
@@ -235,10 +240,10 @@ public final class L2FwdVsDpdk implements Callable<Integer>
             NetNamespace.call(genNs, () -> generator.run(Duration.ofSeconds(durationS), ratePps)));
         final Thread sender = new Thread(traffic, "generator");
         sender.start();
-        Thread.sleep(1000);
+        Thread.sleep(warmupS * 1000L);
         final long startNs = System.nanoTime();
         final long startCount = sink.counter(XdpCounter.DROP_RULE).packets();
-        Thread.sleep((durationS - 1) * 1000L - 100);
+        Thread.sleep((durationS - warmupS) * 1000L - 100);
         final long endCount = sink.counter(XdpCounter.DROP_RULE).packets();
         final long endNs = System.nanoTime();
         traffic.get();

@@ -32,4 +32,19 @@ class DemoTest
             assertTrue(!TestHosts.run("ip", "netns", "list").contains("sluice-demo-"), "namespaces torn down");
         }
     }
+
+    @Test
+    void shouldTearDownOnCtrlC() throws Exception
+    {
+        Privileged.require("./sluice demo");
+        try (SluiceProcess process = SluiceProcess.start(null, "demo", "--seconds", "60"))
+        {
+            assertTrue(process.await("sluice demo: sending", 120), process::output);
+            final String namespace = "sluice-demo-" + process.pid() + "-";
+            assertTrue(TestHosts.run("ip", "netns", "list").contains(namespace), "namespaces made");
+            process.signal("INT");
+            process.waitFor(30);
+            assertTrue(!TestHosts.run("ip", "netns", "list").contains(namespace), "namespaces torn down on SIGINT");
+        }
+    }
 }

@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code ./sluice run} as an operator runs it: in the interface's namespace, with a rules file, pinned; a status
+ * {@code ./sluice run} as an operator runs it: in the interface's namespace, with a rules file and the veth profile
+ * (shared mode, pinned to CPU 1); a status
  * line each second; on SIGTERM it drains, detaches and prints an accounting table that adds up, and exits 0.
  */
 class RunCommandTest
@@ -23,6 +24,8 @@ class RunCommandTest
         default: drop
         """;
 
+    private static final Path VETH_PROFILE = SluiceProcess.sluiceHome().resolve("nic-profiles/veth.yaml");
+
     @Test
     void shouldCountEveryFrameAndPrintABalancedTableOnSigterm() throws Exception
     {
@@ -32,9 +35,11 @@ class RunCommandTest
         Files.writeString(rules, RULES);
         try (TestHosts hosts = new TestHosts("run", "rct0", "10.221.0.1/24", "rct1", "10.221.0.2/24");
             SluiceProcess process = SluiceProcess.start(hosts.dutNs(), "run", "--iface", hosts.dutIf(), "--rules",
-                rules.toString(), "--cores", "1", "--idle", "backoff"))
+                rules.toString(), "--profile", VETH_PROFILE.toString()))
         {
             assertTrue(process.await("sluice: running on rct1", 120), process::output);
+            final String running = process.line("sluice: running on rct1");
+            assertTrue(running.contains("pipeline shared core=1 idle=backoff, profile " + VETH_PROFILE), running);
             assertEquals(frames, RxDropBenchTest.send(hosts, "10.221.0.1", "10.221.0.2", frames, 50_000));
             Thread.sleep(1500);
 

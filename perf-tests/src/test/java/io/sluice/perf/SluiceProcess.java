@@ -116,6 +116,14 @@ final class SluiceProcess implements AutoCloseable
     }
 
     /**
+     * @return the process id; {@code ./sluice} execs the JVM, so this is the JVM's.
+     */
+    long pid()
+    {
+        return process.pid();
+    }
+
+    /**
      * @return the lines so far.
      */
     List<String> lines()

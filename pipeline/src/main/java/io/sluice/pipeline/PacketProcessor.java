@@ -92,7 +92,8 @@ public final class PacketProcessor implements AutoCloseable
         final Rules rules = settings.rules();
         final List<String> forwardTo = rules.filter().forwardInterfaces();
         final int[] queues = settings.queues();
-        final XskConfig xsk = settings.xskConfig();
+        // the transmitter fills the fill rings, to a budget (see XskTransmitter.receiveBudget)
+        final XskConfig xsk = settings.xskConfig().withPrefill(false);
         final int sockets = queues.length * (1 + forwardTo.size());
         final int framesWanted = sockets * (xsk.fillRingSize() + xsk.txRingSize()) + settings.pipeline().ringSize();
         final UmemConfig umemConfig = settings.umemConfig().frameCount() >= framesWanted ?
@@ -128,6 +129,7 @@ public final class PacketProcessor implements AutoCloseable
             final Pipeline pipeline = Pipeline.start(umem, ports, rules.filter(), forwardPorts, settings.pipeline());
             opened.add(pipeline);
 
+            awaitFilled(ports, queues.length);
             program.tables().replaceAll(rules.steering());
             program.tables().steerAll(rules.steerAll());
             for (int i = 0; i < queues.length; i++)
@@ -141,6 +143,18 @@ public final class PacketProcessor implements AutoCloseable
         {
             closeAll(opened, ex);
             throw ex;
+        }
+    }
+
+    private static void awaitFilled(final XskSocket[] ports, final int ingressPorts)
+    {
+        final long deadlineNs = System.nanoTime() + DRAIN_TIMEOUT_NS;
+        for (int i = 0; i < ingressPorts; i++)
+        {
+            while (0 == ports[i].fillFrames() && System.nanoTime() - deadlineNs < 0)
+            {
+                sleepMs(1);
+            }
         }
     }
 

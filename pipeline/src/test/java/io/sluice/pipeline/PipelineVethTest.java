@@ -18,7 +18,8 @@ import io.sluice.xsk.xdp.XdpCounter;
 import io.sluice.xsk.xdp.XdpMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,9 +89,18 @@ class PipelineVethTest
         return resource;
     }
 
-    @ParameterizedTest
-    @EnumSource(ThreadingMode.class)
-    void shouldEndEveryFrameInExactlyTheOutcomeItsRuleSays(final ThreadingMode mode) throws Exception
+    static Stream<Arguments> threading()
+    {
+        return Stream.of(
+            Arguments.of(ThreadingMode.SHARED, 1, new int[]{1}),
+            Arguments.of(ThreadingMode.DEDICATED, 1, new int[]{0, 1, 1}),
+            Arguments.of(ThreadingMode.DEDICATED, 2, new int[]{0, 1, 0, 1}));
+    }
+
+    @ParameterizedTest(name = "{0} with {1} handler(s) on cores {2}")
+    @MethodSource("threading")
+    void shouldEndEveryFrameInExactlyTheOutcomeItsRuleSays(
+        final ThreadingMode mode, final int handlers, final int[] cores) throws Exception
     {
         Privileged.require("the pipeline on veth in network namespaces");
         final NetNs gen = keep(NetNs.create("pvgen"));
@@ -112,9 +123,8 @@ class PipelineVethTest
 
         final Path rulesFile = Files.createTempFile("pipeline-veth", ".yaml");
         Files.writeString(rulesFile, RULES);
-        final int[] cores = ThreadingMode.SHARED == mode ? new int[]{1} : new int[]{0, 1, 1};
         final PipelineConfig pipelineConfig = PipelineConfig.defaults()
-            .withThreading(mode, 1, cores).withIdle(IdleMode.BACKOFF);
+            .withThreading(mode, handlers, cores).withIdle(IdleMode.BACKOFF);
         final PacketProcessor.Settings settings = new PacketProcessor.Settings(DUT_IF, new int[]{0},
             RulesFile.load(rulesFile), XdpMode.NATIVE, XskConfig.defaults().withRings(4096, 2048, 8192, 2048),
             UmemConfig.defaults(), pipelineConfig);
@@ -193,6 +203,7 @@ class PipelineVethTest
             tids = pipeline.threadIds();
         }
         final int[] expected = cores.length == 1 ? new int[]{cores[0], cores[0], cores[0]} : cores;
+        assertEquals(expected.length, tids.length, "one thread id per agent");
         for (int i = 0; i < tids.length; i++)
         {
             final String status = Files.readString(Path.of("/proc/self/task/" + tids[i] + "/status"));

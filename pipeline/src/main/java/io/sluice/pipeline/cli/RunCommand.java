@@ -6,6 +6,8 @@ import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.StatusLine;
 import io.sluice.pipeline.ThreadingMode;
+import io.sluice.pipeline.profile.Profile;
+import io.sluice.pipeline.profile.ProfileFile;
 import io.sluice.pipeline.rules.Rules;
 import io.sluice.pipeline.rules.RulesFile;
 import io.sluice.xsk.socket.XskConfig;
@@ -17,10 +19,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * {@code ./sluice run}: the production command. Attaches to an interface, steers what the rules file says into
@@ -38,36 +43,44 @@ public final class RunCommand implements Callable<Integer>
     @Option(names = "--rules", required = true, paramLabel = "FILE", description = "rules file (YAML)")
     Path rulesFile;
 
-    @Option(names = "--queues", paramLabel = "LIST", description = "RX queues, e.g. 0-3 (default: ${DEFAULT-VALUE})")
-    String queues = "0";
+    @Option(names = "--profile", paramLabel = "FILE",
+        description = "NIC profile (nic-profiles/*.yaml); the options below override its fields")
+    Path profileFile;
+
+    @Option(names = "--queues", paramLabel = "LIST",
+        description = "RX queues, e.g. 0-3 (default: the profile's count, else 0)")
+    String queues;
 
     @Option(names = "--threading", paramLabel = "MODE",
-        description = "shared (one thread) or dedicated (rx, handlers, tx) (default: ${DEFAULT-VALUE})")
-    String threading = ThreadingMode.SHARED.label();
+        description = "shared (one thread) or dedicated (rx, handlers, tx) (default: the profile's, else shared)")
+    String threading;
 
     @Option(names = "--handlers", paramLabel = "N", description = "handler threads, dedicated mode (default: 1)")
-    int handlers = 1;
+    Integer handlers;
 
     @Option(names = "--cores", paramLabel = "LIST",
-        description = "CPUs to pin to: one (shared), or rx,handler...,tx (dedicated) (default: not pinned)")
+        description = "CPUs to pin to: one (shared), or rx,handler...,tx (dedicated) (default: the profile's, else " +
+            "not pinned)")
     String cores;
 
     @Option(names = "--idle", paramLabel = "STRATEGY",
-        description = "spin, yield or backoff (default: spin when pinned, else backoff)")
+        description = "spin, yield or backoff (default: the profile's, else spin when pinned, backoff when not)")
     String idle;
 
-    @Option(names = "--xdp-mode", paramLabel = "MODE", description = "native or generic (default: ${DEFAULT-VALUE})")
-    String xdpMode = XdpMode.NATIVE.label();
+    @Option(names = "--xdp-mode", paramLabel = "MODE", description = "native or generic (default: the profile's, else native)")
+    String xdpMode;
 
     @Option(names = "--zero-copy", paramLabel = "POLICY",
-        description = "require, prefer or copy (default: ${DEFAULT-VALUE})")
-    String zeroCopy = ZeroCopyPolicy.PREFER.label();
+        description = "require, prefer or copy (default: the profile's, else prefer)")
+    String zeroCopy;
 
-    @Option(names = "--frame-size", paramLabel = "BYTES", description = "UMEM frame size, 2048 or 4096 (default: ${DEFAULT-VALUE})")
-    int frameSize = UmemConfig.FRAME_SIZE_DEFAULT;
+    @Option(names = "--frame-size", paramLabel = "BYTES",
+        description = "UMEM frame size, 2048 or 4096 (default: the profile's, else 4096)")
+    Integer frameSize;
 
-    @Option(names = "--hugepages", paramLabel = "POLICY", description = "off, prefer or require (default: ${DEFAULT-VALUE})")
-    String hugePages = HugePagePolicy.OFF.label();
+    @Option(names = "--hugepages", paramLabel = "POLICY",
+        description = "off, prefer or require (default: the profile's, else off)")
+    String hugePages;
 
     @Option(names = "--ring-size", paramLabel = "SLOTS",
         description = "pipeline ring slots, a power of two (default: ${DEFAULT-VALUE})")
@@ -83,7 +96,8 @@ public final class RunCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final Rules rules = RulesFile.load(rulesFile);
-        final PacketProcessor.Settings settings = settings(rules);
+        final Profile profile = null == profileFile ? Profile.defaults() : ProfileFile.load(profileFile);
+        final PacketProcessor.Settings settings = settings(rules, profile);
 
         final CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("INT"), (signal) -> stop.countDown());
@@ -92,8 +106,9 @@ public final class RunCommand implements Callable<Integer>
         try (PacketProcessor processor = PacketProcessor.launch(settings))
         {
             System.out.println("sluice: running on " + iface + " queues " + IntList.format(settings.queues()) +
-                " (" + processor.ports()[0].mode() + ", xdp " + processor.program().attachment().name()
-                .toLowerCase(java.util.Locale.ROOT) + "), pipeline " + settings.pipeline().describe() + ", rules " +
+                 " (" + processor.ports()[0].mode() + ", xdp " + processor.program().attachment().name()
+                .toLowerCase(java.util.Locale.ROOT) + "), pipeline " + settings.pipeline().describe() + ", profile " +
+                profile.source() + ", rules " +
                 rulesFile + ": " + rules.steering().size() + " steering, " + rules.filter().size() + " filter");
             System.out.flush();
 
@@ -122,21 +137,73 @@ public final class RunCommand implements Callable<Integer>
         }
     }
 
-    private PacketProcessor.Settings settings(final Rules rules)
+    /**
+     * The profile's settings, each overridden by its option when the option is given.
+     */
+    private PacketProcessor.Settings settings(final Rules rules, final Profile profile)
     {
-        final ThreadingMode mode = ThreadingMode.fromLabel(threading);
-        final int[] pinned = null == cores ? new int[0] : IntList.parse("--cores", cores);
+        final PipelineConfig fromProfile = profile.pipelineConfig();
+        final ThreadingMode mode = null != threading ? ThreadingMode.fromLabel(threading) : fromProfile.mode();
+        final int handlerCount = ThreadingMode.SHARED == mode ? 1 :
+            null != handlers ? handlers : ThreadingMode.DEDICATED == fromProfile.mode() ? fromProfile.handlers() : 1;
+        final int[] pinned = null != cores ? IntList.parse("--cores", cores) :
+            null == threading && null == handlers ? fromProfile.cores() : new int[0];
         final IdleMode idleMode = null != idle ? IdleMode.fromLabel(idle) :
-            pinned.length > 0 ? IdleMode.SPIN : IdleMode.BACKOFF;
-        final PipelineConfig pipeline = PipelineConfig.defaults()
-            .withThreading(mode, ThreadingMode.SHARED == mode ? 1 : handlers, pinned)
+            profile.has("threading.idle") ? fromProfile.idle() : pinned.length > 0 ? IdleMode.SPIN : IdleMode.BACKOFF;
+        final PipelineConfig pipeline = fromProfile
+            .withThreading(mode, handlerCount, pinned)
             .withIdle(idleMode)
             .withRingSize(ringSize);
-        final XskConfig xsk = XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy));
-        final UmemConfig umem = UmemConfig.defaults().withFrameSize(frameSize)
-            .withHugePages(HugePagePolicy.fromLabel(hugePages));
 
-        return new PacketProcessor.Settings(iface, IntList.parse("--queues", queues), rules,
-            XdpMode.fromLabel(xdpMode), xsk, umem, pipeline);
+        XskConfig xsk = profile.xskConfig();
+        if (null != zeroCopy)
+        {
+            xsk = xsk.withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy));
+        }
+        UmemConfig umem = profile.umemConfig();
+        if (null != frameSize)
+        {
+            umem = umem.withFrameSize(frameSize);
+        }
+        if (null != hugePages)
+        {
+            umem = umem.withHugePages(HugePagePolicy.fromLabel(hugePages));
+        }
+
+        return new PacketProcessor.Settings(iface, queueList(profile), rules,
+            null != xdpMode ? XdpMode.fromLabel(xdpMode) : profile.xdpMode(), xsk, umem, pipeline);
+    }
+
+    private int[] queueList(final Profile profile)
+    {
+        if (null != queues)
+        {
+            return IntList.parse("--queues", queues);
+        }
+        final int count = Profile.ALL_QUEUES == profile.queues() ? rxQueues(iface) : profile.queues();
+        final int[] list = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            list[i] = i;
+        }
+
+        return list;
+    }
+
+    /**
+     * @return RX queues the interface has, from sysfs.
+     */
+    static int rxQueues(final String iface)
+    {
+        final Path dir = Path.of("/sys/class/net", iface, "queues");
+        try (Stream<Path> entries = Files.list(dir))
+        {
+            return (int)Math.max(1, entries.filter((p) -> p.getFileName().toString().startsWith("rx-")).count());
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("--iface " + iface + ": no such interface here (cannot read " + dir +
+                ") for the profile's 'queues: all'");
+        }
     }
 }

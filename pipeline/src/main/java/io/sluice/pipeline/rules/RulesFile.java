@@ -1,37 +1,28 @@
 package io.sluice.pipeline.rules;
 
+import io.sluice.pipeline.yaml.ConfigFileException;
+import io.sluice.pipeline.yaml.YamlReader;
 import io.sluice.xsk.xdp.FlowRule;
 import io.sluice.xsk.xdp.Prefix;
 import io.sluice.xsk.xdp.SteeringDescriptor;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.exceptions.Mark;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
-import org.snakeyaml.engine.v2.exceptions.ReaderException;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.nodes.Tag;
 
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static io.sluice.pipeline.yaml.YamlReader.isNull;
+import static io.sluice.pipeline.yaml.YamlReader.kind;
+import static io.sluice.pipeline.yaml.YamlReader.line;
 
 /**
  * Reads a rules file: the human-edited YAML that says which packets the XDP program hands to Sluice and what Sluice
@@ -108,17 +99,17 @@ public final class RulesFile
     private static final String STEER_ACTIONS = "steer, pass, drop";
     private static final String FILTER_ACTIONS = "drop, count, reflect, forward, mirror";
     private static final String DEFAULT_ACTIONS = "drop, count, reflect";
-    private static final Set<Tag> SCALAR_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL);
-    private static final Pattern NUMBER = Pattern.compile("-?(?:[0-9]+|0[xX][0-9a-fA-F]+)");
+    private static final String PREFIX_EXPECTED = "a prefix such as 10.0.0.0/8 or fd00::/8";
     private static final Pattern PORT_RANGE = Pattern.compile("([0-9]+)\\s*-\\s*([0-9]+)");
-    private static final long TOO_BIG = Long.MAX_VALUE;
 
     private final String source;
+    private final YamlReader reader;
     private final Map<String, String> ruleNames = new HashMap<>();
 
     private RulesFile(final String source)
     {
         this.source = source;
+        this.reader = new YamlReader(source, RulesFileException::new);
     }
 
     /**
@@ -130,31 +121,7 @@ public final class RulesFile
      */
     public static Rules load(final Path path)
     {
-        final String source = path.toString();
-        final String yaml;
-        try
-        {
-            yaml = Files.readString(path);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw new RulesFileException(source, 0, "cannot read: no such file");
-        }
-        catch (final AccessDeniedException ex)
-        {
-            throw new RulesFileException(source, 0, "cannot read: permission denied");
-        }
-        catch (final CharacterCodingException ex)
-        {
-            throw new RulesFileException(source, 0, "cannot read: not UTF-8 text");
-        }
-        catch (final IOException ex)
-        {
-            throw new RulesFileException(source, 0, "cannot read: " +
-                (null == ex.getMessage() ? ex.getClass().getSimpleName() : ex.getMessage()));
-        }
-
-        return parse(source, yaml);
+        return parse(path.toString(), YamlReader.readFile(path, RulesFileException::new));
     }
 
     /**
@@ -172,30 +139,20 @@ public final class RulesFile
 
     private Rules read(final String yaml)
     {
-        final Node root = compose(yaml);
-        if (null == root || isNull(root))
-        {
-            throw new RulesFileException(source, 1,
-                "the file is empty; expected a mapping with keys " + String.join(", ", TOP_KEYS));
-        }
-        if (!(root instanceof MappingNode mapping))
-        {
-            throw error(root, "the top level must be a mapping with keys " + String.join(", ", TOP_KEYS) +
-                ", not " + kind(root));
-        }
+        final MappingNode mapping = reader.composeMapping(yaml, TOP_KEYS);
 
         final List<FlowRule> steering = new ArrayList<>();
         final List<String> steeringNames = new ArrayList<>();
         final List<FilterRule> filter = new ArrayList<>();
         boolean steerAll = false;
         Action defaultAction = RuleSet.DEFAULT_ACTION_DEFAULT;
-        for (final Map.Entry<String, NodeTuple> entry : keys(mapping, "", TOP_KEYS).entrySet())
+        for (final Map.Entry<String, NodeTuple> entry : reader.keys(mapping, "", TOP_KEYS).entrySet())
         {
             final Node value = entry.getValue().getValueNode();
             switch (entry.getKey())
             {
                 case "steer" -> steerRules(value, steering, steeringNames);
-                case "steer_all" -> steerAll = bool(value, "", "steer_all");
+                case "steer_all" -> steerAll = reader.bool(value, "steer_all");
                 case "filter" -> filterRules(value, filter);
                 case "default" -> defaultAction = defaultAction(value);
                 default -> throw new IllegalStateException(entry.getKey());
@@ -208,57 +165,25 @@ public final class RulesFile
         }
         catch (final IllegalArgumentException ex)
         {
-            throw error(root, ex.getMessage());
-        }
-    }
-
-    private Node compose(final String yaml)
-    {
-        final LoadSettings settings = LoadSettings.builder().setLabel(source).build();
-        try
-        {
-            return new Compose(settings).composeString(yaml).orElse(null);
-        }
-        catch (final MarkedYamlEngineException ex)
-        {
-            final Optional<Mark> problemMark = ex.getProblemMark();
-            final Optional<Mark> contextMark = ex.getContextMark();
-            final int line = problemMark.or(() -> contextMark).map((mark) -> mark.getLine() + 1).orElse(0);
-            final String context = null == ex.getContext() || ex.getContext().isBlank() ? null : ex.getContext();
-            String problem = null != ex.getProblem() ? ex.getProblem() : context;
-            if (null != ex.getProblem() && null != context)
-            {
-                problem += " (" + context +
-                    contextMark.map((mark) -> " at line " + (mark.getLine() + 1)).orElse("") + ")";
-            }
-            throw new RulesFileException(source, line, "YAML: " + problem);
-        }
-        catch (final ReaderException ex)
-        {
-            throw new RulesFileException(source, lineOfCodePoint(yaml, ex.getPosition()),
-                String.format("YAML: character U+%04X is not allowed", ex.getCodePoint()));
-        }
-        catch (final YamlEngineException ex)
-        {
-            throw new RulesFileException(source, 0, "YAML: " + ex.getMessage());
+            throw reader.error(mapping, ex.getMessage());
         }
     }
 
     private void steerRules(final Node value, final List<FlowRule> steering, final List<String> names)
     {
-        final List<Node> items = list(value, "steer");
+        final List<Node> items = reader.list(value, "steer", "a list of rules");
         for (int id = 0; id < items.size(); id++)
         {
             final Node item = items.get(id);
             if (id == SteeringDescriptor.MAX_RULES)
             {
-                throw error(item, "steer holds at most " + SteeringDescriptor.MAX_RULES +
+                throw reader.error(item, "steer holds at most " + SteeringDescriptor.MAX_RULES +
                     " rules, the XDP program's limit");
             }
             final String name = nameOf(item, "steer-" + id);
             if (!(item instanceof MappingNode mapping))
             {
-                throw error(item, "steer rule '" + name + "' must be a mapping of keys, not " + kind(item));
+                throw reader.error(item, "steer rule '" + name + "' must be a mapping of keys, not " + kind(item));
             }
             steering.add(steerRule(mapping, id, name));
             names.add(name);
@@ -268,11 +193,11 @@ public final class RulesFile
     private FlowRule steerRule(final MappingNode mapping, final int id, final String name)
     {
         final String label = "steer rule '" + name + "': ";
-        final Map<String, NodeTuple> keys = keys(mapping, label, STEER_KEYS);
+        final Map<String, NodeTuple> keys = reader.keys(mapping, label, STEER_KEYS);
         checkNameType(keys, label);
         if (!FilterRule.NAME_PATTERN.matcher(name).matches())
         {
-            throw error(keys.get("name").getValueNode(), "steer rule name '" + name + "' is not " +
+            throw reader.error(keys.get("name").getValueNode(), "steer rule name '" + name + "' is not " +
                 FilterRule.NAME_RULE);
         }
         claimName(name, mapping, keys, label, "steer rule");
@@ -301,7 +226,8 @@ public final class RulesFile
                     dstPortLow = range[0];
                     dstPortHigh = range[1];
                 }
-                case "priority" -> priority = (int)number(value, label, "priority", 0, Integer.MAX_VALUE, "a number");
+                case "priority" ->
+                    priority = (int)reader.number(value, label + "priority", 0, Integer.MAX_VALUE, "a number");
                 case "action" -> action = steerAction(value, label);
                 default -> throw new IllegalStateException(entry.getKey());
             }
@@ -311,12 +237,12 @@ public final class RulesFile
             FlowRule.PROTO_UDP == protocol;
         if (keys.containsKey("dst_port") && !tcpOrUdpOrAny)
         {
-            throw error(keys.get("dst_port").getKeyNode(), label + "dst_port needs proto tcp, udp or any, not " +
+            throw reader.error(keys.get("dst_port").getKeyNode(), label + "dst_port needs proto tcp, udp or any, not " +
                 Names.protocolName(protocol));
         }
         if ((src.isIpv4() && dst.isIpv6()) || (src.isIpv6() && dst.isIpv4()))
         {
-            throw error(keys.get("dst").getKeyNode(), label + "dst " + dst + " is IPv" + (dst.isIpv4() ? 4 : 6) +
+            throw reader.error(keys.get("dst").getKeyNode(), label + "dst " + dst + " is IPv" + (dst.isIpv4() ? 4 : 6) +
                 " but src " + src + " is IPv" + (src.isIpv4() ? 4 : 6));
         }
 
@@ -326,20 +252,20 @@ public final class RulesFile
         }
         catch (final IllegalArgumentException ex)
         {
-            throw error(mapping, label + ex.getMessage());
+            throw reader.error(mapping, label + ex.getMessage());
         }
     }
 
     private void filterRules(final Node value, final List<FilterRule> filter)
     {
-        final List<Node> items = list(value, "filter");
+        final List<Node> items = reader.list(value, "filter", "a list of rules");
         for (int index = 0; index < items.size(); index++)
         {
             final Node item = items.get(index);
             final String name = nameOf(item, "filter-" + index);
             if (!(item instanceof MappingNode mapping))
             {
-                throw error(item, "filter rule '" + name + "' must be a mapping of keys, not " + kind(item));
+                throw reader.error(item, "filter rule '" + name + "' must be a mapping of keys, not " + kind(item));
             }
             filter.add(filterRule(mapping, name));
         }
@@ -348,7 +274,7 @@ public final class RulesFile
     private FilterRule filterRule(final MappingNode mapping, final String name)
     {
         final String label = "filter rule '" + name + "': ";
-        final Map<String, NodeTuple> keys = keys(mapping, label, FILTER_KEYS);
+        final Map<String, NodeTuple> keys = reader.keys(mapping, label, FILTER_KEYS);
         checkNameType(keys, label);
         final FilterRule.Builder builder;
         try
@@ -357,7 +283,7 @@ public final class RulesFile
         }
         catch (final IllegalArgumentException ex)
         {
-            throw error(keys.get("name").getValueNode(), ex.getMessage());
+            throw reader.error(keys.get("name").getValueNode(), ex.getMessage());
         }
         claimName(name, mapping, keys, label, "filter rule");
         builder.line(line(mapping));
@@ -369,13 +295,13 @@ public final class RulesFile
             {
                 filterKey(builder, label, entry.getKey(), value);
             }
-            catch (final RulesFileException ex)
+            catch (final ConfigFileException ex)
             {
                 throw ex;
             }
             catch (final IllegalArgumentException ex)
             {
-                throw error(value, ex.getMessage());
+                throw reader.error(value, ex.getMessage());
             }
         }
 
@@ -386,7 +312,7 @@ public final class RulesFile
         catch (final RuleKeyException ex)
         {
             final NodeTuple tuple = keys.get(ex.key());
-            throw error(null == tuple ? mapping : tuple.getKeyNode(), ex.getMessage());
+            throw reader.error(null == tuple ? mapping : tuple.getKeyNode(), ex.getMessage());
         }
     }
 
@@ -401,16 +327,16 @@ public final class RulesFile
             case "ether_type" -> builder.etherType(etherType(value, label));
             case "ip" ->
             {
-                final String text = text(value, label, key, "4 or 6");
+                final String text = reader.text(value, label + key, "4 or 6");
                 if (!"4".equals(text) && !"6".equals(text))
                 {
-                    throw error(value, label + "ip '" + text + "' is not one of 4, 6");
+                    throw reader.error(value, label + "ip '" + text + "' is not one of 4, 6");
                 }
                 builder.ipVersion(Integer.parseInt(text));
             }
             case "proto" -> builder.protocol(protocol(value, label));
-            case "src" -> builder.source(text(value, label, key, "a prefix such as 10.0.0.0/8 or fd00::/8"));
-            case "dst" -> builder.destination(text(value, label, key, "a prefix such as 10.0.0.0/8 or fd00::/8"));
+            case "src" -> builder.source(reader.text(value, label + key, PREFIX_EXPECTED));
+            case "dst" -> builder.destination(reader.text(value, label + key, PREFIX_EXPECTED));
             case "src_port" ->
             {
                 final int[] range = ports(value, label, key);
@@ -422,57 +348,17 @@ public final class RulesFile
                 builder.dstPorts(range[0], range[1]);
             }
             case "tcp_flags" -> builder.tcpFlags(tcpFlags(value, label));
-            case "icmp_type" -> builder.icmpType((int)number(value, label, key, 0, 255, "a number"));
-            case "icmp_code" -> builder.icmpCode((int)number(value, label, key, 0, 255, "a number"));
-            case "fragment" -> builder.fragment(bool(value, label, key));
+            case "icmp_type" -> builder.icmpType((int)reader.number(value, label + key, 0, 255, "a number"));
+            case "icmp_code" -> builder.icmpCode((int)reader.number(value, label + key, 0, 255, "a number"));
+            case "fragment" -> builder.fragment(reader.bool(value, label + key));
             case "action" -> builder.action(filterAction(value, label));
             case "swap" -> swap(builder, value, label);
-            case "to" -> builder.forwardTo(text(value, label, key, "an interface name"));
+            case "to" -> builder.forwardTo(reader.text(value, label + key, "an interface name"));
             default -> throw new IllegalStateException(key);
         }
     }
 
     // ---------------------------------------------------------------- structure
-
-    private Map<String, NodeTuple> keys(final MappingNode mapping, final String label, final List<String> allowed)
-    {
-        final Map<String, NodeTuple> keys = new LinkedHashMap<>();
-        for (final NodeTuple tuple : mapping.getValue())
-        {
-            final Node keyNode = tuple.getKeyNode();
-            if (!(keyNode instanceof ScalarNode scalar) || isNull(keyNode))
-            {
-                throw error(keyNode, label + "a key must be a name, not " + kind(keyNode));
-            }
-            final String key = scalar.getValue();
-            if (!allowed.contains(key))
-            {
-                throw error(keyNode, label + "unknown key '" + key + "'; allowed keys are " + String.join(", ", allowed));
-            }
-            final NodeTuple first = keys.putIfAbsent(key, tuple);
-            if (null != first)
-            {
-                throw error(keyNode, label + "key " + key + " appears twice (first at line " +
-                    line(first.getKeyNode()) + ")");
-            }
-        }
-
-        return keys;
-    }
-
-    private List<Node> list(final Node value, final String key)
-    {
-        if (isNull(value))
-        {
-            return List.of();
-        }
-        if (!(value instanceof SequenceNode sequence))
-        {
-            throw error(value, key + " must be a list of rules, not " + kind(value));
-        }
-
-        return sequence.getValue();
-    }
 
     private static String nameOf(final Node item, final String defaultName)
     {
@@ -496,7 +382,7 @@ public final class RulesFile
         final NodeTuple nameTuple = keys.get("name");
         if (null != nameTuple)
         {
-            text(nameTuple.getValueNode(), label, "name", "a rule name");
+            reader.text(nameTuple.getValueNode(), label + "name", "a rule name");
         }
     }
 
@@ -511,89 +397,42 @@ public final class RulesFile
         final String owner = ruleNames.putIfAbsent(name, kind + " at line " + line(mapping));
         if (null != owner)
         {
-            throw error(null == nameTuple ? mapping : nameTuple.getValueNode(),
+            throw reader.error(null == nameTuple ? mapping : nameTuple.getValueNode(),
                 label + "name '" + name + "' is already used by the " + owner);
         }
     }
 
     // ---------------------------------------------------------------- values
 
-    private String text(final Node value, final String label, final String key, final String expected)
-    {
-        if (value instanceof ScalarNode scalar)
-        {
-            if (isNull(scalar))
-            {
-                throw error(value, label + key + " has no value; expected " + expected);
-            }
-            if (!SCALAR_TAGS.contains(scalar.getTag()))
-            {
-                throw error(value, label + key + ": YAML reads '" + scalar.getTag().getValue() +
-                    "' as a tag; put the value in quotes");
-            }
-
-            return scalar.getValue().strip();
-        }
-
-        throw error(value, label + key + " must be " + expected + ", not " + kind(value));
-    }
-
-    private long number(
-        final Node value, final String label, final String key, final long min, final long max, final String expected)
-    {
-        final String text = text(value, label, key, expected);
-        final long number = parseNumber(text);
-        if (Long.MIN_VALUE == number)
-        {
-            throw error(value, label + key + " '" + text + "' is not " + expected);
-        }
-        if (number < min || number > max)
-        {
-            throw error(value, label + key + " " + text + " is not within " + min + "-" + max);
-        }
-
-        return number;
-    }
-
-    private boolean bool(final Node value, final String label, final String key)
-    {
-        final String text = text(value, label, key, "true or false");
-        return switch (text.toLowerCase(Locale.ROOT))
-        {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw error(value, label + key + " '" + text + "' is not one of true, false");
-        };
-    }
-
     private int[] ports(final Node value, final String label, final String key)
     {
         final String expected = "a port or a range such as 9000-9009";
-        final String text = text(value, label, key, expected);
+        final String text = reader.text(value, label + key, expected);
         final long low;
         final long high;
         final Matcher range = PORT_RANGE.matcher(text);
         if (range.matches())
         {
-            low = parseNumber(range.group(1));
-            high = parseNumber(range.group(2));
+            low = YamlReader.parseNumber(range.group(1));
+            high = YamlReader.parseNumber(range.group(2));
         }
-        else if (NUMBER.matcher(text).matches())
+        else if (YamlReader.isNumber(text))
         {
-            low = parseNumber(text);
+            low = YamlReader.parseNumber(text);
             high = low;
         }
         else
         {
-            throw error(value, label + key + " '" + text + "' is not " + expected);
+            throw reader.error(value, label + key + " '" + text + "' is not " + expected);
         }
         if (low < 0 || high > FlowRule.MAX_PORT || low > FlowRule.MAX_PORT)
         {
-            throw error(value, label + key + " " + text + " is not within 0-65535");
+            throw reader.error(value, label + key + " " + text + " is not within 0-65535");
         }
         if (low > high)
         {
-            throw error(value, label + key + " " + text + " is backwards: the first port must not exceed the last");
+            throw reader.error(value, label + key + " " + text +
+                " is backwards: the first port must not exceed the last");
         }
 
         return new int[] { (int)low, (int)high };
@@ -601,47 +440,47 @@ public final class RulesFile
 
     private int protocol(final Node value, final String label)
     {
-        final String text = text(value, label, "proto", Names.PROTOCOLS);
+        final String text = reader.text(value, label + "proto", Names.PROTOCOLS);
         final int named = Names.protocol(text.toLowerCase(Locale.ROOT));
         if (-2 != named)
         {
             return named;
         }
-        if (!NUMBER.matcher(text).matches())
+        if (!YamlReader.isNumber(text))
         {
-            throw error(value, label + "proto '" + text + "' is not one of " + Names.PROTOCOLS);
+            throw reader.error(value, label + "proto '" + text + "' is not one of " + Names.PROTOCOLS);
         }
 
-        return (int)number(value, label, "proto", 0, 255, Names.PROTOCOLS);
+        return (int)reader.number(value, label + "proto", 0, 255, Names.PROTOCOLS);
     }
 
     private int vlan(final Node value, final String label)
     {
-        final String text = text(value, label, "vlan", "a VLAN id 0..4095 or none");
+        final String text = reader.text(value, label + "vlan", "a VLAN id 0..4095 or none");
         if ("none".equalsIgnoreCase(text))
         {
             return FilterRule.VLAN_NONE;
         }
 
-        return (int)number(value, label, "vlan", 0, FilterRule.MAX_VLAN_ID, "a VLAN id 0..4095 or none");
+        return (int)reader.number(value, label + "vlan", 0, FilterRule.MAX_VLAN_ID, "a VLAN id 0..4095 or none");
     }
 
     private int etherType(final Node value, final String label)
     {
-        final String text = text(value, label, "ether_type", Names.ETHER_TYPES);
+        final String text = reader.text(value, label + "ether_type", Names.ETHER_TYPES);
         final int named = Names.etherType(text.toLowerCase(Locale.ROOT));
         if (named >= 0)
         {
             return named;
         }
-        final long number = parseNumber(text);
-        if (Long.MIN_VALUE == number)
+        final long number = YamlReader.parseNumber(text);
+        if (YamlReader.NOT_A_NUMBER == number)
         {
-            throw error(value, label + "ether_type '" + text + "' is not one of " + Names.ETHER_TYPES);
+            throw reader.error(value, label + "ether_type '" + text + "' is not one of " + Names.ETHER_TYPES);
         }
         if (number < 0 || number > 0xFFFF)
         {
-            throw error(value, label + "ether_type " + text + " is not within 0-0xffff");
+            throw reader.error(value, label + "ether_type " + text + " is not within 0-0xffff");
         }
 
         return (int)number;
@@ -654,13 +493,13 @@ public final class RulesFile
             final List<String> flags = new ArrayList<>();
             for (final Node item : sequence.getValue())
             {
-                flags.add(text(item, label, "tcp_flags", "a flag name"));
+                flags.add(reader.text(item, label + "tcp_flags", "a flag name"));
             }
 
             return String.join(",", flags);
         }
 
-        return text(value, label, "tcp_flags", "flags such as \"syn,!ack\"");
+        return reader.text(value, label + "tcp_flags", "flags such as \"syn,!ack\"");
     }
 
     private void swap(final FilterRule.Builder builder, final Node value, final String label)
@@ -670,12 +509,12 @@ public final class RulesFile
         boolean ports = false;
         for (final Node item : items)
         {
-            final String text = text(item, label, "swap", "a list of ip, ports");
+            final String text = reader.text(item, label + "swap", "a list of ip, ports");
             switch (text.toLowerCase(Locale.ROOT))
             {
                 case "ip" -> ip = true;
                 case "ports" -> ports = true;
-                default -> throw error(item, label + "swap '" + text +
+                default -> throw reader.error(item, label + "swap '" + text +
                     "' is not one of ip, ports (MACs are always swapped)");
             }
         }
@@ -684,11 +523,11 @@ public final class RulesFile
 
     private Action filterAction(final Node value, final String label)
     {
-        final String text = text(value, label, "action", FILTER_ACTIONS);
+        final String text = reader.text(value, label + "action", FILTER_ACTIONS);
         final Action action = Action.byLabel(text.toLowerCase(Locale.ROOT));
         if (null == action)
         {
-            throw error(value, label + "action '" + text + "' is not one of " + FILTER_ACTIONS);
+            throw reader.error(value, label + "action '" + text + "' is not one of " + FILTER_ACTIONS);
         }
 
         return action;
@@ -696,11 +535,11 @@ public final class RulesFile
 
     private Action defaultAction(final Node value)
     {
-        final String text = text(value, "", "default", DEFAULT_ACTIONS);
+        final String text = reader.text(value, "default", DEFAULT_ACTIONS);
         final Action action = Action.byLabel(text.toLowerCase(Locale.ROOT));
         if (Action.DROP != action && Action.COUNT != action && Action.REFLECT != action)
         {
-            throw error(value, "default '" + text + "' is not one of " + DEFAULT_ACTIONS);
+            throw reader.error(value, "default '" + text + "' is not one of " + DEFAULT_ACTIONS);
         }
 
         return action;
@@ -708,19 +547,19 @@ public final class RulesFile
 
     private FlowRule.Action steerAction(final Node value, final String label)
     {
-        final String text = text(value, label, "action", STEER_ACTIONS);
+        final String text = reader.text(value, label + "action", STEER_ACTIONS);
         return switch (text.toLowerCase(Locale.ROOT))
         {
             case "steer" -> FlowRule.Action.STEER;
             case "pass" -> FlowRule.Action.PASS;
             case "drop" -> FlowRule.Action.DROP;
-            default -> throw error(value, label + "action '" + text + "' is not one of " + STEER_ACTIONS);
+            default -> throw reader.error(value, label + "action '" + text + "' is not one of " + STEER_ACTIONS);
         };
     }
 
     private Prefix steerPrefix(final Node value, final String label, final String key)
     {
-        final String text = text(value, label, key, "a prefix such as 10.0.0.0/8 or fd00::/8");
+        final String text = reader.text(value, label + key, PREFIX_EXPECTED);
         final Prefix prefix;
         try
         {
@@ -728,88 +567,14 @@ public final class RulesFile
         }
         catch (final IllegalArgumentException ex)
         {
-            throw error(value, label + key + ": " + ex.getMessage());
+            throw reader.error(value, label + key + ": " + ex.getMessage());
         }
         if (Prefix.ANY != prefix && 0 == prefix.mappedLength())
         {
-            throw error(value, label + key + " " + text + " would match IPv4 too in the XDP program; " +
+            throw reader.error(value, label + key + " " + text + " would match IPv4 too in the XDP program; " +
                 "leave " + key + " out to match any address");
         }
 
         return prefix;
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    /**
-     * @return the value, {@link #TOO_BIG} if it does not fit a long, or {@link Long#MIN_VALUE} if not a number.
-     */
-    private static long parseNumber(final String text)
-    {
-        if (!NUMBER.matcher(text).matches())
-        {
-            return Long.MIN_VALUE;
-        }
-        final boolean negative = text.startsWith("-");
-        final String digits = negative ? text.substring(1) : text;
-        final boolean hex = digits.length() > 1 && ('x' == digits.charAt(1) || 'X' == digits.charAt(1));
-        try
-        {
-            final long magnitude = hex ? Long.parseLong(digits.substring(2), 16) : Long.parseLong(digits);
-            return negative ? -magnitude : magnitude;
-        }
-        catch (final NumberFormatException ex)
-        {
-            return negative ? Long.MIN_VALUE + 1 : TOO_BIG;
-        }
-    }
-
-    private static boolean isNull(final Node node)
-    {
-        return node instanceof ScalarNode scalar && Tag.NULL.equals(scalar.getTag()) && scalar.isPlain();
-    }
-
-    private static String kind(final Node node)
-    {
-        if (node instanceof MappingNode)
-        {
-            return "a mapping";
-        }
-        if (node instanceof SequenceNode)
-        {
-            return "a list";
-        }
-        if (isNull(node))
-        {
-            return "nothing";
-        }
-
-        return "'" + ((ScalarNode)node).getValue() + "'";
-    }
-
-    private static int line(final Node node)
-    {
-        return node.getStartMark().map((mark) -> mark.getLine() + 1).orElse(0);
-    }
-
-    private static int lineOfCodePoint(final String text, final int codePointIndex)
-    {
-        int line = 1;
-        int codePoints = 0;
-        for (int i = 0; i < text.length() && codePoints < codePointIndex; i += Character.charCount(text.codePointAt(i)))
-        {
-            if ('\n' == text.charAt(i))
-            {
-                line++;
-            }
-            codePoints++;
-        }
-
-        return line;
-    }
-
-    private RulesFileException error(final Node node, final String problem)
-    {
-        return new RulesFileException(source, line(node), problem);
     }
 }

@@ -1,16 +1,14 @@
 package io.sluice.pipeline.rules;
 
+import io.sluice.pipeline.yaml.ConfigFileException;
+
 /**
  * A rules file that cannot be read or is not valid. The message is one line, {@code FILE:LINE: problem}, or
  * {@code FILE: problem} when no line applies, as compilers report, so editors can jump to it.
  */
-public final class RulesFileException extends IllegalArgumentException
+public final class RulesFileException extends ConfigFileException
 {
     private static final long serialVersionUID = 1L;
-
-    private final String source;
-    private final int line;
-    private final String problem;
 
     /**
      * @param source  the file's name.
@@ -19,43 +17,6 @@ public final class RulesFileException extends IllegalArgumentException
      */
     public RulesFileException(final String source, final int line, final String problem)
     {
-        super(format(source, line, problem));
-        this.source = source;
-        this.line = line;
-        this.problem = oneLine(problem);
-    }
-
-    /**
-     * @return the file's name, as given to the loader.
-     */
-    public String source()
-    {
-        return source;
-    }
-
-    /**
-     * @return 1-based line of the problem, or 0 when it is not at a line.
-     */
-    public int line()
-    {
-        return line;
-    }
-
-    /**
-     * @return the problem, without the file and line.
-     */
-    public String problem()
-    {
-        return problem;
-    }
-
-    private static String format(final String source, final int line, final String problem)
-    {
-        return source + (line > 0 ? ":" + line : "") + ": " + oneLine(problem);
-    }
-
-    private static String oneLine(final String text)
-    {
-        return String.valueOf(text).strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+        super(source, line, problem);
     }
 }

@@ -91,6 +91,42 @@ class SluiceCliTest
         assertEquals("sluice run: threading mode 'fast' is not one of dedicated, shared", error());
     }
 
+    @Test
+    void shouldNameTheProfileLineAndProblem() throws Exception
+    {
+        final Path profile = Files.createTempFile("profile", ".yaml");
+        try
+        {
+            Files.writeString(profile, "driver: veth\nrings:\n  rx: 3000\n");
+            assertEquals(2, SluiceCli.execute("run", "--iface", "x", "--rules", rules.toString(), "--profile",
+                profile.toString()));
+            assertEquals("sluice run: " + profile + ":3: rings.rx: 3000 is not a power of two (allowed: powers of " +
+                "two 64..16384)", error());
+        }
+        finally
+        {
+            Files.deleteIfExists(profile);
+        }
+    }
+
+    @Test
+    void shouldCheckTheCoresTheOptionsLeaveAgainstTheProfilesMode() throws Exception
+    {
+        final Path profile = Files.createTempFile("profile", ".yaml");
+        try
+        {
+            Files.writeString(profile, "threading: {mode: dedicated, cores: [0, 1, 2], idle: spin}\n");
+            assertEquals(2, SluiceCli.execute("run", "--iface", "x", "--rules", rules.toString(), "--profile",
+                profile.toString(), "--handlers", "2", "--cores", "0,1"));
+            assertEquals("sluice run: dedicated mode with 2 handler(s) needs 4 core(s) (receiver, handlers..., " +
+                "transmitter), not [0, 1]", error());
+        }
+        finally
+        {
+            Files.deleteIfExists(profile);
+        }
+    }
+
     private String error()
     {
         final String text = err.toString(StandardCharsets.UTF_8);

@@ -1,0 +1,185 @@
+package io.sluice.pipeline.profile;
+
+import io.sluice.pipeline.PipelineConfig;
+import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.umem.UmemConfig;
+import io.sluice.xsk.xdp.XdpMode;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a NIC profile says about running Sluice on one kind of interface: how many queues, the AF_XDP socket and UMEM
+ * settings, where the XDP program runs, and the pipeline's threads. Immutable; read one with {@link ProfileFile}.
+ * <p>
+ * Every field has a value, the file's or the built-in default; {@link #has(String)} tells which, so a command line
+ * option can override what the file left out and a caller can report what the file chose.
+ */
+public final class Profile
+{
+    /**
+     * {@link #queues()} for {@code queues: all}: every queue the interface has, counted when Sluice attaches.
+     */
+    public static final int ALL_QUEUES = -1;
+
+    /**
+     * One queue: what a veth has unless created with more, and the queue every NIC has. A NIC with RSS spreads flows
+     * over all its queues, so its profile names more (or {@code all}) or the operator steers the flows to queue 0.
+     */
+    public static final int QUEUES_DEFAULT = 1;
+
+    /**
+     * {@link #source()} of {@link #defaults()}.
+     */
+    public static final String DEFAULTS_SOURCE = "built-in defaults";
+
+    /**
+     * Every field {@link #has(String)} knows: the top-level keys and, for the mappings, {@code key.subkey}.
+     */
+    public static final List<String> FIELDS = ProfileFile.FIELDS;
+
+    private final String source;
+    private final String driver;
+    private final int queues;
+    private final XdpMode xdpMode;
+    private final XskConfig xskConfig;
+    private final UmemConfig umemConfig;
+    private final PipelineConfig pipelineConfig;
+    private final Set<String> given;
+
+    Profile(
+        final String source,
+        final String driver,
+        final int queues,
+        final XdpMode xdpMode,
+        final XskConfig xskConfig,
+        final UmemConfig umemConfig,
+        final PipelineConfig pipelineConfig,
+        final Set<String> given)
+    {
+        this.source = source;
+        this.driver = driver;
+        this.queues = queues;
+        this.xdpMode = xdpMode;
+        this.xskConfig = xskConfig;
+        this.umemConfig = umemConfig;
+        this.pipelineConfig = pipelineConfig;
+        this.given = Set.copyOf(given);
+    }
+
+    /**
+     * @return no file: every field at its built-in default, as {@code ./sluice run} without a profile.
+     */
+    public static Profile defaults()
+    {
+        return new Profile(DEFAULTS_SOURCE, null, QUEUES_DEFAULT, XdpMode.NATIVE, XskConfig.defaults(),
+            UmemConfig.defaults(), PipelineConfig.defaults(), Set.of());
+    }
+
+    /**
+     * @return the file's name as given to the loader, or {@link #DEFAULTS_SOURCE}.
+     */
+    public String source()
+    {
+        return source;
+    }
+
+    /**
+     * @return the driver the profile is for, as {@code ethtool -i} names it ({@code veth}, {@code mlx5_core}), or
+     * null if the profile does not say.
+     */
+    public String driver()
+    {
+        return driver;
+    }
+
+    /**
+     * @return how many queues to receive from, from queue 0 up, or {@link #ALL_QUEUES}.
+     */
+    public int queues()
+    {
+        return queues;
+    }
+
+    /**
+     * @return where the XDP program runs.
+     */
+    public XdpMode xdpMode()
+    {
+        return xdpMode;
+    }
+
+    /**
+     * @return ring sizes, zero-copy policy, need_wakeup and busy poll; its profile source is this file.
+     */
+    public XskConfig xskConfig()
+    {
+        return xskConfig;
+    }
+
+    /**
+     * @return frame size, headroom and hugepages; its profile source is this file. The frame count is the default:
+     * the processor raises it to what the rings hold.
+     */
+    public UmemConfig umemConfig()
+    {
+        return umemConfig;
+    }
+
+    /**
+     * @return threading mode, cores, handlers and idle strategy; the rest at their defaults.
+     */
+    public PipelineConfig pipelineConfig()
+    {
+        return pipelineConfig;
+    }
+
+    /**
+     * @param field a top-level key ({@code queues}, {@code threading}) or {@code key.subkey}
+     *              ({@code threading.cores}), as {@link #FIELDS} lists them.
+     * @return true if the file gave the field a value; for a mapping such as {@code rings}, if it gave any of its
+     * keys one.
+     * @throws IllegalArgumentException for a field profiles do not have, so a misspelt override fails loudly.
+     */
+    public boolean has(final String field)
+    {
+        if (!FIELDS.contains(field))
+        {
+            throw new IllegalArgumentException("profiles have no field '" + field + "'; fields are " +
+                String.join(", ", FIELDS));
+        }
+        if (given.contains(field))
+        {
+            return true;
+        }
+        for (final String name : given)
+        {
+            if (name.startsWith(field) && name.length() > field.length() && '.' == name.charAt(field.length()))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /**
+     * @return e.g. {@code veth.yaml: driver veth, queues 1, rings rx 2048 tx 2048 fill 4096 completion 2048, ...}.
+     */
+    @Override
+    public String toString()
+    {
+        return source + ": driver " + (null == driver ? "any" : driver) +
+            ", queues " + (ALL_QUEUES == queues ? "all" : Integer.toString(queues)) +
+            ", rings rx " + xskConfig.rxRingSize() + " tx " + xskConfig.txRingSize() +
+            " fill " + xskConfig.fillRingSize() + " completion " + xskConfig.completionRingSize() +
+            ", frame " + umemConfig.frameSizeBytes() + " headroom " + umemConfig.headroomBytes() +
+            ", zero_copy " + xskConfig.zeroCopy().label() +
+            ", xdp_mode " + xdpMode.label() +
+            ", need_wakeup " + xskConfig.needWakeup() +
+            ", busy_poll " + (xskConfig.busyPoll().enabled() ? "prefer " + xskConfig.busyPoll().preferBusyPoll() +
+            " usecs " + xskConfig.busyPoll().busyPollUs() + " budget " + xskConfig.busyPoll().budget() : "off") +
+            ", hugepages " + umemConfig.hugePages().label() +
+            ", threading " + pipelineConfig.describe();
+    }
+}

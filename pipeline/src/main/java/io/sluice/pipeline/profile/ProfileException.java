@@ -1,0 +1,23 @@
+package io.sluice.pipeline.profile;
+
+import io.sluice.pipeline.yaml.ConfigFileException;
+
+/**
+ * A NIC profile that cannot be read or is not valid. The message is one line, {@code FILE:LINE: field: why (allowed:
+ * values)}, or {@code FILE: problem} when no line applies, so an editor can jump to it and the CLI can print it as
+ * it is.
+ */
+public final class ProfileException extends ConfigFileException
+{
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param source  the file's name.
+     * @param line    1-based line, or 0 when the problem is not at a line.
+     * @param problem what is wrong; line breaks are folded into spaces.
+     */
+    public ProfileException(final String source, final int line, final String problem)
+    {
+        super(source, line, problem);
+    }
+}
