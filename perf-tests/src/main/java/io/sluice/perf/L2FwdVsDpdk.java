@@ -10,20 +10,12 @@ import io.sluice.xsk.xdp.XdpMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -100,9 +92,7 @@ public final class L2FwdVsDpdk implements Callable<Integer>
     {
         final byte[] template = Frames.ethernet().macs(TestHosts.mac(dutNs, DUT_IF), TestHosts.mac(genNs, GEN_IF))
             .ipv4(GEN_ADDR, DUT_ADDR).udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
-        final Path sluice = Path.of(System.getenv().getOrDefault("SLUICE_HOME", "."), "sluice").toAbsolutePath();
-        final List<String> sluiceCommand = List.of("ip", "netns", "exec", dutNs, sluice.toString(), "bench",
-            "l2fwd", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(fwdCpu), "--frame-size", Integer.toString(frameSize), "--batch",
+        final List<String> sluiceArgs = List.of(dutNs, "bench", "l2fwd", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(fwdCpu), "--frame-size", Integer.toString(frameSize), "--batch",
             Integer.toString(batch));
         final Testpmd.Config testpmdConfig = Testpmd.Config.of(dutNs, DUT_IF).withQueue(0)
             .withMode(Testpmd.ForwardMode.MACSWAP).withLcores(genCpu, fwdCpu);
@@ -119,13 +109,15 @@ public final class L2FwdVsDpdk implements Callable<Integer>
             System.out.println("# generator: " + frameBytes + "-byte UDP frames from " + genNs + "/" + GEN_IF +
                 " on CPU " + genCpu + (0 == ratePps ? ", flat out" : ", " + ratePps + " pps") +
                 "; returned frames counted by an XDP drop rule on " + GEN_IF);
-            System.out.println("# sluice:  " + String.join(" ", sluiceCommand));
+            System.out.println("# sluice:  ip netns exec " + dutNs + " " +
+                SluiceProcess.sluiceHome().resolve("sluice") + " " + String.join(" ", sluiceArgs.subList(1,
+                sluiceArgs.size())));
 
             final List<Run> sluiceRuns = new ArrayList<>();
             final List<Run> dpdkRuns = new ArrayList<>();
             for (int run = 1; run <= runs; run++)
             {
-                final Run s = runSluice(sluiceCommand, genNs, generator, sink);
+                final Run s = runSluice(sluiceArgs, genNs, generator, sink);
                 sluiceRuns.add(s);
                 System.out.printf(Locale.ROOT, "run %d sluice      %7.3f Mpps returned  (%s)%n", run, s.pps() / 1e6,
                     s.extra());
@@ -135,78 +127,35 @@ public final class L2FwdVsDpdk implements Callable<Integer>
                     d.extra());
             }
 
-            final double sluiceMedian = median(sluiceRuns.stream().mapToDouble(Run::pps).toArray());
-            final double dpdkMedian = median(dpdkRuns.stream().mapToDouble(Run::pps).toArray());
+            final double sluiceMedian = Medians.median(sluiceRuns.stream().mapToDouble(Run::pps).toArray());
+            final double dpdkMedian = Medians.median(dpdkRuns.stream().mapToDouble(Run::pps).toArray());
             System.out.printf(Locale.ROOT, "%n%-14s %10s %10s %10s%n", "forwarder", "min Mpps", "median", "max");
-            print("sluice", sluiceRuns);
-            print("dpdk-af_xdp", dpdkRuns);
+            Medians.printRow("sluice", sluiceRuns.stream().mapToDouble(Run::pps).toArray());
+            Medians.printRow("dpdk-af_xdp", dpdkRuns.stream().mapToDouble(Run::pps).toArray());
             System.out.printf(Locale.ROOT, "ratio sluice/dpdk-af_xdp (medians): %.3f%n", sluiceMedian / dpdkMedian);
         }
     }
 
     private Run runSluice(
-        final List<String> command, final String genNs, final TrafficGenerator generator, final SteeringProgram sink)
+        final List<String> args, final String genNs, final TrafficGenerator generator, final SteeringProgram sink)
         throws Exception
     {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final StringBuilder output = new StringBuilder();
-        final CompletableFuture<Void> ready = new CompletableFuture<>();
-        final Thread reader = new Thread(() ->
+        try (SluiceProcess process = SluiceProcess.start(args.get(0), args.subList(1, args.size())
+            .toArray(new String[0])))
         {
-            try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+            if (!process.await("READY", 120) || !process.isAlive())
             {
-                String line;
-                while (null != (line = in.readLine()))
-                {
-                    synchronized (output)
-                    {
-                        output.append(line).append('\n');
-                    }
-                    if (line.startsWith("READY"))
-                    {
-                        ready.complete(null);
-                    }
-                }
-            }
-            catch (final IOException ignore)
-            {
-                // process gone
-            }
-            ready.complete(null);
-        }, "l2fwd-output");
-        reader.start();
-        try
-        {
-            ready.get(120, TimeUnit.SECONDS);
-            if (!process.isAlive())
-            {
-                throw new IllegalStateException("sluice bench l2fwd exited early:\n" + output);
+                throw new IllegalStateException("sluice bench l2fwd did not start:\n" + process.output());
             }
             final double pps = returnedRate(genNs, generator, sink);
-            TestHosts.run("kill", "-INT", Long.toString(process.pid()));
-            if (!process.waitFor(30, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                throw new IllegalStateException("sluice bench l2fwd did not stop on SIGINT:\n" + output);
-            }
-            reader.join(5000);
-            final String text;
-            synchronized (output)
-            {
-                text = output.toString();
-            }
+            process.signal("INT");
+            process.waitFor(30);
+            final String text = process.output();
             final Matcher alloc = ALLOC.matcher(text);
-            final String total = text.lines().filter((l) -> l.startsWith("TOTAL")).findFirst().orElse("");
+            final String total = process.line("TOTAL");
             return new Run(pps, "alloc_bytes_per_pkt=" + (alloc.find() ? alloc.group(1) : "?") + ", " +
-                total.replaceFirst("^TOTAL ", "").replaceAll(" (duration_s|frames|xdp_redirect|parse_errors|alloc_bytes_per_pkt|tx_mpps_avg)=[^ ]*", ""));
-        }
-        finally
-        {
-            if (process.isAlive())
-            {
-                process.destroyForcibly();
-            }
+                total.replaceFirst("^TOTAL ", "").replaceAll(" (duration_s|frames|xdp_redirect|parse_errors|" +
+                "alloc_bytes_per_pkt|tx_mpps_avg)=[^ ]*", ""));
         }
     }
 
@@ -252,18 +201,4 @@ public final class L2FwdVsDpdk implements Callable<Integer>
         return (endCount - startCount) * 1e9 / (endNs - startNs);
     }
 
-    private static double median(final double[] values)
-    {
-        final double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        final int n = sorted.length;
-        return 0 == n % 2 ? (sorted[n / 2 - 1] + sorted[n / 2]) / 2 : sorted[n / 2];
-    }
-
-    private static void print(final String name, final List<Run> runs)
-    {
-        final double[] pps = runs.stream().mapToDouble(Run::pps).sorted().toArray();
-        System.out.printf(Locale.ROOT, "%-14s %10.3f %10.3f %10.3f%n", name, pps[0] / 1e6, median(pps) / 1e6,
-            pps[pps.length - 1] / 1e6);
-    }
 }

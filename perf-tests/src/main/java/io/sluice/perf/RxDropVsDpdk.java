@@ -6,20 +6,12 @@ import io.sluice.xsk.util.NetNamespace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -81,9 +73,7 @@ public final class RxDropVsDpdk implements Callable<Integer>
         final String dutMac = mac(dutNs, DUT_IF);
         final byte[] template = Frames.ethernet().macs(dutMac, mac(genNs, GEN_IF)).ipv4(GEN_ADDR, DUT_ADDR)
             .udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
-        final Path sluice = Path.of(System.getenv().getOrDefault("SLUICE_HOME", "."), "sluice").toAbsolutePath();
-        final List<String> sluiceCommand = List.of("ip", "netns", "exec", dutNs, sluice.toString(), "bench",
-            "rxdrop", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(rxCpu));
+        final List<String> sluiceArgs = List.of(dutNs, "bench", "rxdrop", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(rxCpu));
         final Testpmd.Config testpmdConfig = Testpmd.Config.of(dutNs, DUT_IF).withQueue(0)
             .withLcores(genCpu, rxCpu);
 
@@ -94,13 +84,15 @@ public final class RxDropVsDpdk implements Callable<Integer>
                 " --frame-bytes " + frameBytes + " --gen-cpu " + genCpu + " --rx-cpu " + rxCpu);
             System.out.println("# generator: " + frameBytes + "-byte UDP frames from " + genNs + "/" + GEN_IF +
                 " on CPU " + genCpu + ", BPF_PROG_TEST_RUN live frames, as fast as it goes");
-            System.out.println("# sluice:  " + String.join(" ", sluiceCommand));
+            System.out.println("# sluice:  ip netns exec " + dutNs + " " +
+                SluiceProcess.sluiceHome().resolve("sluice") + " " + String.join(" ", sluiceArgs.subList(1,
+                sluiceArgs.size())));
 
             final List<Run> sluiceRuns = new ArrayList<>();
             final List<Run> dpdkRuns = new ArrayList<>();
             for (int run = 1; run <= runs; run++)
             {
-                final Run s = runSluice(sluiceCommand, genNs, generator);
+                final Run s = runSluice(sluiceArgs, genNs, generator);
                 sluiceRuns.add(s);
                 System.out.printf(Locale.ROOT, "run %d sluice      %7.3f Mpps  (%s)%n", run, s.pps() / 1e6, s.extra());
                 final Run d = runTestpmd(testpmdConfig, genNs, generator, 1 == run);
@@ -108,86 +100,42 @@ public final class RxDropVsDpdk implements Callable<Integer>
                 System.out.printf(Locale.ROOT, "run %d dpdk-af_xdp %7.3f Mpps  (%s)%n", run, d.pps() / 1e6, d.extra());
             }
 
-            final double sluiceMedian = median(sluiceRuns.stream().mapToDouble(Run::pps).toArray());
-            final double dpdkMedian = median(dpdkRuns.stream().mapToDouble(Run::pps).toArray());
+            final double sluiceMedian = Medians.median(sluiceRuns.stream().mapToDouble(Run::pps).toArray());
+            final double dpdkMedian = Medians.median(dpdkRuns.stream().mapToDouble(Run::pps).toArray());
             System.out.printf(Locale.ROOT, "%n%-14s %10s %10s %10s%n", "receiver", "min Mpps", "median", "max");
-            print("sluice", sluiceRuns);
-            print("dpdk-af_xdp", dpdkRuns);
+            Medians.printRow("sluice", sluiceRuns.stream().mapToDouble(Run::pps).toArray());
+            Medians.printRow("dpdk-af_xdp", dpdkRuns.stream().mapToDouble(Run::pps).toArray());
             System.out.printf(Locale.ROOT, "ratio sluice/dpdk-af_xdp (medians): %.3f%n", sluiceMedian / dpdkMedian);
         }
     }
 
-    private Run runSluice(final List<String> command, final String genNs, final TrafficGenerator generator)
+    private Run runSluice(final List<String> args, final String genNs, final TrafficGenerator generator)
         throws Exception
     {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final List<long[]> samples = new ArrayList<>(); // {arrival ns, pps}
-        final StringBuilder output = new StringBuilder();
-        final CompletableFuture<Void> ready = new CompletableFuture<>();
-        final Thread reader = new Thread(() ->
+        try (SluiceProcess process = SluiceProcess.start(args.get(0), args.subList(1, args.size())
+            .toArray(new String[0])))
         {
-            try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+            if (!process.await("READY", 120) || !process.isAlive())
             {
-                String line;
-                while (null != (line = in.readLine()))
-                {
-                    final long nowNs = System.nanoTime();
-                    synchronized (output)
-                    {
-                        output.append(line).append('\n');
-                        final Matcher stat = STAT.matcher(line);
-                        if (stat.matches())
-                        {
-                            samples.add(new long[] {nowNs, Long.parseLong(stat.group(1))});
-                        }
-                    }
-                    if (line.startsWith("READY"))
-                    {
-                        ready.complete(null);
-                    }
-                }
-            }
-            catch (final IOException ignore)
-            {
-                // process gone
-            }
-            ready.complete(null);
-        }, "rxdrop-output");
-        reader.start();
-        try
-        {
-            ready.get(120, TimeUnit.SECONDS);
-            if (!process.isAlive())
-            {
-                throw new IllegalStateException("sluice bench rxdrop exited early:\n" + output);
+                throw new IllegalStateException("sluice bench rxdrop did not start:\n" + process.output());
             }
             final long[] window = traffic(genNs, generator);
-            run("kill", "-INT", Long.toString(process.pid()));
-            if (!process.waitFor(30, TimeUnit.SECONDS))
+            process.signal("INT");
+            process.waitFor(30);
+            final List<long[]> samples = new ArrayList<>(); // {arrival ns, pps}
+            for (final SluiceProcess.Line line : process.timedLines())
             {
-                process.destroyForcibly();
-                throw new IllegalStateException("sluice bench rxdrop did not stop on SIGINT:\n" + output);
+                final Matcher stat = STAT.matcher(line.text());
+                if (stat.matches())
+                {
+                    samples.add(new long[] {line.arrivalNs(), Long.parseLong(stat.group(1))});
+                }
             }
-            reader.join(5000);
-            final String text;
-            final double pps;
-            synchronized (output)
-            {
-                text = output.toString();
-                pps = windowMedian(samples, window);
-            }
-            final Matcher alloc = ALLOC.matcher(text);
-            final String total = text.lines().filter((l) -> l.startsWith("TOTAL")).findFirst().orElse("");
-            return new Run(pps, 0, "alloc_bytes_per_pkt=" + (alloc.find() ? alloc.group(1) : "?") + ", " +
+            final Matcher alloc = ALLOC.matcher(process.output());
+            final String total = process.line("TOTAL");
+            return new Run(windowMedian(samples, window), 0, "alloc_bytes_per_pkt=" +
+                (alloc.find() ? alloc.group(1) : "?") + ", " +
                 total.replaceAll(".*(rx_dropped=\\d+).*(rx_ring_full=\\d+).*", "$1 $2"));
-        }
-        finally
-        {
-            if (process.isAlive())
-            {
-                process.destroyForcibly();
-            }
         }
     }
 
@@ -248,31 +196,11 @@ public final class RxDropVsDpdk implements Callable<Integer>
         {
             throw new IllegalStateException("no per-second sample inside the traffic window; raise --duration");
         }
-        return median(rates);
-    }
-
-    private static double median(final double[] values)
-    {
-        final double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        final int n = sorted.length;
-        return 0 == n % 2 ? (sorted[n / 2 - 1] + sorted[n / 2]) / 2 : sorted[n / 2];
-    }
-
-    private static void print(final String name, final List<Run> runs)
-    {
-        final double[] pps = runs.stream().mapToDouble(Run::pps).sorted().toArray();
-        System.out.printf(Locale.ROOT, "%-14s %10.3f %10.3f %10.3f%n", name, pps[0] / 1e6, median(pps) / 1e6,
-            pps[pps.length - 1] / 1e6);
+        return Medians.median(rates);
     }
 
     private static String mac(final String ns, final String ifname)
     {
         return TestHosts.mac(ns, ifname);
-    }
-
-    private static void run(final String... command)
-    {
-        TestHosts.run(command);
     }
 }

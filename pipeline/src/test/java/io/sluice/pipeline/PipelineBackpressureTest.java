@@ -8,6 +8,7 @@ import io.sluice.xsk.socket.XskCounter;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
+import io.sluice.xsk.testing.Resources;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.FlowRule;
 import io.sluice.xsk.xdp.SteeringProgram;
@@ -16,8 +17,6 @@ import io.sluice.xsk.xdp.XdpMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,21 +44,17 @@ class PipelineBackpressureTest
           - {name: out, proto: udp, dst_port: 7000, action: forward, to: pbo0}
         """;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Resources resources = new Resources();
 
     @AfterEach
     void tearDown() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
+        resources.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return resources.keep(resource);
     }
 
     @Test

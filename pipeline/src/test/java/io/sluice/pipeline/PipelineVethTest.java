@@ -10,6 +10,7 @@ import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
+import io.sluice.xsk.testing.Resources;
 import io.sluice.xsk.umem.Umem;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.FlowRule;
@@ -25,9 +26,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -72,21 +71,17 @@ class PipelineVethTest
         default: count
         """;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Resources resources = new Resources();
 
     @AfterEach
     void tearDown() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
+        resources.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return resources.keep(resource);
     }
 
     static Stream<Arguments> threading()

@@ -4,6 +4,7 @@ import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
+import io.sluice.xsk.testing.Resources;
 import io.sluice.xsk.umem.FrameOwnership;
 import io.sluice.xsk.umem.FrameTracker;
 import io.sluice.xsk.umem.Umem;
@@ -21,7 +22,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -59,21 +59,17 @@ class XskTrafficTest
     private static final int BATCH = 64;
     private static final int WARM_UP_FRAMES = 300_000;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Resources resources = new Resources();
 
     @AfterEach
     void tearDown() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
+        resources.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return resources.keep(resource);
     }
 
     @Test
@@ -110,7 +106,7 @@ class XskTrafficTest
             .cpu(0).open()));
 
         final ExecutorService executor = Executors.newFixedThreadPool(3);
-        resources.add(executor::shutdownNow);
+        keep(executor::shutdownNow);
         final Receiver receiver = new Receiver(socket, umem, steered + WARM_UP_FRAMES);
         final Future<?> receiving = executor.submit(receiver);
 
@@ -190,7 +186,7 @@ class XskTrafficTest
         final String dutMac = dut.mac(DUT_IF);
         final String genMac = gen.mac(GEN_IF);
         final ExecutorService executor = Executors.newSingleThreadExecutor();
-        resources.add(executor::shutdownNow);
+        keep(executor::shutdownNow);
         final AtomicBoolean receiving = new AtomicBoolean(true);
         final AtomicInteger receiverCpu = new AtomicInteger(1);
         final Future<long[][]> received = executor.submit(
@@ -276,7 +272,7 @@ class XskTrafficTest
             .template(udp(genMac, dutMac, SINK_ADDR, STEERED_PORT)).sequenceOffset(0).cpu(0).open()));
 
         final ExecutorService executor = Executors.newSingleThreadExecutor();
-        resources.add(executor::shutdownNow);
+        keep(executor::shutdownNow);
         final AtomicBoolean forwarding = new AtomicBoolean(true);
         final Future<Long> forwarded = executor.submit(() ->
         {

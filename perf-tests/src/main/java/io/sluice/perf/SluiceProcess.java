@@ -12,12 +12,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./sluice ...} run as a user runs it, usually under {@code ip netns exec}, with its output collected line by
- * line (stdout and stderr merged) for a test to wait on and read. Killed on close if still running.
+ * line (stdout and stderr merged), each with the time it arrived, for a benchmark or a test to wait on and read.
+ * Killed on close if still running.
  */
 final class SluiceProcess implements AutoCloseable
 {
+    /**
+     * An output line and when it arrived ({@code System.nanoTime()}).
+     */
+    record Line(long arrivalNs, String text)
+    {
+    }
+
     private final Process process;
-    private final List<String> lines = new ArrayList<>();
+    private final List<Line> lines = new ArrayList<>();
     private final Thread reader;
 
     private SluiceProcess(final List<String> command) throws IOException
@@ -31,9 +39,10 @@ final class SluiceProcess implements AutoCloseable
                 String line;
                 while (null != (line = in.readLine()))
                 {
+                    final long nowNs = System.nanoTime();
                     synchronized (lines)
                     {
-                        lines.add(line);
+                        lines.add(new Line(nowNs, line));
                         lines.notifyAll();
                     }
                 }
@@ -74,7 +83,7 @@ final class SluiceProcess implements AutoCloseable
         final long deadlineNs = System.nanoTime() + seconds * 1_000_000_000L;
         synchronized (lines)
         {
-            while (lines.stream().noneMatch((l) -> l.startsWith(prefix)))
+            while (lines.stream().noneMatch((l) -> l.text().startsWith(prefix)))
             {
                 final long leftMs = (deadlineNs - System.nanoTime()) / 1_000_000;
                 if (leftMs <= 0)
@@ -130,8 +139,27 @@ final class SluiceProcess implements AutoCloseable
     {
         synchronized (lines)
         {
+            return lines.stream().map(Line::text).toList();
+        }
+    }
+
+    /**
+     * @return the lines so far, with their arrival times.
+     */
+    List<Line> timedLines()
+    {
+        synchronized (lines)
+        {
             return new ArrayList<>(lines);
         }
+    }
+
+    /**
+     * @return true while the process runs.
+     */
+    boolean isAlive()
+    {
+        return process.isAlive();
     }
 
     /**
