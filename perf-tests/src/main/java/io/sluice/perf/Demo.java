@@ -166,10 +166,10 @@ public final class Demo implements Callable<Integer>
                 () -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE));
             resources.add(genProgram);
             genProgram.tables().steerAll(true);
-            final Umem genUmem = Umem.create(UmemConfig.defaults());
+            final Umem genUmem = Umem.create(UmemConfig.defaults().withFrameCount(16_384));
             resources.add(genUmem);
             final XskSocket genSocket = NetNamespace.call(genNs,
-                () -> XskSocket.open(genUmem, GEN_IF, 0, XskConfig.defaults()));
+                () -> XskSocket.open(genUmem, GEN_IF, 0, DEMO_RINGS));
             resources.add(genSocket);
             genSocket.registerWith(genProgram);
 
