@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Compiles the XDP programs into $1 (Maven's compile phase calls this; see bpf/pom.xml): the steering program
-# sluice_xdp and the traffic generator sluice_gen, each with the header user space mirrors beside it.
+# sluice_xdp and the traffic generator sluice_gen, each with the header user space mirrors beside it, and the
+# perf harness's plain XDP_DROP, sluice_drop, which has no header.
 set -euo pipefail
 out=${1:?usage: build.sh OUTPUT_DIR}
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/src" && pwd)
 command -v clang >/dev/null || { echo "bpf/build.sh: clang not found; run ./sluice, which installs it (apt-get install clang llvm libbpf-dev)" >&2; exit 1; }
 mkdir -p "$out"
-for program in sluice_xdp sluice_gen; do
+for program in sluice_xdp sluice_gen sluice_drop; do
     clang -O2 -g -target bpf -Wall -Werror \
         -I"/usr/include/$(gcc -dumpmachine)" -I"$src" \
         -c "$src/$program.c" -o "$out/$program.o"
-    cp "$src/$program.h" "$out/$program.h"
+    if [ -f "$src/$program.h" ]; then
+        cp "$src/$program.h" "$out/$program.h"
+    fi
 done

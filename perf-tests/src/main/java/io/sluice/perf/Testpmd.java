@@ -92,7 +92,12 @@ public final class Testpmd implements AutoCloseable
         /**
          * Swap the MAC addresses and send back out of the same port: the peer of an l2fwd or latency reflector.
          */
-        MACSWAP("macswap");
+        MACSWAP("macswap"),
+
+        /**
+         * Generate and send frames, receiving nothing: the transmit-only peer.
+         */
+        TXONLY("txonly");
 
         private final String label;
 
@@ -107,6 +112,37 @@ public final class Testpmd implements AutoCloseable
         public String label()
         {
             return label;
+        }
+    }
+
+    /**
+     * The poll-mode driver testpmd runs the interface with.
+     */
+    public enum Pmd
+    {
+        /**
+         * {@code net_af_xdp}: an AF_XDP socket in copy mode, the peer Sluice is measured against.
+         */
+        AF_XDP("dpdk-af_xdp"),
+
+        /**
+         * {@code net_af_packet}: a PACKET_MMAP socket, the traditional-socket baseline.
+         */
+        AF_PACKET("dpdk-af_packet");
+
+        private final String system;
+
+        Pmd(final String system)
+        {
+            this.system = system;
+        }
+
+        /**
+         * @return the system's name in the perf harness's results.
+         */
+        public String system()
+        {
+            return system;
         }
     }
 
@@ -136,7 +172,8 @@ public final class Testpmd implements AutoCloseable
         int txDescriptors,
         int burst,
         int mbufs,
-        int memoryMb)
+        int memoryMb,
+        Pmd pmd)
     {
         /**
          * The machine has two CPUs. The main lcore wakes once a second to print, so it can share CPU 0 with the
@@ -180,9 +217,9 @@ public final class Testpmd implements AutoCloseable
         {
             requireName("namespace", namespace);
             requireName("iface", iface);
-            if (null == mode)
+            if (null == mode || null == pmd)
             {
-                throw new IllegalArgumentException("mode is null");
+                throw new IllegalArgumentException("mode and pmd are required");
             }
             if (queue < 0 || mainLcore < 0 || forwardingLcore < 0 || mainLcore == forwardingLcore)
             {
@@ -215,43 +252,49 @@ public final class Testpmd implements AutoCloseable
         public static Config of(final String namespace, final String iface)
         {
             return new Config(namespace, iface, 0, ForwardMode.RXONLY, MAIN_LCORE_DEFAULT, FORWARDING_LCORE_DEFAULT,
-                DESCRIPTORS_DEFAULT, DESCRIPTORS_DEFAULT, BURST_DEFAULT, MBUFS_DEFAULT, MEMORY_MB_DEFAULT);
+                DESCRIPTORS_DEFAULT, DESCRIPTORS_DEFAULT, BURST_DEFAULT, MBUFS_DEFAULT, MEMORY_MB_DEFAULT, Pmd.AF_XDP);
         }
 
         public Config withQueue(final int queue)
         {
             return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
-                txDescriptors, burst, mbufs, memoryMb);
+                txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withMode(final ForwardMode mode)
         {
             return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
-                txDescriptors, burst, mbufs, memoryMb);
+                txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withLcores(final int mainLcore, final int forwardingLcore)
         {
             return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
-                txDescriptors, burst, mbufs, memoryMb);
+                txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withDescriptors(final int rxDescriptors, final int txDescriptors)
         {
             return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
-                txDescriptors, burst, mbufs, memoryMb);
+                txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withBurst(final int burst)
         {
             return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
-                txDescriptors, burst, mbufs, memoryMb);
+                txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withMemory(final int mbufs, final int memoryMb)
         {
             return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
-                txDescriptors, burst, mbufs, memoryMb);
+                txDescriptors, burst, mbufs, memoryMb, pmd);
+        }
+
+        public Config withPmd(final Pmd pmd)
+        {
+            return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
+                txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         private static void requireName(final String what, final String name)
@@ -468,10 +511,7 @@ public final class Testpmd implements AutoCloseable
             "--no-shconf", "--no-telemetry",
             // so two runs never share a runtime directory
             "--file-prefix", filePrefix,
-            // busy_budget=0: preferred busy polling does nothing on veth; force_copy=1: veth has no zero-copy, and
-            // Sluice's receiver runs in copy mode there too
-            "--vdev", "net_af_xdp0,iface=" + config.iface() + ",start_queue=" + config.queue() +
-                ",queue_count=1,busy_budget=0,force_copy=1",
+            "--vdev", vdev(config),
             "--",
             "--forward-mode=" + config.mode().label(),
             "--auto-start",
@@ -485,6 +525,20 @@ public final class Testpmd implements AutoCloseable
             "--total-num-mbufs=" + config.mbufs(),
             // one port: macswap sends back out of the port it received on
             "--port-topology=loop");
+    }
+
+    /**
+     * busy_budget=0: preferred busy polling does nothing on veth; force_copy=1: veth has no zero-copy, and Sluice
+     * runs in copy mode there too. AF_PACKET: one queue pair, and qdisc_bypass so that it sends as directly as it can.
+     */
+    private static String vdev(final Config config)
+    {
+        return switch (config.pmd())
+        {
+            case AF_XDP -> "net_af_xdp0,iface=" + config.iface() + ",start_queue=" + config.queue() +
+                ",queue_count=1,busy_budget=0,force_copy=1";
+            case AF_PACKET -> "net_af_packet0,iface=" + config.iface() + ",qpairs=1,qdisc_bypass=1";
+        };
     }
 
     /**

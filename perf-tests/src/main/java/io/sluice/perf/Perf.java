@@ -1,0 +1,392 @@
+package io.sluice.perf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.gen.TrafficGenerator;
+import io.sluice.xsk.util.NetNamespace;
+import io.sluice.xsk.xdp.FlowRule;
+import io.sluice.xsk.xdp.SteeringProgram;
+import io.sluice.xsk.xdp.XdpMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.FutureTask;
+
+/**
+ * {@code ./sluice perf}: the performance harness users run themselves. It makes its own test hosts (two namespaces
+ * and a veth pair), feeds the side under test with the generator from CPU {@code --gen-cpu}, and measures each
+ * scenario's systems on CPU {@code --dut-cpu}, alternating systems within each run so that drift in the machine
+ * spreads over all of them.
+ * <ul>
+ *     <li>{@code rxdrop}: receive and drop. Sluice's {@code bench rxdrop}, testpmd {@code rxonly} on
+ *     {@code net_af_xdp} and on {@code net_af_packet}, and plain XDP_DROP (the kernel's limit), each counted by
+ *     itself.</li>
+ *     <li>{@code l2fwd}: receive and send back. Sluice's {@code bench l2fwd} (the full pipeline), testpmd
+ *     {@code macswap} on both PMDs; counted as frames back at the sender, by an XDP drop rule on its veth end.</li>
+ * </ul>
+ * A run's figure is the median of its per-second rates after {@code --warmup} seconds; a system's figures are the
+ * min, median and max over {@code --runs}. It prints a table and writes {@code results.json} into {@code --out}.
+ */
+@Command(name = "perf", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Measure Sluice next to DPDK testpmd (AF_XDP, AF_PACKET) and plain XDP_DROP on a veth it makes")
+public final class Perf implements java.util.concurrent.Callable<Integer>
+{
+    static final List<String> SCENARIOS = List.of("rxdrop", "l2fwd");
+    static final String REFERENCE = "dpdk-af_xdp";
+
+    private static final String GEN_IF = "pfg0";
+    private static final String DUT_IF = "pfd0";
+    private static final String GEN_ADDR = "10.224.0.1";
+    private static final String DUT_ADDR = "10.224.0.2";
+    private static final int FCS_BYTES = 4;
+    private static final long POLL_MS = 50;
+
+    @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "rxdrop, l2fwd (default: all)")
+    List<String> scenarios = new ArrayList<>();
+
+    @Option(names = "--runs", description = "runs per system (default ${DEFAULT-VALUE})")
+    int runs = 3;
+
+    @Option(names = "--duration", description = "seconds of traffic per run (default ${DEFAULT-VALUE})")
+    int durationS = 6;
+
+    @Option(names = "--warmup", description = "seconds of each run left out of its figure (default ${DEFAULT-VALUE})")
+    int warmupS = 2;
+
+    @Option(names = "--frame-size", description = "Ethernet frame size with FCS, 64..1500 (default ${DEFAULT-VALUE})")
+    int frameSize = 64;
+
+    @Option(names = "--queues", description = "queues (only 1 so far) (default ${DEFAULT-VALUE})")
+    int queues = 1;
+
+    @Option(names = "--gen-cpu", description = "CPU the generator sends from (default ${DEFAULT-VALUE})")
+    int genCpu = 0;
+
+    @Option(names = "--dut-cpu", description = "CPU the systems under test poll on (default ${DEFAULT-VALUE})")
+    int dutCpu = 1;
+
+    @Option(names = "--out", description = "folder for results.json (default: perf-results/DATE-TIME)")
+    Path out;
+
+    /**
+     * One run of one system.
+     *
+     * @param mpps            the run's figure: median of its per-second rates in the window.
+     * @param cpuBusyPercent  busy share of each CPU over the window, from /proc/stat.
+     * @param allocBytesPerPacket Sluice's steady-state allocation per packet; NaN for the others.
+     * @param detail          what the system reported at its stop.
+     */
+    record RunResult(double mpps, double[] cpuBusyPercent, double allocBytesPerPacket, String detail)
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        final picocli.CommandLine commandLine = new picocli.CommandLine(new Perf());
+        commandLine.setExecutionExceptionHandler((ex, cmd, parsed) ->
+        {
+            cmd.getErr().println("sluice perf: " + (null == ex.getMessage() ? ex.toString() : ex.getMessage()));
+            return 1;
+        });
+        System.exit(commandLine.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final List<String> chosen = scenarios.isEmpty() ? SCENARIOS : scenarios;
+        for (final String scenario : chosen)
+        {
+            if (!SCENARIOS.contains(scenario))
+            {
+                throw new IllegalArgumentException("scenario '" + scenario + "' is not one of " +
+                    String.join(", ", SCENARIOS) + " (txonly and latency arrive next)");
+            }
+        }
+        if (runs < 1 || warmupS < 0 || durationS < warmupS + 2 || frameSize < 64 || frameSize > 1500 || 1 != queues)
+        {
+            throw new IllegalArgumentException("--runs >= 1, --warmup >= 0, --duration >= warmup + 2, " +
+                "--frame-size 64..1500 and --queues 1 please");
+        }
+        final Path folder = null != out ? out : Path.of("perf-results",
+            LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(folder);
+
+        final Map<String, Object> results = new LinkedHashMap<>();
+        results.put("command", commandLine(chosen));
+        results.put("frame_size", frameSize);
+        results.put("runs", runs);
+        results.put("duration_s", durationS);
+        results.put("warmup_s", warmupS);
+        results.put("cpus", Runtime.getRuntime().availableProcessors());
+        final Map<String, Object> scenarioResults = new LinkedHashMap<>();
+        results.put("scenarios", scenarioResults);
+
+        try (TestHosts hosts = new TestHosts("perf", GEN_IF, GEN_ADDR + "/24", DUT_IF, DUT_ADDR + "/24"))
+        {
+            // NAPI on both ends, so AF_PACKET's receive side sees frames without an XDP program
+            TestHosts.run("ip", "netns", "exec", hosts.dutNs(), "ethtool", "-K", DUT_IF, "gro", "on");
+            final byte[] template = Frames.ethernet().macs(TestHosts.mac(hosts.dutNs(), DUT_IF),
+                TestHosts.mac(hosts.genNs(), GEN_IF)).ipv4(GEN_ADDR, DUT_ADDR).udp(40_000, 9)
+                .payload(new byte[frameSize - FCS_BYTES - 42]).build();
+            System.out.println("# " + commandLine(chosen));
+            System.out.println("# test hosts " + hosts.genNs() + "/" + GEN_IF + " -> " + hosts.dutNs() + "/" + DUT_IF +
+                "; generator on CPU " + genCpu + ", systems on CPU " + dutCpu + ", " + frameSize + "-byte frames");
+
+            try (SteeringProgram sink = NetNamespace.call(hosts.genNs(),
+                    () -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE));
+                TrafficGenerator generator = NetNamespace.call(hosts.genNs(), () -> TrafficGenerator.builder()
+                    .egress(GEN_IF).template(template).sourcePorts(40_000, 64).cpu(genCpu).open()))
+            {
+                sink.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
+                for (final String scenario : chosen)
+                {
+                    scenarioResults.put(scenario, runScenario(scenario, hosts, generator, sink));
+                }
+            }
+        }
+
+        final Path json = folder.resolve("results.json");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
+        System.out.println("# results: " + json.toAbsolutePath());
+
+        return 0;
+    }
+
+    private Map<String, Object> runScenario(
+        final String scenario, final TestHosts hosts, final TrafficGenerator generator, final SteeringProgram sink)
+        throws Exception
+    {
+        final List<String> systems = systems(scenario);
+        final Map<String, List<RunResult>> byName = new LinkedHashMap<>();
+        for (int run = 1; run <= runs; run++)
+        {
+            for (final String system : systems)
+            {
+                try (PerfSystem under = system(scenario, system, hosts, sink))
+                {
+                    final RunResult result = measure(under, hosts, generator);
+                    byName.computeIfAbsent(system, (k) -> new ArrayList<>()).add(result);
+                    System.out.printf(Locale.ROOT, "%-7s run %d %-15s %8.3f Mpps  cpu %s%s%n", scenario, run, system,
+                        result.mpps(), cpus(result.cpuBusyPercent()), result.detail().isEmpty() ? "" :
+                        "  (" + result.detail() + ")");
+                }
+            }
+        }
+
+        final double reference = byName.containsKey(REFERENCE) ?
+            Medians.median(byName.get(REFERENCE).stream().mapToDouble(RunResult::mpps).toArray()) : Double.NaN;
+        System.out.printf(Locale.ROOT, "%n%s, %d-byte frames, %d run(s) of %d s%n", scenario, frameSize, runs,
+            durationS);
+        System.out.printf(Locale.ROOT, "%-15s %9s %9s %9s %9s %10s %12s%n", "system", "min Mpps", "median", "max",
+            "ratio", "cpu %", "alloc B/pkt");
+        final Map<String, Object> entries = new LinkedHashMap<>();
+        for (final Map.Entry<String, List<RunResult>> entry : byName.entrySet())
+        {
+            final double[] mpps = entry.getValue().stream().mapToDouble(RunResult::mpps).sorted().toArray();
+            final double median = Medians.median(mpps);
+            final double[] cpu = meanCpu(entry.getValue());
+            final double alloc = entry.getValue().stream().mapToDouble(RunResult::allocBytesPerPacket).max()
+                .orElse(Double.NaN);
+            System.out.printf(Locale.ROOT, "%-15s %9.3f %9.3f %9.3f %9.3f %10s %12s%n", entry.getKey(), mpps[0],
+                median, mpps[mpps.length - 1], median / reference, cpus(cpu),
+                Double.isNaN(alloc) ? "-" : String.format(Locale.ROOT, "%.4f", alloc));
+
+            final Map<String, Object> system = new LinkedHashMap<>();
+            system.put("min_mpps", round(mpps[0]));
+            system.put("median_mpps", round(median));
+            system.put("max_mpps", round(mpps[mpps.length - 1]));
+            system.put("runs_mpps", Arrays.stream(mpps).map(Perf::round).toArray());
+            system.put("ratio_to_" + REFERENCE, Double.isNaN(reference) ? null : round(median / reference));
+            system.put("cpu_busy_percent_per_core", Arrays.stream(cpu).map((c) -> Math.round(c * 10) / 10.0).toArray());
+            system.put("alloc_bytes_per_packet", Double.isNaN(alloc) ? null : alloc);
+            system.put("last_run", entry.getValue().get(entry.getValue().size() - 1).detail());
+            entries.put(entry.getKey(), system);
+        }
+        System.out.println();
+
+        return entries;
+    }
+
+    private static List<String> systems(final String scenario)
+    {
+        return "rxdrop".equals(scenario) ?
+            List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet", "xdp-drop") :
+            List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet");
+    }
+
+    private PerfSystem system(final String scenario, final String system, final TestHosts hosts,
+        final SteeringProgram sink)
+    {
+        final boolean l2fwd = "l2fwd".equals(scenario);
+        final Testpmd.Config testpmd = Testpmd.Config.of(hosts.dutNs(), DUT_IF).withQueue(0)
+            .withMode(l2fwd ? Testpmd.ForwardMode.MACSWAP : Testpmd.ForwardMode.RXONLY).withLcores(genCpu, dutCpu);
+
+        return switch (system)
+        {
+            // 2048-byte UMEM frames, the size of testpmd's mbufs
+            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), "rx_total", l2fwd ? sink : null, "bench",
+                scenario, "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(dutCpu), "--frame-size", "2048");
+            case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, l2fwd ? sink : null);
+            case "dpdk-af_packet" -> new PerfSystem.Dpdk(testpmd.withPmd(Testpmd.Pmd.AF_PACKET), l2fwd ? sink : null);
+            case "xdp-drop" -> new PerfSystem.XdpDrop(hosts.dutNs(), DUT_IF);
+            default -> throw new IllegalArgumentException("no system " + system);
+        };
+    }
+
+    /**
+     * Start the system, send for the run's duration, sample its count as it goes, stop it.
+     */
+    private RunResult measure(final PerfSystem system, final TestHosts hosts, final TrafficGenerator generator)
+        throws Exception
+    {
+        system.start();
+        final FutureTask<Long> traffic = new FutureTask<>(() ->
+            NetNamespace.call(hosts.genNs(), () -> generator.run(Duration.ofSeconds(durationS), 0)));
+        final long startNs = System.nanoTime();
+        final long windowStartNs = startNs + warmupS * 1_000_000_000L;
+        final long windowEndNs = startNs + durationS * 1_000_000_000L;
+        new Thread(traffic, "perf-generator").start();
+
+        final List<long[]> samples = new ArrayList<>();
+        long[] cpuStart = null;
+        long[] cpuEnd = null;
+        long lastCount = -1;
+        long lastSampleNs = 0;
+        while (!traffic.isDone() || System.nanoTime() - windowEndNs < 1_200_000_000L)
+        {
+            Thread.sleep(POLL_MS);
+            final long nowNs = System.nanoTime();
+            if (null == cpuStart && nowNs >= windowStartNs)
+            {
+                cpuStart = CpuTicks.read();
+            }
+            if (null == cpuEnd && nowNs >= windowEndNs)
+            {
+                cpuEnd = CpuTicks.read();
+            }
+            final long count = system.count();
+            // a count that moves once a second (a STAT line, a testpmd block) is stamped when it moves; one that
+            // moves all the time is sampled once a second
+            if (count != lastCount && nowNs - lastSampleNs >= 900_000_000L)
+            {
+                samples.add(new long[] {nowNs, count});
+                lastCount = count;
+                lastSampleNs = nowNs;
+            }
+        }
+        traffic.get();
+        final String detail = system.stop();
+        final double[] rates = PerfSystem.inWindow(samples, windowStartNs, windowEndNs + 1_100_000_000L);
+        if (0 == rates.length)
+        {
+            throw new IllegalStateException(system.name() + ": no per-second sample in the measured window; raise " +
+                "--duration");
+        }
+
+        return new RunResult(Medians.median(rates) / 1e6, CpuTicks.busyPercent(cpuStart, cpuEnd),
+            system.allocationPerPacket(), detail);
+    }
+
+    private static double[] meanCpu(final List<RunResult> results)
+    {
+        final double[] mean = new double[results.get(0).cpuBusyPercent().length];
+        for (final RunResult result : results)
+        {
+            for (int i = 0; i < mean.length; i++)
+            {
+                mean[i] += result.cpuBusyPercent()[i] / results.size();
+            }
+        }
+
+        return mean;
+    }
+
+    private static String cpus(final double[] busy)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final double b : busy)
+        {
+            text.append(text.isEmpty() ? "" : "/").append(Math.round(b));
+        }
+
+        return text.toString();
+    }
+
+    private static double round(final double value)
+    {
+        return Math.round(value * 1000) / 1000.0;
+    }
+
+    private String commandLine(final List<String> chosen)
+    {
+        return "./sluice perf " + String.join(" ", chosen) + " --runs " + runs + " --duration " + durationS +
+            " --warmup " + warmupS + " --frame-size " + frameSize + " --queues " + queues + " --gen-cpu " + genCpu +
+            " --dut-cpu " + dutCpu;
+    }
+
+    /**
+     * Busy time per CPU from {@code /proc/stat}: everything but idle and iowait.
+     */
+    static final class CpuTicks
+    {
+        private CpuTicks()
+        {
+        }
+
+        /**
+         * @return per CPU: busy ticks, then total ticks, interleaved.
+         */
+        static long[] read() throws IOException
+        {
+            final List<Long> values = new ArrayList<>();
+            for (final String line : Files.readAllLines(Path.of("/proc/stat")))
+            {
+                if (line.startsWith("cpu") && Character.isDigit(line.charAt(3)))
+                {
+                    final String[] f = line.trim().split("\\s+");
+                    long total = 0;
+                    for (int i = 1; i < f.length; i++)
+                    {
+                        total += Long.parseLong(f[i]);
+                    }
+                    final long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                    values.add(total - idle);
+                    values.add(total);
+                }
+            }
+
+            return values.stream().mapToLong(Long::longValue).toArray();
+        }
+
+        static double[] busyPercent(final long[] start, final long[] end)
+        {
+            if (null == start || null == end)
+            {
+                return new double[0];
+            }
+            final double[] busy = new double[start.length / 2];
+            for (int i = 0; i < busy.length; i++)
+            {
+                final long total = end[2 * i + 1] - start[2 * i + 1];
+                busy[i] = total <= 0 ? 0 : 100.0 * (end[2 * i] - start[2 * i]) / total;
+            }
+
+            return busy;
+        }
+    }
+}
