@@ -37,6 +37,8 @@ import java.util.concurrent.FutureTask;
  *     itself.</li>
  *     <li>{@code l2fwd}: receive and send back. Sluice's {@code bench l2fwd} (the full pipeline), testpmd
  *     {@code macswap} on both PMDs; counted as frames back at the sender, by an XDP drop rule on its veth end.</li>
+ *     <li>{@code txonly}: send only, no generator. Sluice's {@code bench txonly} (an AF_XDP socket) and testpmd
+ *     {@code txonly} on both PMDs, counted as frames arriving at the test host's end, by the same drop rule.</li>
  * </ul>
  * A run's figure is the median of its per-second rates after {@code --warmup} seconds; a system's figures are the
  * min, median and max over {@code --runs}. It prints a table and writes {@code results.json} into {@code --out}.
@@ -45,7 +47,7 @@ import java.util.concurrent.FutureTask;
     description = "Measure Sluice next to DPDK testpmd (AF_XDP, AF_PACKET) and plain XDP_DROP on a veth it makes")
 public final class Perf implements java.util.concurrent.Callable<Integer>
 {
-    static final List<String> SCENARIOS = List.of("rxdrop", "l2fwd");
+    static final List<String> SCENARIOS = List.of("rxdrop", "l2fwd", "txonly");
     static final String REFERENCE = "dpdk-af_xdp";
 
     private static final String GEN_IF = "pfg0";
@@ -55,7 +57,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     private static final int FCS_BYTES = 4;
     private static final long POLL_MS = 50;
 
-    @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "rxdrop, l2fwd (default: all)")
+    @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "rxdrop, l2fwd, txonly (default: all)")
     List<String> scenarios = new ArrayList<>();
 
     @Option(names = "--runs", description = "runs per system (default ${DEFAULT-VALUE})")
@@ -114,7 +116,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             if (!SCENARIOS.contains(scenario))
             {
                 throw new IllegalArgumentException("scenario '" + scenario + "' is not one of " +
-                    String.join(", ", SCENARIOS) + " (txonly and latency arrive next)");
+                    String.join(", ", SCENARIOS) + " (latency arrives next)");
             }
         }
         if (runs < 1 || warmupS < 0 || durationS < warmupS + 2 || frameSize < 64 || frameSize > 1500 || 1 != queues)
@@ -179,7 +181,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             {
                 try (PerfSystem under = system(scenario, system, hosts, sink))
                 {
-                    final RunResult result = measure(under, hosts, generator);
+                    final RunResult result = measure(under, hosts, "txonly".equals(scenario) ? null : generator);
                     byName.computeIfAbsent(system, (k) -> new ArrayList<>()).add(result);
                     System.out.printf(Locale.ROOT, "%-7s run %d %-15s %8.3f Mpps  cpu %s%s%n", scenario, run, system,
                         result.mpps(), cpus(result.cpuBusyPercent()), result.detail().isEmpty() ? "" :
@@ -232,17 +234,27 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     private PerfSystem system(final String scenario, final String system, final TestHosts hosts,
         final SteeringProgram sink)
     {
-        final boolean l2fwd = "l2fwd".equals(scenario);
-        final Testpmd.Config testpmd = Testpmd.Config.of(hosts.dutNs(), DUT_IF).withQueue(0)
-            .withMode(l2fwd ? Testpmd.ForwardMode.MACSWAP : Testpmd.ForwardMode.RXONLY).withLcores(genCpu, dutCpu);
+        final boolean atSender = !"rxdrop".equals(scenario);
+        final Testpmd.ForwardMode mode = switch (scenario)
+        {
+            case "l2fwd" -> Testpmd.ForwardMode.MACSWAP;
+            case "txonly" -> Testpmd.ForwardMode.TXONLY;
+            default -> Testpmd.ForwardMode.RXONLY;
+        };
+        final Testpmd.Config testpmd = Testpmd.Config.of(hosts.dutNs(), DUT_IF).withQueue(0).withMode(mode)
+            .withLcores(genCpu, dutCpu);
+        final String[] sizeArgs = "txonly".equals(scenario) ?
+            new String[]{"--frame-bytes", Integer.toString(frameSize - FCS_BYTES)} :
+            new String[]{"--frame-size", "2048"};
 
         return switch (system)
         {
-            // 2048-byte UMEM frames, the size of testpmd's mbufs
-            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), "rx_total", l2fwd ? sink : null, "bench",
-                scenario, "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(dutCpu), "--frame-size", "2048");
-            case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, l2fwd ? sink : null);
-            case "dpdk-af_packet" -> new PerfSystem.Dpdk(testpmd.withPmd(Testpmd.Pmd.AF_PACKET), l2fwd ? sink : null);
+            // rxdrop and l2fwd: 2048-byte UMEM frames, the size of testpmd's mbufs
+            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), "rx_total", atSender ? sink : null,
+                concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--cpu",
+                Integer.toString(dutCpu)}, sizeArgs));
+            case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, atSender ? sink : null);
+            case "dpdk-af_packet" -> new PerfSystem.Dpdk(testpmd.withPmd(Testpmd.Pmd.AF_PACKET), atSender ? sink : null);
             case "xdp-drop" -> new PerfSystem.XdpDrop(hosts.dutNs(), DUT_IF);
             default -> throw new IllegalArgumentException("no system " + system);
         };
@@ -255,8 +267,9 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         throws Exception
     {
         system.start();
-        final FutureTask<Long> traffic = new FutureTask<>(() ->
-            NetNamespace.call(hosts.genNs(), () -> generator.run(Duration.ofSeconds(durationS), 0)));
+        // with no generator (txonly) the traffic is the system's own, for the same time
+        final FutureTask<Long> traffic = new FutureTask<>(() -> null == generator ?
+            sleepFor(durationS) : NetNamespace.call(hosts.genNs(), () -> generator.run(Duration.ofSeconds(durationS), 0)));
         final long startNs = System.nanoTime();
         final long windowStartNs = startNs + warmupS * 1_000_000_000L;
         final long windowEndNs = startNs + durationS * 1_000_000_000L;
@@ -300,6 +313,20 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
 
         return new RunResult(Medians.median(rates) / 1e6, CpuTicks.busyPercent(cpuStart, cpuEnd),
             system.allocationPerPacket(), detail);
+    }
+
+    private static long sleepFor(final int seconds) throws InterruptedException
+    {
+        Thread.sleep(seconds * 1000L);
+        return 0;
+    }
+
+    private static String[] concat(final String[] first, final String[] second)
+    {
+        final String[] all = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+
+        return all;
     }
 
     private static double[] meanCpu(final List<RunResult> results)

@@ -21,14 +21,15 @@ class PerfSmokeTest
 {
     private static final Map<String, List<String>> SYSTEMS = Map.of(
         "rxdrop", List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet", "xdp-drop"),
-        "l2fwd", List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet"));
+        "l2fwd", List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet"),
+        "txonly", List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet"));
 
     @Test
     void shouldMeasureEverySystemOfEveryScenarioAndWriteTheResults() throws Exception
     {
         Privileged.require("./sluice perf on its own test hosts");
         final Path out = Files.createTempDirectory("sluice-perf");
-        try (SluiceProcess process = SluiceProcess.start(null, "perf", "rxdrop", "l2fwd", "--runs", "1",
+        try (SluiceProcess process = SluiceProcess.start(null, "perf", "rxdrop", "l2fwd", "txonly", "--runs", "1",
             "--duration", "4", "--warmup", "1", "--out", out.toString()))
         {
             assertEquals(0, process.waitFor(600), process::output);

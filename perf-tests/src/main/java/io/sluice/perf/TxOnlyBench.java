@@ -1,0 +1,205 @@
+package io.sluice.perf;
+
+import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.socket.XskCounter;
+import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.socket.ZeroCopyPolicy;
+import io.sluice.xsk.umem.FramePool;
+import io.sluice.xsk.umem.Umem;
+import io.sluice.xsk.umem.UmemConfig;
+import io.sluice.xsk.util.CpuAffinity;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The txonly benchmark: send from an AF_XDP socket as fast as the kernel takes frames, as {@code xdpsock -t} and
+ * testpmd's {@code txonly} do. Every UMEM frame holds the same UDP frame, written once at start; the loop reaps
+ * completions into the pool and puts the pool's frames on the TX ring, so it writes no packet byte and allocates
+ * nothing. Same contract as {@code rxdrop}: {@code READY}, a {@code STAT} line a second, a {@code TOTAL} line on
+ * SIGINT or after {@code --duration}.
+ * <pre>
+ * ip netns exec NS ./sluice bench txonly --iface veth1 --queue 0 --cpu 1
+ * </pre>
+ */
+@Command(name = "txonly", mixinStandardHelpOptions = true,
+    description = "Send UDP frames from one queue as fast as the kernel takes them; print Mpps each second")
+public final class TxOnlyBench implements Callable<Integer>
+{
+    @Option(names = "--iface", required = true, description = "interface, in the current network namespace")
+    String iface;
+
+    @Option(names = "--queue", description = "TX queue (default ${DEFAULT-VALUE})")
+    int queue = 0;
+
+    @Option(names = "--cpu", description = "CPU to pin the sending thread to (default: not pinned)")
+    Integer cpu;
+
+    @Option(names = "--batch", description = "frames per TX ring batch (default ${DEFAULT-VALUE})")
+    int batch = 64;
+
+    @Option(names = "--frame-bytes", description = "frame size without FCS, 60..1514 (default ${DEFAULT-VALUE})")
+    int frameBytes = 60;
+
+    @Option(names = "--dst-mac", description = "destination MAC (default ${DEFAULT-VALUE})")
+    String dstMac = "02:00:00:00:00:02";
+
+    @Option(names = "--duration", description = "seconds to run; 0 runs until SIGINT (default ${DEFAULT-VALUE})")
+    int durationS = 0;
+
+    private volatile boolean running = true;
+    private volatile double steadyAllocationPerPacket;
+
+    @Override
+    public Integer call() throws InterruptedException
+    {
+        if (frameBytes < 60 || frameBytes > 1514 || batch < 1 || batch > 1024)
+        {
+            throw new IllegalArgumentException("--frame-bytes 60..1514 and --batch 1..1024 please");
+        }
+        final SignalHandler stop = (signal) -> running = false;
+        Signal.handle(new Signal("INT"), stop);
+        Signal.handle(new Signal("TERM"), stop);
+
+        final XskConfig xskConfig = XskConfig.defaults().withRings(0, 2048, 64, 2048).withPrefill(false)
+            .withZeroCopy(ZeroCopyPolicy.PREFER);
+        try (Umem umem = Umem.create(UmemConfig.defaults().withFrameSize(2048).withFrameCount(4096));
+            XskSocket socket = XskSocket.open(umem, iface, queue, xskConfig))
+        {
+            final byte[] frame = Frames.ethernet().macs(dstMac, "02:00:00:00:00:01").ipv4("10.0.0.1", "10.0.0.2")
+                .udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
+            final MemorySegment memory = umem.memory();
+            for (int i = 0; i < umem.frameCount(); i++)
+            {
+                MemorySegment.copy(frame, 0, memory, ValueLayout.JAVA_BYTE, (long)i * umem.frameSizeBytes(),
+                    frame.length);
+            }
+            if (null != cpu)
+            {
+                CpuAffinity.pinCurrentThread(cpu);
+            }
+            System.out.println("READY iface=" + iface + " queue=" + queue + " driver=" + socket.driver() + " mode=" +
+                socket.mode() + " frame_bytes=" + frameBytes + " batch=" + batch + " cpu=" + (null == cpu ? "any" : cpu));
+            System.out.flush();
+
+            final AtomicLong sent = new AtomicLong();
+            final Thread reporter = reporter(sent, Thread.currentThread().threadId());
+            final long startNs = System.nanoTime();
+            final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
+            reporter.start();
+            final long total = send(socket, umem.pool(), frame.length, sent, endNs);
+            final long elapsedNs = System.nanoTime() - startNs;
+            reporter.interrupt();
+            reporter.join();
+            System.out.println(String.format(Locale.ROOT,
+                "TOTAL tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f alloc_bytes_per_pkt=%.4f tx_kicks=%d " +
+                "tx_kick_eagain=%d mode=%s", total, elapsedNs / 1e9, total * 1e3 / elapsedNs, steadyAllocationPerPacket,
+                socket.counter(XskCounter.TX_KICKS), socket.counter(XskCounter.TX_KICK_EAGAIN), socket.mode()));
+            System.out.flush();
+        }
+
+        return 0;
+    }
+
+    /**
+     * The hot loop: completed frames back to the pool, free frames onto the TX ring; counted when completed.
+     */
+    private long send(final XskSocket socket, final FramePool pool, final int length, final AtomicLong published,
+        final long endNs)
+    {
+        final long[] addresses = new long[batch];
+        final int[] lengths = new int[batch];
+        Arrays.fill(lengths, length);
+        final int batch = this.batch;
+        long total = 0;
+        int loops = 0;
+        while (running)
+        {
+            final int completed = socket.completeToPool(Integer.MAX_VALUE);
+            if (completed > 0)
+            {
+                total += completed;
+                published.lazySet(total);
+            }
+            final int n = pool.allocate(addresses, 0, batch);
+            if (n > 0)
+            {
+                final int placed = socket.transmit(addresses, lengths, 0, n);
+                if (placed < n)
+                {
+                    pool.release(addresses, placed, n - placed);
+                }
+            }
+            socket.flushTx();
+            if (0 == (++loops & 0xFFF) && System.nanoTime() >= endNs)
+            {
+                break;
+            }
+        }
+        // let what is on the ring complete, so the total is what left
+        final long drainEndNs = System.nanoTime() + 500_000_000L;
+        while (socket.txFrames() > 0 && System.nanoTime() < drainEndNs)
+        {
+            socket.flushTx();
+            total += socket.completeToPool(Integer.MAX_VALUE);
+        }
+
+        return total;
+    }
+
+    private Thread reporter(final AtomicLong sent, final long senderId)
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final Thread thread = new Thread(() ->
+        {
+            long lastPackets = 0;
+            long lastNs = System.nanoTime();
+            long lastAllocated = threads.getThreadAllocatedBytes(senderId);
+            long steadyPackets = 0;
+            long steadyBytes = 0;
+            int second = 0;
+            while (!Thread.currentThread().isInterrupted())
+            {
+                try
+                {
+                    Thread.sleep(1000);
+                }
+                catch (final InterruptedException ex)
+                {
+                    break;
+                }
+                final long nowNs = System.nanoTime();
+                final long packets = sent.get();
+                final long allocated = threads.getThreadAllocatedBytes(senderId);
+                second++;
+                if (second > 1)
+                {
+                    steadyPackets += packets - lastPackets;
+                    steadyBytes += allocated - lastAllocated;
+                    steadyAllocationPerPacket = steadyPackets > 0 ? (double)steadyBytes / steadyPackets : 0;
+                }
+                final double pps = (packets - lastPackets) * 1e9 / (nowNs - lastNs);
+                System.out.println(String.format(Locale.ROOT, "STAT t=%d tx_mpps=%.3f tx_pps=%.0f tx_total=%d " +
+                    "alloc_bytes=%d", second, pps / 1e6, pps, packets, allocated - lastAllocated));
+                System.out.flush();
+                lastPackets = packets;
+                lastNs = nowNs;
+                lastAllocated = allocated;
+            }
+        }, "txonly-stats");
+        thread.setDaemon(true);
+
+        return thread;
+    }
+}
