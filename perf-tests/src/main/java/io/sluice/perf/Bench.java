@@ -9,12 +9,15 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sluice bench", mixinStandardHelpOptions = true,
     description = "Sluice benchmarks",
-    subcommands = {RxDropBench.class, RxDropVsDpdk.class, L2FwdBench.class, L2FwdVsDpdk.class, TxOnlyBench.class})
+    subcommands = {RxDropBench.class, RxDropVsDpdk.class, L2FwdBench.class, L2FwdVsDpdk.class, TxOnlyBench.class,
+        JmhBench.class})
 public final class Bench implements Runnable
 {
     public static void main(final String[] args)
     {
         final CommandLine commandLine = new CommandLine(new Bench());
+        // JMH's options are not declared here: from jmh's first argument on, everything is JMH's, -h included
+        commandLine.getSubcommands().get("jmh").setStopAtUnmatched(true);
         commandLine.setExecutionExceptionHandler((ex, cmd, parsed) ->
         {
             if (ex instanceof IllegalArgumentException || ex instanceof NativeException ||
