@@ -1,0 +1,145 @@
+package io.sluice.perf;
+
+import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.umem.FramePool;
+import io.sluice.xsk.util.CpuAffinity;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The test host's side of the latency scenario, on one AF_XDP socket and one thread: it sends a UDP frame every
+ * {@code 1 / rate}, stamped with a sequence number and {@code System.nanoTime()} (CLOCK_MONOTONIC) just before it
+ * goes on the TX ring, and records each frame that comes back into a {@link LatencyRecorder}. Sending on a
+ * schedule, rather than in the generator's bursts, is what makes the round trips mean something: each frame waits
+ * only for the reflector, not for the frames queued ahead of it in a burst.
+ * <p>
+ * The send time is the scheduled one when the thread runs late, so a stall of the prober itself shows as latency
+ * rather than hiding it (the same coordinated-omission rule the recorder applies on the receive side).
+ */
+final class LatencyProbe
+{
+    /**
+     * Where the sequence number and the timestamp go: the start of the UDP payload of an untagged IPv4 frame, as the
+     * generator puts them.
+     */
+    static final int SEQUENCE_OFFSET = 42;
+    static final int TIMESTAMP_OFFSET = SEQUENCE_OFFSET + 8;
+
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int BATCH = 64;
+
+    private final XskSocket socket;
+    private final MemorySegment memory;
+    private final FramePool pool;
+    private final byte[] template;
+
+    /**
+     * @param socket   the test host's socket, its UMEM's frames free in the pool.
+     * @param template the frame to send: Ethernet, IPv4, UDP, payload of at least 16 bytes.
+     */
+    LatencyProbe(final XskSocket socket, final byte[] template)
+    {
+        if (template.length < TIMESTAMP_OFFSET + 8)
+        {
+            throw new IllegalArgumentException("template of " + template.length + " bytes has no room for the stamps");
+        }
+        this.socket = socket;
+        this.memory = socket.umem().memory();
+        this.pool = socket.umem().pool();
+        this.template = template.clone();
+    }
+
+    /**
+     * Send at a fixed rate for a time, receive until the last frame has had time to return, and record.
+     *
+     * @param ratePps   frames per second.
+     * @param durationS seconds of sending.
+     * @param cpu       CPU to pin the thread to, or -1.
+     * @param recorder  where round trips go; sequence numbers start at its first sequence, 0.
+     * @return frames sent.
+     */
+    long run(final long ratePps, final int durationS, final int cpu, final LatencyRecorder recorder)
+    {
+        final int[] previous = cpu >= 0 ? CpuAffinity.pinCurrentThread(cpu) : null;
+        try
+        {
+            return loop(ratePps, durationS, recorder);
+        }
+        finally
+        {
+            if (null != previous)
+            {
+                CpuAffinity.pinCurrentThread(previous);
+            }
+        }
+    }
+
+    private long loop(final long ratePps, final int durationS, final LatencyRecorder recorder)
+    {
+        final long intervalNs = 1_000_000_000L / ratePps;
+        final long total = ratePps * durationS;
+        final long[] txAddresses = new long[BATCH];
+        final int[] txLengths = new int[BATCH];
+        Arrays.fill(txLengths, template.length);
+        final long[] rxAddresses = new long[BATCH];
+        final int[] rxLengths = new int[BATCH];
+        final long startNs = System.nanoTime() + 1_000_000;
+        final long drainUntilNs = startNs + durationS * 1_000_000_000L + 500_000_000L;
+        long sequence = 0;
+        long nextNs = startNs;
+        long nowNs;
+        while ((nowNs = System.nanoTime()) < drainUntilNs)
+        {
+            socket.completeToPool(Integer.MAX_VALUE);
+
+            int n = 0;
+            while (sequence < total && nextNs <= nowNs && n < BATCH)
+            {
+                final long frame = pool.take(io.sluice.xsk.umem.FrameTracker.APPLICATION);
+                if (frame < 0)
+                {
+                    break;
+                }
+                MemorySegment.copy(template, 0, memory, ValueLayout.JAVA_BYTE, frame, template.length);
+                memory.set(U64, frame + SEQUENCE_OFFSET, sequence);
+                // the scheduled time: if this thread runs late, the lateness counts
+                memory.set(U64, frame + TIMESTAMP_OFFSET, nextNs);
+                txAddresses[n++] = frame;
+                sequence++;
+                nextNs += intervalNs;
+            }
+            int placed = 0;
+            while (placed < n)
+            {
+                placed += socket.transmit(txAddresses, txLengths, placed, n - placed);
+                if (placed < n)
+                {
+                    socket.completeToPool(Integer.MAX_VALUE);
+                    socket.flushTx();
+                }
+            }
+
+            final int received = socket.receive(rxAddresses, rxLengths, 0, BATCH);
+            if (received > 0)
+            {
+                final long receivedNs = System.nanoTime();
+                for (int i = 0; i < received; i++)
+                {
+                    if (rxLengths[i] >= TIMESTAMP_OFFSET + 8)
+                    {
+                        final long address = rxAddresses[i];
+                        recorder.record(memory.get(U64, address + SEQUENCE_OFFSET),
+                            receivedNs - memory.get(U64, address + TIMESTAMP_OFFSET));
+                    }
+                }
+                pool.release(rxAddresses, 0, received);
+                socket.fillFromPool(received);
+            }
+        }
+
+        return sequence;
+    }
+}
