@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -110,7 +109,8 @@ public final class RxDropBench implements Callable<Integer>
             System.out.flush();
 
             final AtomicLong received = new AtomicLong();
-            final Thread reporter = reporter(socket, received, Thread.currentThread().threadId());
+            final PerSecondReporter reporter = new PerSecondReporter("rx", Thread.currentThread().threadId(),
+                received::get, () -> " rx_lost=" + socket.statistics().rxLost());
             final long startNs = System.nanoTime();
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
             reporter.start();
@@ -118,13 +118,13 @@ public final class RxDropBench implements Callable<Integer>
             final long total = receive(socket, received, endNs);
 
             final long elapsedNs = System.nanoTime() - startNs;
-            reporter.interrupt();
-            reporter.join();
+            reporter.stop();
             final XskStatistics stats = socket.statistics();
             System.out.println(String.format(Locale.ROOT,
                 "TOTAL rx_packets=%d duration_s=%.3f rx_mpps_avg=%.3f %s alloc_bytes_per_pkt=%.4f " +
                 "xdp_redirect=%d xdp_pass_no_socket=%d rx_empty_polls=%d rx_wakeups=%d mode=%s",
-                total, elapsedNs / 1e9, total * 1e3 / elapsedNs, stats.format(), steadyAllocationPerPacket,
+                total, elapsedNs / 1e9, total * 1e3 / elapsedNs, stats.format(),
+                reporter.steadyAllocationPerPacket(),
                 program.counter(XdpCounter.REDIRECT).packets(), program.counter(XdpCounter.PASS_NO_SOCKET).packets(),
                 socket.counter(XskCounter.RX_EMPTY_POLLS), socket.counter(XskCounter.RX_WAKEUPS), socket.mode()));
             System.out.flush();
@@ -137,8 +137,6 @@ public final class RxDropBench implements Callable<Integer>
 
         return 0;
     }
-
-    private volatile double steadyAllocationPerPacket;
 
     /**
      * The hot loop: receive a batch, hand it straight back to the fill ring. No allocation, no system call unless
@@ -171,55 +169,5 @@ public final class RxDropBench implements Callable<Integer>
         }
 
         return total;
-    }
-
-    private Thread reporter(final XskSocket socket, final AtomicLong received, final long receiverId)
-    {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        final Thread thread = new Thread(() ->
-        {
-            long lastPackets = 0;
-            long lastNs = System.nanoTime();
-            long lastAllocated = threads.getThreadAllocatedBytes(receiverId);
-            long steadyPackets = 0;
-            long steadyBytes = 0;
-            int second = 0;
-            while (!Thread.currentThread().isInterrupted())
-            {
-                try
-                {
-                    Thread.sleep(1000);
-                }
-                catch (final InterruptedException ex)
-                {
-                    break;
-                }
-                final long nowNs = System.nanoTime();
-                final long packets = received.get();
-                final long allocated = threads.getThreadAllocatedBytes(receiverId);
-                final long deltaPackets = packets - lastPackets;
-                final long deltaBytes = allocated - lastAllocated;
-                second++;
-                if (second > 1)
-                {
-                    steadyPackets += deltaPackets;
-                    steadyBytes += deltaBytes;
-                    steadyAllocationPerPacket = steadyPackets > 0 ? (double)steadyBytes / steadyPackets : 0;
-                }
-                final XskStatistics stats = socket.statistics();
-                final double pps = deltaPackets * 1e9 / (nowNs - lastNs);
-                System.out.println(String.format(Locale.ROOT,
-                    "STAT t=%d rx_mpps=%.3f rx_pps=%.0f rx_total=%d rx_lost=%d alloc_bytes=%d", second,
-                    pps / 1e6, pps, packets, stats.rxLost(), deltaBytes));
-                System.out.flush();
-                lastPackets = packets;
-                lastNs = nowNs;
-                lastAllocated = allocated;
-            }
-        }, "rxdrop-stats");
-        thread.setDaemon(true);
-
-        return thread;
     }
 }

@@ -16,7 +16,6 @@ import sun.misc.SignalHandler;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -58,7 +57,6 @@ public final class TxOnlyBench implements Callable<Integer>
     int durationS = 0;
 
     private volatile boolean running = true;
-    private volatile double steadyAllocationPerPacket;
 
     @Override
     public Integer call() throws InterruptedException
@@ -93,17 +91,18 @@ public final class TxOnlyBench implements Callable<Integer>
             System.out.flush();
 
             final AtomicLong sent = new AtomicLong();
-            final Thread reporter = reporter(sent, Thread.currentThread().threadId());
+            final PerSecondReporter reporter = new PerSecondReporter("tx", Thread.currentThread().threadId(),
+                sent::get, () -> "");
             final long startNs = System.nanoTime();
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
             reporter.start();
             final long total = send(socket, umem.pool(), frame.length, sent, endNs);
             final long elapsedNs = System.nanoTime() - startNs;
-            reporter.interrupt();
-            reporter.join();
+            reporter.stop();
             System.out.println(String.format(Locale.ROOT,
                 "TOTAL tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f alloc_bytes_per_pkt=%.4f tx_kicks=%d " +
-                "tx_kick_eagain=%d mode=%s", total, elapsedNs / 1e9, total * 1e3 / elapsedNs, steadyAllocationPerPacket,
+                "tx_kick_eagain=%d mode=%s", total, elapsedNs / 1e9, total * 1e3 / elapsedNs,
+                reporter.steadyAllocationPerPacket(),
                 socket.counter(XskCounter.TX_KICKS), socket.counter(XskCounter.TX_KICK_EAGAIN), socket.mode()));
             System.out.flush();
         }
@@ -155,51 +154,5 @@ public final class TxOnlyBench implements Callable<Integer>
         }
 
         return total;
-    }
-
-    private Thread reporter(final AtomicLong sent, final long senderId)
-    {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        final Thread thread = new Thread(() ->
-        {
-            long lastPackets = 0;
-            long lastNs = System.nanoTime();
-            long lastAllocated = threads.getThreadAllocatedBytes(senderId);
-            long steadyPackets = 0;
-            long steadyBytes = 0;
-            int second = 0;
-            while (!Thread.currentThread().isInterrupted())
-            {
-                try
-                {
-                    Thread.sleep(1000);
-                }
-                catch (final InterruptedException ex)
-                {
-                    break;
-                }
-                final long nowNs = System.nanoTime();
-                final long packets = sent.get();
-                final long allocated = threads.getThreadAllocatedBytes(senderId);
-                second++;
-                if (second > 1)
-                {
-                    steadyPackets += packets - lastPackets;
-                    steadyBytes += allocated - lastAllocated;
-                    steadyAllocationPerPacket = steadyPackets > 0 ? (double)steadyBytes / steadyPackets : 0;
-                }
-                final double pps = (packets - lastPackets) * 1e9 / (nowNs - lastNs);
-                System.out.println(String.format(Locale.ROOT, "STAT t=%d tx_mpps=%.3f tx_pps=%.0f tx_total=%d " +
-                    "alloc_bytes=%d", second, pps / 1e6, pps, packets, allocated - lastAllocated));
-                System.out.flush();
-                lastPackets = packets;
-                lastNs = nowNs;
-                lastAllocated = allocated;
-            }
-        }, "txonly-stats");
-        thread.setDaemon(true);
-
-        return thread;
     }
 }
