@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -111,43 +111,21 @@ public final class L2FwdBench implements Callable<Integer>
                 processor.pipeline().umem().frameCount());
             System.out.flush();
 
-            final com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-            final Thread[] agents = processor.pipeline().threads();
             final long startNs = System.nanoTime();
             final int tid = processor.pipeline().threadIds()[0];
             final long[] startTicks = TaskTicks.read(tid);
             final long[] startProcessTicks = TaskTicks.read(0);
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
-            long lastNs = startNs;
-            long lastReflected = 0;
-            long lastAllocated = allocated(threads, agents);
-            long steadyPackets = 0;
-            long steadyBytes = 0;
-            int second = 0;
+            final long[] agents = Arrays.stream(processor.pipeline().threads()).mapToLong(Thread::threadId).toArray();
+            final PerSecondReporter reporter = new PerSecondReporter("tx",
+                () -> processor.pipeline().stats().get(PipelineCounter.REFLECTED),
+                () -> statExtra(processor), agents);
+            reporter.start();
             while (running && System.nanoTime() < endNs)
             {
-                Thread.sleep(Math.max(1, Math.min(1000, (endNs - System.nanoTime()) / 1_000_000)));
-                final long nowNs = System.nanoTime();
-                final PipelineStats stats = processor.pipeline().stats();
-                final long reflected = stats.get(PipelineCounter.REFLECTED);
-                final long allocated = allocated(threads, agents);
-                second++;
-                if (second > 1)
-                {
-                    steadyPackets += reflected - lastReflected;
-                    steadyBytes += allocated - lastAllocated;
-                }
-                final double pps = (reflected - lastReflected) * 1e9 / (nowNs - lastNs);
-                System.out.println(String.format(Locale.ROOT,
-                    "STAT t=%d tx_mpps=%.3f tx_pps=%.0f rx_total=%d tx_total=%d kernel_drops=%d tx_drops=%d " +
-                    "alloc_bytes=%d", second, pps / 1e6, pps, stats.get(PipelineCounter.RECEIVED), reflected,
-                    processor.kernelDropped(), stats.get(PipelineCounter.TX_DROPPED), allocated - lastAllocated));
-                System.out.flush();
-                lastNs = nowNs;
-                lastReflected = reflected;
-                lastAllocated = allocated;
+                Thread.sleep(Math.max(1, Math.min(100, (endNs - System.nanoTime()) / 1_000_000)));
             }
+            reporter.stop();
 
             final long elapsedNs = System.nanoTime() - startNs;
             final long[] endTicks = TaskTicks.read(tid);
@@ -164,7 +142,7 @@ public final class L2FwdBench implements Callable<Integer>
                 stats.get(PipelineCounter.REFLECTED) * 1e3 / elapsedNs, accounting.kernelDropped(),
                 accounting.rxRingFull(), accounting.fillEmpty(), stats.get(PipelineCounter.TX_DROPPED),
                 stats.get(PipelineCounter.RX_BACKPRESSURE), stats.get(PipelineCounter.PARSE_ERROR),
-                steadyPackets > 0 ? (double)steadyBytes / steadyPackets : 0.0, accounting.steered(),
+                reporter.steadyAllocationPerPacket(), accounting.steered(),
                 port.counter(XskCounter.TX_KICKS), port.counter(XskCounter.TX_KICK_EAGAIN),
                 port.counter(XskCounter.TX_KICK_EBUSY), port.counter(XskCounter.TX_KICK_ENOBUFS),
                 port.counter(XskCounter.RX_EMPTY_POLLS), TaskTicks.percent(endTicks[0] - startTicks[0], elapsedNs),
@@ -177,14 +155,11 @@ public final class L2FwdBench implements Callable<Integer>
         return 0;
     }
 
-    private static long allocated(final com.sun.management.ThreadMXBean threads, final Thread[] agents)
+    private static String statExtra(final PacketProcessor processor)
     {
-        long bytes = 0;
-        for (final Thread agent : agents)
-        {
-            bytes += Math.max(0, threads.getThreadAllocatedBytes(agent.threadId()));
-        }
+        final PipelineStats stats = processor.pipeline().stats();
 
-        return bytes;
+        return " rx_total=" + stats.get(PipelineCounter.RECEIVED) + " kernel_drops=" + processor.kernelDropped() +
+            " tx_drops=" + stats.get(PipelineCounter.TX_DROPPED);
     }
 }

@@ -7,8 +7,8 @@ import java.util.function.Supplier;
 
 /**
  * The {@code STAT} line a benchmark prints each second from a thread of its own, and the measure of the hot
- * thread's allocation: {@code ThreadMXBean.getThreadAllocatedBytes} per packet, leaving out the first second (class
- * loading, JIT).
+ * threads' allocation: {@code ThreadMXBean.getThreadAllocatedBytes}, summed over them, per packet, leaving out the
+ * first second (class loading, JIT).
  * <pre>
  * STAT t=3 rx_mpps=6.401 rx_pps=6401234 rx_total=19203702 rx_lost=0 alloc_bytes=0
  * </pre>
@@ -20,12 +20,12 @@ final class PerSecondReporter
 
     /**
      * @param direction {@code rx} or {@code tx}: the fields' prefix.
-     * @param threadId  the hot thread, whose allocation is measured.
-     * @param packets   the hot thread's running count.
+     * @param packets   the hot threads' running count.
      * @param extra     more fields after the total, e.g. {@code " rx_lost=3"}; "" for none.
+     * @param threadIds the hot threads, whose allocation is measured.
      */
     PerSecondReporter(
-        final String direction, final long threadId, final LongSupplier packets, final Supplier<String> extra)
+        final String direction, final LongSupplier packets, final Supplier<String> extra, final long... threadIds)
     {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -33,7 +33,7 @@ final class PerSecondReporter
         {
             long lastPackets = 0;
             long lastNs = System.nanoTime();
-            long lastAllocated = threads.getThreadAllocatedBytes(threadId);
+            long lastAllocated = allocated(threads, threadIds);
             long steadyPackets = 0;
             long steadyBytes = 0;
             int second = 0;
@@ -49,7 +49,7 @@ final class PerSecondReporter
                 }
                 final long nowNs = System.nanoTime();
                 final long count = packets.getAsLong();
-                final long allocated = threads.getThreadAllocatedBytes(threadId);
+                final long allocated = allocated(threads, threadIds);
                 second++;
                 if (second > 1)
                 {
@@ -68,6 +68,18 @@ final class PerSecondReporter
             }
         }, direction + "-stats");
         thread.setDaemon(true);
+    }
+
+    private static long allocated(final com.sun.management.ThreadMXBean threads, final long[] threadIds)
+    {
+        long bytes = 0;
+        for (final long id : threadIds)
+        {
+            // -1 for a thread that has ended
+            bytes += Math.max(0, threads.getThreadAllocatedBytes(id));
+        }
+
+        return bytes;
     }
 
     void start()

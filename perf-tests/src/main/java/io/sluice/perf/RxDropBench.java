@@ -109,8 +109,8 @@ public final class RxDropBench implements Callable<Integer>
             System.out.flush();
 
             final AtomicLong received = new AtomicLong();
-            final PerSecondReporter reporter = new PerSecondReporter("rx", Thread.currentThread().threadId(),
-                received::get, () -> " rx_lost=" + socket.statistics().rxLost());
+            final PerSecondReporter reporter = new PerSecondReporter("rx", received::get,
+                () -> " rx_lost=" + socket.statistics().rxLost(), Thread.currentThread().threadId());
             final long startNs = System.nanoTime();
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
             reporter.start();

@@ -91,8 +91,8 @@ public final class TxOnlyBench implements Callable<Integer>
             System.out.flush();
 
             final AtomicLong sent = new AtomicLong();
-            final PerSecondReporter reporter = new PerSecondReporter("tx", Thread.currentThread().threadId(),
-                sent::get, () -> "");
+            final PerSecondReporter reporter = new PerSecondReporter("tx", sent::get, () -> "",
+                Thread.currentThread().threadId());
             final long startNs = System.nanoTime();
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
             reporter.start();
