@@ -30,11 +30,19 @@ final class LatencyProbe
 
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int BATCH = 64;
+    private static final int ETHER_TYPE_OFFSET = 12;
+    private static final int PROTOCOL_OFFSET = 23;
+    private static final int PORTS_OFFSET = 34;
 
     private final XskSocket socket;
     private final MemorySegment memory;
     private final FramePool pool;
     private final byte[] template;
+    private final short etherType;
+    private final byte protocol;
+    private final int ports;
+    private long foreign;
+    private long nextSequence;
 
     /**
      * @param socket   the test host's socket, its UMEM's frames free in the pool.
@@ -50,6 +58,18 @@ final class LatencyProbe
         this.memory = socket.umem().memory();
         this.pool = socket.umem().pool();
         this.template = template.clone();
+        final MemorySegment bytes = MemorySegment.ofArray(this.template);
+        this.etherType = bytes.get(ValueLayout.JAVA_SHORT_UNALIGNED, ETHER_TYPE_OFFSET);
+        this.protocol = bytes.get(ValueLayout.JAVA_BYTE, PROTOCOL_OFFSET);
+        this.ports = bytes.get(ValueLayout.JAVA_INT_UNALIGNED, PORTS_OFFSET);
+    }
+
+    /**
+     * @return frames received that were not the probe's own (ARP, neighbour discovery, other flows), left out.
+     */
+    long foreign()
+    {
+        return foreign;
     }
 
     /**
@@ -58,7 +78,8 @@ final class LatencyProbe
      * @param ratePps   frames per second.
      * @param durationS seconds of sending.
      * @param cpu       CPU to pin the thread to, or -1.
-     * @param recorder  where round trips go; sequence numbers start at its first sequence, 0.
+     * @param recorder  where round trips go, made with {@link #nextSequence()} as its first: numbers carry on from
+     *                  run to run, so that a late frame of an earlier run is told apart.
      * @return frames sent.
      */
     long run(final long ratePps, final int durationS, final int cpu, final LatencyRecorder recorder)
@@ -80,7 +101,8 @@ final class LatencyProbe
     private long loop(final long ratePps, final int durationS, final LatencyRecorder recorder)
     {
         final long intervalNs = 1_000_000_000L / ratePps;
-        final long total = ratePps * durationS;
+        final long first = nextSequence;
+        final long total = first + ratePps * durationS;
         final long[] txAddresses = new long[BATCH];
         final int[] txLengths = new int[BATCH];
         Arrays.fill(txLengths, template.length);
@@ -88,7 +110,7 @@ final class LatencyProbe
         final int[] rxLengths = new int[BATCH];
         final long startNs = System.nanoTime() + 1_000_000;
         final long drainUntilNs = startNs + durationS * 1_000_000_000L + 500_000_000L;
-        long sequence = 0;
+        long sequence = first;
         long nextNs = startNs;
         long nowNs;
         while ((nowNs = System.nanoTime()) < drainUntilNs)
@@ -117,10 +139,12 @@ final class LatencyProbe
                 placed += socket.transmit(txAddresses, txLengths, placed, n - placed);
                 if (placed < n)
                 {
-                    socket.completeToPool(Integer.MAX_VALUE);
                     socket.flushTx();
+                    socket.completeToPool(Integer.MAX_VALUE);
                 }
             }
+            // in copy mode a kick sends at most 32 frames: kick while any are left on the ring
+            socket.flushTx();
 
             final int received = socket.receive(rxAddresses, rxLengths, 0, BATCH);
             if (received > 0)
@@ -128,11 +152,15 @@ final class LatencyProbe
                 final long receivedNs = System.nanoTime();
                 for (int i = 0; i < received; i++)
                 {
-                    if (rxLengths[i] >= TIMESTAMP_OFFSET + 8)
+                    final long address = rxAddresses[i];
+                    if (isProbe(address, rxLengths[i]))
                     {
-                        final long address = rxAddresses[i];
                         recorder.record(memory.get(U64, address + SEQUENCE_OFFSET),
                             receivedNs - memory.get(U64, address + TIMESTAMP_OFFSET));
+                    }
+                    else
+                    {
+                        foreign++;
                     }
                 }
                 pool.release(rxAddresses, 0, received);
@@ -140,6 +168,32 @@ final class LatencyProbe
             }
         }
 
-        return sequence;
+        nextSequence = sequence;
+
+        return sequence - first;
+    }
+
+    /**
+     * @return the number the next run's first frame gets.
+     */
+    long nextSequence()
+    {
+        return nextSequence;
+    }
+
+    /**
+     * A reflector swaps MACs (and may swap addresses and ports, which keeps the pair): same EtherType, protocol and
+     * port pair either way round as the template.
+     */
+    private boolean isProbe(final long address, final int length)
+    {
+        if (length < TIMESTAMP_OFFSET + 8 || memory.get(ValueLayout.JAVA_SHORT_UNALIGNED, address + ETHER_TYPE_OFFSET) !=
+            etherType || memory.get(ValueLayout.JAVA_BYTE, address + PROTOCOL_OFFSET) != protocol)
+        {
+            return false;
+        }
+        final int framePorts = memory.get(ValueLayout.JAVA_INT_UNALIGNED, address + PORTS_OFFSET);
+
+        return framePorts == ports || Integer.rotateLeft(framePorts, 16) == ports;
     }
 }

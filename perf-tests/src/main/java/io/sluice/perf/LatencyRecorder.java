@@ -1,16 +1,23 @@
 package io.sluice.perf;
 
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * The latency receiver's bookkeeping: each returned frame's round trip into an HdrHistogram, corrected for
  * coordinated omission, and its sequence number into exact counts of frames received, reordered, duplicated and
- * lost. Allocates nothing per frame; one thread records.
+ * lost. Allocates nothing per frame; one thread records, and one other thread may take the histogram an interval at
+ * a time ({@link #takeInterval}) while it does, for the per-second lines of an HdrHistogram log.
  * <p>
- * <b>Coordinated omission.</b> The generator sends at a fixed rate, one frame every {@code expectedIntervalNs}. When
- * a reflector stalls, the frames behind the stall come back late all together; recording only their own round trips
- * would under-count how long a sender at that rate waited. {@link Histogram#recordValueWithExpectedInterval} adds
- * the round trips the missing intervals would have had, as Gil Tene's HdrHistogram intends.
+ * <b>Coordinated omission.</b> Two ways to correct it, and a tester must use exactly one. A closed-loop sender, one
+ * that cannot send while it waits, omits the frames a stall kept it from sending; for that
+ * {@link Histogram#recordValueWithExpectedInterval} adds the round trips the missing intervals would have had, as
+ * Gil Tene's HdrHistogram intends, given the sender's {@code expectedIntervalNs}. An open-loop sender that stamps
+ * each frame with the time it was <i>scheduled</i> to go (wrk2's way, and {@link LatencyProbe}'s) omits nothing:
+ * the frames behind a stall are sent and measured from when they should have left, so filling in as well would
+ * count them twice and drag the lower percentiles down by up to one round trip's worth of invented samples. The
+ * perf harness's prober is of the second kind and records with an expected interval of 0, which
+ * {@code recordValueWithExpectedInterval} takes as no fill-in.
  * <p>
  * <b>Sequence accounting.</b> Frames carry numbers from {@code firstSequence} up. A frame numbered above the
  * highest seen so far is in order (the numbers it skips are missing, for now); one numbered below it arrived late
@@ -30,7 +37,9 @@ final class LatencyRecorder
      */
     static final long HIGHEST_TRACKABLE_NS = 10_000_000_000L;
 
-    private final Histogram histogram = new Histogram(HIGHEST_TRACKABLE_NS, 3);
+    private final SingleWriterRecorder recorder = new SingleWriterRecorder(HIGHEST_TRACKABLE_NS, 3);
+    private final Histogram total = new Histogram(HIGHEST_TRACKABLE_NS, 3);
+    private Histogram interval;
     private final long[] seen = new long[WINDOW_FRAMES / Long.SIZE];
     private final long firstSequence;
     private final long expectedIntervalNs;
@@ -99,14 +108,8 @@ final class LatencyRecorder
             value = HIGHEST_TRACKABLE_NS;
             clamped++;
         }
-        if (expectedIntervalNs > 0)
-        {
-            histogram.recordValueWithExpectedInterval(value, expectedIntervalNs);
-        }
-        else
-        {
-            histogram.recordValue(value);
-        }
+        // an expected interval of 0 adds nothing
+        recorder.recordValueWithExpectedInterval(value, expectedIntervalNs);
     }
 
     /**
@@ -167,10 +170,40 @@ final class LatencyRecorder
     }
 
     /**
-     * @return the round-trip histogram, in ns, corrected for coordinated omission.
+     * Take the round trips recorded since the last call, safely while the recording thread goes on. The histogram
+     * returned is reused by the next call.
+     *
+     * @param counted true to add them to {@link #total()}; false for a warm-up interval, logged but left out.
+     * @return the interval's histogram, in ns, corrected for coordinated omission, with its start and end stamps.
+     */
+    Histogram takeInterval(final boolean counted)
+    {
+        interval = recorder.getIntervalHistogram(interval);
+        if (counted)
+        {
+            total.add(interval);
+        }
+
+        return interval;
+    }
+
+    /**
+     * @return the counted intervals' round trips, in ns, corrected for coordinated omission.
+     */
+    Histogram total()
+    {
+        return total;
+    }
+
+    /**
+     * Take whatever is left into the total and return it; for when recording has ended.
+     *
+     * @return {@link #total()}.
      */
     Histogram histogram()
     {
-        return histogram;
+        takeInterval(true);
+
+        return total;
     }
 }

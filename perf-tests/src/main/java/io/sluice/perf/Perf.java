@@ -39,6 +39,10 @@ import java.util.concurrent.FutureTask;
  *     {@code macswap} on both PMDs; counted as frames back at the sender, by an XDP drop rule on its veth end.</li>
  *     <li>{@code txonly}: send only, no generator. Sluice's {@code bench txonly} (an AF_XDP socket) and testpmd
  *     {@code txonly} on both PMDs, counted as frames arriving at the test host's end, by the same drop rule.</li>
+ *     <li>{@code latency}: round trips through the l2fwd reflectors at each {@code --rate}, from a paced prober in
+ *     the test host ({@link LatencyScenario}); rates given as shares are of the maximum testpmd's AF_XDP macswap
+ *     reached in this invocation's l2fwd scenario (measured first, in one run, when l2fwd is not among those
+ *     asked for).</li>
  * </ul>
  * A run's figure is the median of its per-second rates after {@code --warmup} seconds; a system's figures are the
  * min, median and max over {@code --runs}. It prints a table and writes {@code results.json} into {@code --out}.
@@ -47,7 +51,7 @@ import java.util.concurrent.FutureTask;
     description = "Measure Sluice next to DPDK testpmd (AF_XDP, AF_PACKET) and plain XDP_DROP on a veth it makes")
 public final class Perf implements java.util.concurrent.Callable<Integer>
 {
-    static final List<String> SCENARIOS = List.of("rxdrop", "l2fwd", "txonly");
+    static final List<String> SCENARIOS = List.of("rxdrop", "l2fwd", "txonly", "latency");
     static final String REFERENCE = "dpdk-af_xdp";
 
     private static final String GEN_IF = "pfg0";
@@ -57,7 +61,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     private static final int FCS_BYTES = 4;
     private static final long POLL_MS = 50;
 
-    @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "rxdrop, l2fwd, txonly (default: all)")
+    @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "rxdrop, l2fwd, txonly, latency (default: all)")
     List<String> scenarios = new ArrayList<>();
 
     @Option(names = "--runs", description = "runs per system (default ${DEFAULT-VALUE})")
@@ -81,8 +85,15 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     @Option(names = "--dut-cpu", description = "CPU the systems under test poll on (default ${DEFAULT-VALUE})")
     int dutCpu = 1;
 
-    @Option(names = "--out", description = "folder for results.json (default: perf-results/DATE-TIME)")
+    @Option(names = "--rate", split = ",", paramLabel = "RATE", description = "latency: rates, as shares of the " +
+        "measured l2fwd maximum (50%) or frames per second (250k) (default: 10%,50%,90%)")
+    List<String> rates = new ArrayList<>(List.of("10%", "50%", "90%"));
+
+    @Option(names = "--out", description = "folder for results.json, the latency logs and plot " +
+        "(default: perf-results/DATE-TIME)")
     Path out;
+
+    private double l2fwdReferenceMpps = Double.NaN;
 
     /**
      * One run of one system.
@@ -110,14 +121,21 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final List<String> chosen = scenarios.isEmpty() ? SCENARIOS : scenarios;
-        for (final String scenario : chosen)
+        for (final String scenario : scenarios)
         {
             if (!SCENARIOS.contains(scenario))
             {
                 throw new IllegalArgumentException("scenario '" + scenario + "' is not one of " +
-                    String.join(", ", SCENARIOS) + " (latency arrives next)");
+                    String.join(", ", SCENARIOS));
             }
+        }
+        // in a fixed order: latency's shares are of what l2fwd measured
+        final List<String> chosen = SCENARIOS.stream().filter((s) -> scenarios.isEmpty() || scenarios.contains(s))
+            .toList();
+        final List<LatencyScenario.Rate> latencyRates = rates.stream().map(LatencyScenario.Rate::parse).toList();
+        if (latencyRates.isEmpty())
+        {
+            throw new IllegalArgumentException("--rate needs at least one rate");
         }
         if (runs < 1 || warmupS < 0 || durationS < warmupS + 2 || frameSize < 64 || frameSize > 1500 || 1 != queues)
         {
@@ -157,7 +175,9 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
                 sink.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
                 for (final String scenario : chosen)
                 {
-                    scenarioResults.put(scenario, runScenario(scenario, hosts, generator, sink));
+                    scenarioResults.put(scenario, "latency".equals(scenario) ?
+                        runLatency(latencyRates, hosts, generator, sink, template, folder, results) :
+                        runScenario(scenario, hosts, generator, sink));
                 }
             }
         }
@@ -192,6 +212,10 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
 
         final double reference = byName.containsKey(REFERENCE) ?
             Medians.median(byName.get(REFERENCE).stream().mapToDouble(RunResult::mpps).toArray()) : Double.NaN;
+        if ("l2fwd".equals(scenario))
+        {
+            l2fwdReferenceMpps = reference;
+        }
         System.out.printf(Locale.ROOT, "%n%s, %d-byte frames, %d run(s) of %d s%n", scenario, frameSize, runs,
             durationS);
         System.out.printf(Locale.ROOT, "%-15s %9s %9s %9s %9s %10s %12s%n", "system", "min Mpps", "median", "max",
@@ -222,6 +246,33 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         System.out.println();
 
         return entries;
+    }
+
+    private Map<String, Object> runLatency(
+        final List<LatencyScenario.Rate> latencyRates,
+        final TestHosts hosts,
+        final TrafficGenerator generator,
+        final SteeringProgram sink,
+        final byte[] template,
+        final Path folder,
+        final Map<String, Object> results) throws Exception
+    {
+        String source = "median of " + REFERENCE + " in this run's l2fwd scenario";
+        if (Double.isNaN(l2fwdReferenceMpps) && latencyRates.stream().anyMatch(LatencyScenario.Rate::relative))
+        {
+            try (PerfSystem reference = system("l2fwd", REFERENCE, hosts, sink))
+            {
+                l2fwdReferenceMpps = measure(reference, hosts, generator).mpps();
+            }
+            source = REFERENCE + " l2fwd, one run measured for the latency scenario";
+        }
+        final Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("l2fwd_maximum_mpps", Double.isNaN(l2fwdReferenceMpps) ? null : round(l2fwdReferenceMpps));
+        latency.put("l2fwd_maximum_from", Double.isNaN(l2fwdReferenceMpps) ? null : source);
+        results.put("latency", latency);
+
+        return new LatencyScenario(hosts, GEN_IF, sink, template, (system) -> system("l2fwd", system, hosts, null),
+            runs, durationS, warmupS, genCpu, folder).run(latencyRates, l2fwdReferenceMpps, latency);
     }
 
     private static List<String> systems(final String scenario)
@@ -363,7 +414,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     {
         return "./sluice perf " + String.join(" ", chosen) + " --runs " + runs + " --duration " + durationS +
             " --warmup " + warmupS + " --frame-size " + frameSize + " --queues " + queues + " --gen-cpu " + genCpu +
-            " --dut-cpu " + dutCpu;
+            " --dut-cpu " + dutCpu + (chosen.contains("latency") ? " --rate " + String.join(",", rates) : "");
     }
 
     /**

@@ -3,8 +3,12 @@ package io.sluice.perf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.xsk.testing.Privileged;
+import org.HdrHistogram.EncodableHistogram;
+import org.HdrHistogram.HistogramLogReader;
 import org.junit.jupiter.api.Test;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A short run of {@code ./sluice perf}, as a user runs it: one run of each scenario, a few seconds each. It checks
- * the table and {@code results.json} have every system with a figure, and asserts no speed.
+ * the table and {@code results.json} have every system with a figure, that the latency scenario's rates come from
+ * the l2fwd maximum, that its frames are accounted for exactly and its logs hold exactly the round trips reported,
+ * and that the plot has a panel per rate. It asserts no speed.
  */
 class PerfSmokeTest
 {
@@ -29,8 +35,8 @@ class PerfSmokeTest
     {
         Privileged.require("./sluice perf on its own test hosts");
         final Path out = Files.createTempDirectory("sluice-perf");
-        try (SluiceProcess process = SluiceProcess.start(null, "perf", "rxdrop", "l2fwd", "txonly", "--runs", "1",
-            "--duration", "4", "--warmup", "1", "--out", out.toString()))
+        try (SluiceProcess process = SluiceProcess.start(null, "perf", "--runs", "1", "--duration", "4", "--warmup",
+            "1", "--out", out.toString()))
         {
             assertEquals(0, process.waitFor(600), process::output);
             final JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -52,8 +58,86 @@ class PerfSmokeTest
                 final String table = process.output();
                 assertTrue(table.contains(scenario.getKey() + ", 64-byte frames, 1 run(s) of 4 s"), table);
             }
+            checkLatency(results, out, process.output());
             assertTrue(!TestHosts.run("ip", "netns", "list").contains("sluice-perf-" + process.pid()),
                 "test hosts torn down");
         }
+    }
+
+    private static void checkLatency(final JsonNode results, final Path out, final String table) throws Exception
+    {
+        final JsonNode latency = results.get("latency");
+        final double l2fwdMpps = results.get("scenarios").get("l2fwd").get("dpdk-af_xdp").get("median_mpps")
+            .asDouble();
+        assertEquals(l2fwdMpps, latency.get("l2fwd_maximum_mpps").asDouble(), 1e-9, "this run's l2fwd maximum");
+        final double maximumMpps = latency.get("maximum_mpps").asDouble();
+        assertEquals(Math.min(l2fwdMpps, latency.get("prober_maximum_mpps").asDouble()), maximumMpps, 0.0015,
+            "shares are of the lower of l2fwd's and the prober's maximum: " + latency);
+        final JsonNode ratesPps = latency.get("rates_pps");
+        assertEquals(List.of("10%", "50%", "90%"), fieldNames(ratesPps));
+        final JsonNode systems = results.get("scenarios").get("latency");
+        assertEquals(List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet"), fieldNames(systems));
+        for (final String name : fieldNames(systems))
+        {
+            final JsonNode rates = systems.get(name).get("rates");
+            assertEquals(fieldNames(ratesPps), fieldNames(rates));
+            for (final String rate : fieldNames(rates))
+            {
+                final JsonNode entry = rates.get(rate);
+                final String where = name + " at " + rate + ": " + entry;
+                final long pps = ratesPps.get(rate).asLong();
+                assertEquals(pps, entry.get("rate_pps").asLong(), where);
+                assertEquals(maximumMpps * 1e6 * Double.parseDouble(rate.replace("%", "")) / 100, pps,
+                    0.002 * pps + 1, where);
+                // the prober sends every frame on time below the maximum; near it, it may fall behind, and says so
+                if (!"90%".equals(rate))
+                {
+                    assertEquals(pps * 4, entry.get("sent").asLong(), where);
+                }
+                assertEquals(pps * 4 == entry.get("sent").asLong(), entry.get("prober_kept_up").asBoolean(), where);
+                assertEquals(entry.get("sent").asLong(), entry.get("received").asLong() -
+                    entry.get("duplicates").asLong() - entry.get("stale").asLong() + entry.get("lost").asLong(),
+                    "every frame sent came back once or is lost: " + where);
+                assertTrue(entry.get("round_trips_recorded").asLong() > 0, where);
+                double previous = 0;
+                for (final String percentile : List.of("p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99_us",
+                    "max_us"))
+                {
+                    final double value = entry.get(percentile).asDouble();
+                    assertTrue(value > 0 && value >= previous, percentile + " of " + where);
+                    previous = value;
+                }
+                assertEquals(entry.get("round_trips_recorded").asLong(), logged(out.resolve(entry.get("hlog")
+                    .asText())), "the log holds exactly the round trips reported: " + where);
+            }
+        }
+        assertEquals(1.0, systems.get("dpdk-af_xdp").get("rates").get("50%").get("p99_ratio_to_dpdk-af_xdp")
+            .asDouble(), 1e-9);
+
+        final BufferedImage plot = ImageIO.read(out.resolve("latency.png").toFile());
+        assertEquals(3 * LatencyPlot.PANEL_WIDTH, plot.getWidth(), "a panel per rate");
+        assertTrue(table.contains("latency, 1 run(s) of 4 s per rate"), table);
+    }
+
+    private static long logged(final Path hlog) throws Exception
+    {
+        final HistogramLogReader reader = new HistogramLogReader(hlog.toFile());
+        long total = 0;
+        EncodableHistogram interval;
+        while (null != (interval = reader.nextIntervalHistogram()))
+        {
+            total += ((org.HdrHistogram.Histogram)interval).getTotalCount();
+        }
+        reader.close();
+
+        return total;
+    }
+
+    private static List<String> fieldNames(final JsonNode node)
+    {
+        final List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+
+        return names;
     }
 }
