@@ -10,7 +10,9 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The test host's side of the latency scenario, on one AF_XDP socket and one thread: it sends a UDP frame every
+ * The test host's side of the latency scenario, on one thread: it sends from the first of its AF_XDP sockets (one
+ * flow, so one queue, as RSS would place it) and receives on all of them, one per queue of the interface, since a
+ * reflector may send a frame back on any queue: it sends a UDP frame every
  * {@code 1 / rate}, stamped with a sequence number and {@code System.nanoTime()} (CLOCK_MONOTONIC) just before it
  * goes on the TX ring, and records each frame that comes back into a {@link LatencyRecorder}. Sending on a
  * schedule, rather than in the generator's bursts, is what makes the round trips mean something: each frame waits
@@ -35,6 +37,7 @@ final class LatencyProbe
     private static final int PORTS_OFFSET = 34;
 
     private final XskSocket socket;
+    private final XskSocket[] sockets;
     private final MemorySegment memory;
     private final FramePool pool;
     private final byte[] template;
@@ -45,16 +48,18 @@ final class LatencyProbe
     private long nextSequence;
 
     /**
-     * @param socket   the test host's socket, its UMEM's frames free in the pool.
+     * @param sockets  the test host's sockets on one UMEM, whose frames are free in the pool; it sends from the
+     *                 first.
      * @param template the frame to send: Ethernet, IPv4, UDP, payload of at least 16 bytes.
      */
-    LatencyProbe(final XskSocket socket, final byte[] template)
+    LatencyProbe(final XskSocket[] sockets, final byte[] template)
     {
         if (template.length < TIMESTAMP_OFFSET + 8)
         {
             throw new IllegalArgumentException("template of " + template.length + " bytes has no room for the stamps");
         }
-        this.socket = socket;
+        this.sockets = sockets.clone();
+        this.socket = sockets[0];
         this.memory = socket.umem().memory();
         this.pool = socket.umem().pool();
         this.template = template.clone();
@@ -146,25 +151,28 @@ final class LatencyProbe
             // in copy mode a kick sends at most 32 frames: kick while any are left on the ring
             socket.flushTx();
 
-            final int received = socket.receive(rxAddresses, rxLengths, 0, BATCH);
-            if (received > 0)
+            for (final XskSocket from : sockets)
             {
-                final long receivedNs = System.nanoTime();
-                for (int i = 0; i < received; i++)
+                final int received = from.receive(rxAddresses, rxLengths, 0, BATCH);
+                if (received > 0)
                 {
-                    final long address = rxAddresses[i];
-                    if (isProbe(address, rxLengths[i]))
+                    final long receivedNs = System.nanoTime();
+                    for (int i = 0; i < received; i++)
                     {
-                        recorder.record(memory.get(U64, address + SEQUENCE_OFFSET),
-                            receivedNs - memory.get(U64, address + TIMESTAMP_OFFSET));
+                        final long address = rxAddresses[i];
+                        if (isProbe(address, rxLengths[i]))
+                        {
+                            recorder.record(memory.get(U64, address + SEQUENCE_OFFSET),
+                                receivedNs - memory.get(U64, address + TIMESTAMP_OFFSET));
+                        }
+                        else
+                        {
+                            foreign++;
+                        }
                     }
-                    else
-                    {
-                        foreign++;
-                    }
+                    pool.release(rxAddresses, 0, received);
+                    from.fillFromPool(received);
                 }
-                pool.release(rxAddresses, 0, received);
-                socket.fillFromPool(received);
             }
         }
 

@@ -165,18 +165,20 @@ final class LatencyScenario
     private final int durationS;
     private final int warmupS;
     private final int genCpu;
+    private final int queues;
     private final Path folder;
 
     /**
      * @param hosts      the test hosts.
      * @param genIf      the test host's interface, where {@code sink} is attached.
-     * @param sink       the test host's XDP program; for the scenario it steers everything into the probe's socket.
+     * @param sink       the test host's XDP program; for the scenario it steers everything into the probe's sockets.
      * @param template   the frame to send, to the system's side.
      * @param reflectors makes the reflector for a system name.
      * @param runs       runs per system.
      * @param durationS  seconds per rate per run.
      * @param warmupS    seconds of each probe left out.
      * @param genCpu     CPU for the probe.
+     * @param queues     queues of {@code genIf}: the probe receives on each.
      * @param folder     where the logs and the plot go.
      */
     LatencyScenario(
@@ -189,6 +191,7 @@ final class LatencyScenario
         final int durationS,
         final int warmupS,
         final int genCpu,
+        final int queues,
         final Path folder)
     {
         this.hosts = hosts;
@@ -200,6 +203,7 @@ final class LatencyScenario
         this.durationS = durationS;
         this.warmupS = warmupS;
         this.genCpu = genCpu;
+        this.queues = queues;
         this.folder = folder;
     }
 
@@ -217,14 +221,20 @@ final class LatencyScenario
     {
         final long[] ratesPps = new long[rates.size()];
         final Map<String, Map<String, Outcome>> outcomes = new LinkedHashMap<>();
-        try (Umem umem = Umem.create(UmemConfig.defaults().withFrameCount(PROBE_FRAMES));
-            XskSocket socket = NetNamespace.call(hosts.genNs(), () -> XskSocket.open(umem, genIf, 0, PROBE_RINGS)))
+        final XskSocket[] sockets = new XskSocket[queues];
+        try (Umem umem = Umem.create(UmemConfig.defaults().withFrameCount(PROBE_FRAMES * queues)))
         {
-            socket.registerWith(sink);
-            sink.tables().steerAll(true);
             try
             {
-                final LatencyProbe probe = new LatencyProbe(socket, template);
+                for (int q = 0; q < queues; q++)
+                {
+                    final int queue = q;
+                    sockets[q] = NetNamespace.call(hosts.genNs(), () -> XskSocket.open(umem, genIf, queue,
+                        PROBE_RINGS));
+                    sockets[q].registerWith(sink);
+                }
+                sink.tables().steerAll(true);
+                final LatencyProbe probe = new LatencyProbe(sockets, template);
                 resolve(rates, l2fwdMaxMpps, probe, ratesPps, meta);
                 for (int run = 1; run <= runs; run++)
                 {
@@ -255,7 +265,14 @@ final class LatencyScenario
             finally
             {
                 sink.tables().steerAll(false);
-                sink.unregisterSocket(0);
+                for (int q = 0; q < queues; q++)
+                {
+                    if (null != sockets[q])
+                    {
+                        sink.unregisterSocket(q);
+                        sockets[q].close();
+                    }
+                }
                 for (final Map<String, Outcome> bySystem : outcomes.values())
                 {
                     for (final Outcome outcome : bySystem.values())

@@ -31,6 +31,11 @@ import java.util.concurrent.FutureTask;
  * and a veth pair), feeds the side under test with the generator from CPU {@code --gen-cpu}, and measures each
  * scenario's systems on CPU {@code --dut-cpu}, alternating systems within each run so that drift in the machine
  * spreads over all of them.
+ * <p>
+ * With {@code --queues N} both veth ends get N queues and every system serves all N from its one CPU, as one
+ * testpmd lcore polls several queues. veth puts a redirected frame on the peer's RX queue numbered as the sending
+ * CPU (modulo N), so the generator sends from N CPUs, one per queue: {@link #generatorCpus}. The latency scenario
+ * stays one flow on one queue, as RSS would hash it, and receives the returns on every queue.
  * <ul>
  *     <li>{@code rxdrop}: receive and drop. Sluice's {@code bench rxdrop}, testpmd {@code rxonly} on
  *     {@code net_af_xdp} and on {@code net_af_packet}, and plain XDP_DROP (the kernel's limit), each counted by
@@ -76,7 +81,8 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     @Option(names = "--frame-size", description = "Ethernet frame size with FCS, 64..1500 (default ${DEFAULT-VALUE})")
     int frameSize = 64;
 
-    @Option(names = "--queues", description = "queues (only 1 so far) (default ${DEFAULT-VALUE})")
+    @Option(names = "--queues", description = "queues on each veth end, all served by each system from " +
+        "--dut-cpu; the generator sends from one CPU per queue (default ${DEFAULT-VALUE})")
     int queues = 1;
 
     @Option(names = "--gen-cpu", description = "CPU the generator sends from (default ${DEFAULT-VALUE})")
@@ -137,11 +143,14 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         {
             throw new IllegalArgumentException("--rate needs at least one rate");
         }
-        if (runs < 1 || warmupS < 0 || durationS < warmupS + 2 || frameSize < 64 || frameSize > 1500 || 1 != queues)
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        if (runs < 1 || warmupS < 0 || durationS < warmupS + 2 || frameSize < 64 || frameSize > 1500 ||
+            queues < 1 || queues > cpus)
         {
             throw new IllegalArgumentException("--runs >= 1, --warmup >= 0, --duration >= warmup + 2, " +
-                "--frame-size 64..1500 and --queues 1 please");
+                "--frame-size 64..1500 and --queues 1.." + cpus + " (one generator CPU per queue) please");
         }
+        final int[] generatorCpus = generatorCpus(genCpu, queues, cpus);
         final Path folder = null != out ? out : Path.of("perf-results",
             LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(folder);
@@ -156,7 +165,11 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         final Map<String, Object> scenarioResults = new LinkedHashMap<>();
         results.put("scenarios", scenarioResults);
 
-        try (TestHosts hosts = new TestHosts("perf", GEN_IF, GEN_ADDR + "/24", DUT_IF, DUT_ADDR + "/24"))
+        results.put("queues", queues);
+        results.put("generator_cpus", generatorCpus);
+        results.put("dut_cpu", dutCpu);
+
+        try (TestHosts hosts = new TestHosts("perf", GEN_IF, GEN_ADDR + "/24", DUT_IF, DUT_ADDR + "/24", queues))
         {
             // NAPI on both ends, so AF_PACKET's receive side sees frames without an XDP program
             TestHosts.run("ip", "netns", "exec", hosts.dutNs(), "ethtool", "-K", DUT_IF, "gro", "on");
@@ -165,19 +178,31 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
                 .payload(new byte[frameSize - FCS_BYTES - 42]).build();
             System.out.println("# " + commandLine(chosen));
             System.out.println("# test hosts " + hosts.genNs() + "/" + GEN_IF + " -> " + hosts.dutNs() + "/" + DUT_IF +
-                "; generator on CPU " + genCpu + ", systems on CPU " + dutCpu + ", " + frameSize + "-byte frames");
+                "; " + queues + " queue(s); generator on CPU(s) " + Arrays.toString(generatorCpus) +
+                ", systems on CPU " + dutCpu + ", " + frameSize + "-byte frames");
 
+            final List<TrafficGenerator> generators = new ArrayList<>();
             try (SteeringProgram sink = NetNamespace.call(hosts.genNs(),
-                    () -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE));
-                TrafficGenerator generator = NetNamespace.call(hosts.genNs(), () -> TrafficGenerator.builder()
-                    .egress(GEN_IF).template(template).sourcePorts(40_000, 64).cpu(genCpu).open()))
+                    () -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE)))
             {
+                for (final int cpu : generatorCpus)
+                {
+                    generators.add(NetNamespace.call(hosts.genNs(), () -> TrafficGenerator.builder()
+                        .egress(GEN_IF).template(template).sourcePorts(40_000, 64).cpu(cpu).open()));
+                }
                 sink.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
                 for (final String scenario : chosen)
                 {
                     scenarioResults.put(scenario, "latency".equals(scenario) ?
-                        runLatency(latencyRates, hosts, generator, sink, template, folder, results) :
-                        runScenario(scenario, hosts, generator, sink));
+                        runLatency(latencyRates, hosts, generators, sink, template, folder, results) :
+                        runScenario(scenario, hosts, generators, sink));
+                }
+            }
+            finally
+            {
+                for (final TrafficGenerator generator : generators)
+                {
+                    generator.close();
                 }
             }
         }
@@ -190,7 +215,10 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     }
 
     private Map<String, Object> runScenario(
-        final String scenario, final TestHosts hosts, final TrafficGenerator generator, final SteeringProgram sink)
+        final String scenario,
+        final TestHosts hosts,
+        final List<TrafficGenerator> generators,
+        final SteeringProgram sink)
         throws Exception
     {
         final List<String> systems = systems(scenario);
@@ -201,7 +229,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             {
                 try (PerfSystem under = system(scenario, system, hosts, sink))
                 {
-                    final RunResult result = measure(under, hosts, "txonly".equals(scenario) ? null : generator);
+                    final RunResult result = measure(under, hosts, "txonly".equals(scenario) ? List.of() : generators);
                     byName.computeIfAbsent(system, (k) -> new ArrayList<>()).add(result);
                     System.out.printf(Locale.ROOT, "%-7s run %d %-15s %8.3f Mpps  cpu %s%s%n", scenario, run, system,
                         result.mpps(), cpus(result.cpuBusyPercent()), result.detail().isEmpty() ? "" :
@@ -251,7 +279,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     private Map<String, Object> runLatency(
         final List<LatencyScenario.Rate> latencyRates,
         final TestHosts hosts,
-        final TrafficGenerator generator,
+        final List<TrafficGenerator> generators,
         final SteeringProgram sink,
         final byte[] template,
         final Path folder,
@@ -262,7 +290,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         {
             try (PerfSystem reference = system("l2fwd", REFERENCE, hosts, sink))
             {
-                l2fwdReferenceMpps = measure(reference, hosts, generator).mpps();
+                l2fwdReferenceMpps = measure(reference, hosts, generators).mpps();
             }
             source = REFERENCE + " l2fwd, one run measured for the latency scenario";
         }
@@ -272,7 +300,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         results.put("latency", latency);
 
         return new LatencyScenario(hosts, GEN_IF, sink, template, (system) -> system("l2fwd", system, hosts, null),
-            runs, durationS, warmupS, genCpu, folder).run(latencyRates, l2fwdReferenceMpps, latency);
+            runs, durationS, warmupS, genCpu, queues, folder).run(latencyRates, l2fwdReferenceMpps, latency);
     }
 
     private static List<String> systems(final String scenario)
@@ -292,8 +320,10 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             case "txonly" -> Testpmd.ForwardMode.TXONLY;
             default -> Testpmd.ForwardMode.RXONLY;
         };
-        final Testpmd.Config testpmd = Testpmd.Config.of(hosts.dutNs(), DUT_IF).withQueue(0).withMode(mode)
-            .withLcores(genCpu, dutCpu);
+        // the mbufs scale with the queues, each with its own rings
+        final Testpmd.Config testpmd = Testpmd.Config.of(hosts.dutNs(), DUT_IF)
+            .withMemory(Testpmd.Config.MBUFS_DEFAULT * queues, Testpmd.Config.MEMORY_MB_DEFAULT + 64 * (queues - 1))
+            .withQueues(0, queues).withMode(mode).withLcores(genCpu, dutCpu);
         final String[] sizeArgs = "txonly".equals(scenario) ?
             new String[]{"--frame-bytes", Integer.toString(frameSize - FCS_BYTES)} :
             new String[]{"--frame-size", "2048"};
@@ -302,8 +332,8 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         {
             // rxdrop and l2fwd: 2048-byte UMEM frames, the size of testpmd's mbufs
             case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), "rx_total", atSender ? sink : null,
-                concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--cpu",
-                Integer.toString(dutCpu)}, sizeArgs));
+                concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--queues",
+                Integer.toString(queues), "--cpu", Integer.toString(dutCpu)}, sizeArgs));
             case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, atSender ? sink : null);
             case "dpdk-af_packet" -> new PerfSystem.Dpdk(testpmd.withPmd(Testpmd.Pmd.AF_PACKET), atSender ? sink : null);
             case "xdp-drop" -> new PerfSystem.XdpDrop(hosts.dutNs(), DUT_IF);
@@ -314,24 +344,35 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     /**
      * Start the system, send for the run's duration, sample its count as it goes, stop it.
      */
-    private RunResult measure(final PerfSystem system, final TestHosts hosts, final TrafficGenerator generator)
-        throws Exception
+    private RunResult measure(
+        final PerfSystem system, final TestHosts hosts, final List<TrafficGenerator> generators) throws Exception
     {
         system.start();
         // with no generator (txonly) the traffic is the system's own, for the same time
-        final FutureTask<Long> traffic = new FutureTask<>(() -> null == generator ?
-            sleepFor(durationS) : NetNamespace.call(hosts.genNs(), () -> generator.run(Duration.ofSeconds(durationS), 0)));
+        final List<FutureTask<Long>> traffic = new ArrayList<>();
+        if (generators.isEmpty())
+        {
+            traffic.add(new FutureTask<>(() -> sleepFor(durationS)));
+        }
+        for (final TrafficGenerator generator : generators)
+        {
+            traffic.add(new FutureTask<>(() -> NetNamespace.call(hosts.genNs(),
+                () -> generator.run(Duration.ofSeconds(durationS), 0))));
+        }
         final long startNs = System.nanoTime();
         final long windowStartNs = startNs + warmupS * 1_000_000_000L;
         final long windowEndNs = startNs + durationS * 1_000_000_000L;
-        new Thread(traffic, "perf-generator").start();
+        for (final FutureTask<Long> task : traffic)
+        {
+            new Thread(task, "perf-generator").start();
+        }
 
         final List<long[]> samples = new ArrayList<>();
         long[] cpuStart = null;
         long[] cpuEnd = null;
         long lastCount = -1;
         long lastSampleNs = 0;
-        while (!traffic.isDone() || System.nanoTime() - windowEndNs < 1_200_000_000L)
+        while (!traffic.stream().allMatch(FutureTask::isDone) || System.nanoTime() - windowEndNs < 1_200_000_000L)
         {
             Thread.sleep(POLL_MS);
             final long nowNs = System.nanoTime();
@@ -353,7 +394,10 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
                 lastSampleNs = nowNs;
             }
         }
-        traffic.get();
+        for (final FutureTask<Long> task : traffic)
+        {
+            task.get();
+        }
         final String detail = system.stop();
         final double[] rates = PerfSystem.inWindow(samples, windowStartNs, windowEndNs + 1_100_000_000L);
         if (0 == rates.length)
@@ -364,6 +408,32 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
 
         return new RunResult(Medians.median(rates) / 1e6, CpuTicks.busyPercent(cpuStart, cpuEnd),
             system.allocationPerPacket(), detail);
+    }
+
+    /**
+     * @param first the CPU the first queue's generator sends from.
+     * @param queues the queue count.
+     * @param cpus   CPUs on the machine.
+     * @return for each queue q, the first CPU from {@code first} on (wrapping) whose number is q modulo
+     * {@code queues}: veth's choice of the peer's RX queue for a redirected frame.
+     */
+    static int[] generatorCpus(final int first, final int queues, final int cpus)
+    {
+        final int[] chosen = new int[queues];
+        for (int q = 0; q < queues; q++)
+        {
+            for (int k = 0; k < cpus; k++)
+            {
+                final int cpu = (first + k) % cpus;
+                if (cpu % queues == q)
+                {
+                    chosen[q] = cpu;
+                    break;
+                }
+            }
+        }
+
+        return chosen;
     }
 
     private static long sleepFor(final int seconds) throws InterruptedException

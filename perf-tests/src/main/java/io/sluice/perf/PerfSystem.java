@@ -190,14 +190,9 @@ abstract class PerfSystem implements AutoCloseable
             {
                 return sink.counter(XdpCounter.DROP_RULE).packets();
             }
-            final List<Testpmd.PortStats> samples = testpmd.samples();
-            if (samples.isEmpty())
-            {
-                return 0;
-            }
-            final Testpmd.PortStats last = samples.get(samples.size() - 1);
-
-            return Testpmd.ForwardMode.TXONLY == config.mode() ? last.txPackets() : last.rxPackets();
+            // every port's: one per queue on the af_xdp PMD
+            return testpmd.latest(Testpmd.ForwardMode.TXONLY == config.mode() ? Testpmd.PortStats::txPackets :
+                Testpmd.PortStats::rxPackets);
         }
 
         @Override

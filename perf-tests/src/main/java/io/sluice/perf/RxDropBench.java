@@ -22,25 +22,30 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The rxdrop benchmark: steer everything arriving on one queue of an existing interface into an AF_XDP socket,
- * count each frame and put it straight back on the fill ring. Prints {@code READY} once it can receive, a
+ * The rxdrop benchmark: steer everything arriving on one or more queues of an existing interface into AF_XDP
+ * sockets (one per queue, on one UMEM), count each frame and put it straight back on its socket's fill ring. One
+ * thread polls every socket in turn, as one testpmd lcore polls all the queues it is given. Prints {@code READY} once it can receive, a
  * {@code STAT} line a second, and on SIGINT (or after {@code --duration}) a {@code TOTAL} line with the
  * {@code XDP_STATISTICS} fields, then exits 0.
  * <pre>
  * ip netns exec NS ./sluice bench rxdrop --iface veth1 --queue 0 --cpu 1
+ * ip netns exec NS ./sluice bench rxdrop --iface veth1 --queue 0 --queues 2 --cpu 1
  * </pre>
  * The receiving thread's allocation is read with {@code ThreadMXBean.getThreadAllocatedBytes}; after the first
  * second (class loading, JIT) it must stay at 0 bytes per packet.
  */
 @Command(name = "rxdrop", mixinStandardHelpOptions = true,
-    description = "Receive and drop everything on one queue; print Mpps each second")
+    description = "Receive and drop everything on one or more queues; print Mpps each second")
 public final class RxDropBench implements Callable<Integer>
 {
     @Option(names = "--iface", required = true, description = "interface, in the current network namespace")
     String iface;
 
-    @Option(names = "--queue", description = "RX queue (default ${DEFAULT-VALUE})")
+    @Option(names = "--queue", description = "first RX queue (default ${DEFAULT-VALUE})")
     int queue = 0;
+
+    @Option(names = "--queues", description = "RX queues from --queue on, a socket each (default ${DEFAULT-VALUE})")
+    int queues = 1;
 
     @Option(names = "--cpu", description = "CPU to pin the receiving thread to (default: not pinned)")
     Integer cpu;
@@ -80,54 +85,91 @@ public final class RxDropBench implements Callable<Integer>
         {
             throw new IllegalArgumentException("--batch must be 1.." + rxRing + ", not " + batch);
         }
+        if (queue < 0 || queues < 1)
+        {
+            throw new IllegalArgumentException("--queue must be >= 0 and --queues >= 1, not " + queue + " and " +
+                queues);
+        }
 
         final SignalHandler stop = (signal) -> running = false;
         Signal.handle(new Signal("INT"), stop);
         Signal.handle(new Signal("TERM"), stop);
 
         final UmemConfig umemConfig = UmemConfig.defaults().withFrameSize(frameSize)
-            .withFrameCount(fillRing + rxRing).withHugePages(hugePagePolicy);
+            .withFrameCount(queues * (fillRing + rxRing)).withHugePages(hugePagePolicy);
         final XskConfig xskConfig = XskConfig.defaults().withRings(rxRing, 0, fillRing, 64)
             .withZeroCopy(zeroCopyPolicy);
 
+        final XskSocket[] sockets = new XskSocket[queues];
         try (SteeringProgram program = SteeringProgram.open().attach(iface, mode);
-            Umem umem = Umem.create(umemConfig);
-            XskSocket socket = XskSocket.open(umem, iface, queue, xskConfig))
+            Umem umem = Umem.create(umemConfig))
         {
-            program.tables().steerAll(true);
-            socket.registerWith(program);
-            if (null != cpu)
+            try
             {
-                CpuAffinity.pinCurrentThread(cpu);
+                for (int i = 0; i < queues; i++)
+                {
+                    sockets[i] = XskSocket.open(umem, iface, queue + i, xskConfig);
+                }
+                program.tables().steerAll(true);
+                for (final XskSocket socket : sockets)
+                {
+                    socket.registerWith(program);
+                }
+                if (null != cpu)
+                {
+                    CpuAffinity.pinCurrentThread(cpu);
+                }
+
+                System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
+                    sockets[0].driver() + " mode=" + sockets[0].mode() + " xdp=" + mode.label() + " attach=" +
+                    program.attachment().name().toLowerCase(Locale.ROOT) + " frame_size=" + frameSize +
+                    " frames=" + umem.frameCount() + " rx_ring=" + rxRing + " fill_ring=" + fillRing +
+                    " hugepages=" + umem.hugePages() + " batch=" + batch + " cpu=" + (null == cpu ? "any" : cpu));
+                System.out.flush();
+
+                final AtomicLong received = new AtomicLong();
+                final long[] perQueue = new long[queues];
+                final PerSecondReporter reporter = new PerSecondReporter("rx", received::get,
+                    () -> " rx_lost=" + statistics(sockets).rxLost(), Thread.currentThread().threadId());
+                final long startNs = System.nanoTime();
+                final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
+                reporter.start();
+
+                final long total = receive(sockets, perQueue, received, endNs);
+
+                final long elapsedNs = System.nanoTime() - startNs;
+                reporter.stop();
+                final XskStatistics stats = statistics(sockets);
+                long emptyPolls = 0;
+                long wakeups = 0;
+                final StringBuilder queueCounts = new StringBuilder();
+                for (int i = 0; i < queues; i++)
+                {
+                    emptyPolls += sockets[i].counter(XskCounter.RX_EMPTY_POLLS);
+                    wakeups += sockets[i].counter(XskCounter.RX_WAKEUPS);
+                    queueCounts.append(0 == i ? "" : "/").append(perQueue[i]);
+                }
+                System.out.println(String.format(Locale.ROOT,
+                    "TOTAL rx_packets=%d duration_s=%.3f rx_mpps_avg=%.3f %s alloc_bytes_per_pkt=%.4f " +
+                    "xdp_redirect=%d xdp_pass_no_socket=%d rx_empty_polls=%d rx_wakeups=%d mode=%s " +
+                    "rx_packets_per_queue=%s",
+                    total, elapsedNs / 1e9, total * 1e3 / elapsedNs, stats.format(),
+                    reporter.steadyAllocationPerPacket(),
+                    program.counter(XdpCounter.REDIRECT).packets(),
+                    program.counter(XdpCounter.PASS_NO_SOCKET).packets(), emptyPolls, wakeups, sockets[0].mode(),
+                    queueCounts));
+                System.out.flush();
             }
-
-            System.out.println("READY iface=" + iface + " queue=" + queue + " driver=" + socket.driver() +
-                " mode=" + socket.mode() + " xdp=" + mode.label() + " attach=" +
-                program.attachment().name().toLowerCase(Locale.ROOT) + " frame_size=" + frameSize +
-                " frames=" + umem.frameCount() + " rx_ring=" + rxRing + " fill_ring=" + fillRing +
-                " hugepages=" + umem.hugePages() + " batch=" + batch + " cpu=" + (null == cpu ? "any" : cpu));
-            System.out.flush();
-
-            final AtomicLong received = new AtomicLong();
-            final PerSecondReporter reporter = new PerSecondReporter("rx", received::get,
-                () -> " rx_lost=" + socket.statistics().rxLost(), Thread.currentThread().threadId());
-            final long startNs = System.nanoTime();
-            final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
-            reporter.start();
-
-            final long total = receive(socket, received, endNs);
-
-            final long elapsedNs = System.nanoTime() - startNs;
-            reporter.stop();
-            final XskStatistics stats = socket.statistics();
-            System.out.println(String.format(Locale.ROOT,
-                "TOTAL rx_packets=%d duration_s=%.3f rx_mpps_avg=%.3f %s alloc_bytes_per_pkt=%.4f " +
-                "xdp_redirect=%d xdp_pass_no_socket=%d rx_empty_polls=%d rx_wakeups=%d mode=%s",
-                total, elapsedNs / 1e9, total * 1e3 / elapsedNs, stats.format(),
-                reporter.steadyAllocationPerPacket(),
-                program.counter(XdpCounter.REDIRECT).packets(), program.counter(XdpCounter.PASS_NO_SOCKET).packets(),
-                socket.counter(XskCounter.RX_EMPTY_POLLS), socket.counter(XskCounter.RX_WAKEUPS), socket.mode()));
-            System.out.flush();
+            finally
+            {
+                for (final XskSocket socket : sockets)
+                {
+                    if (null != socket)
+                    {
+                        socket.close();
+                    }
+                }
+            }
         }
         catch (final InterruptedException ex)
         {
@@ -138,29 +180,47 @@ public final class RxDropBench implements Callable<Integer>
         return 0;
     }
 
+    private static XskStatistics statistics(final XskSocket[] sockets)
+    {
+        XskStatistics total = sockets[0].statistics();
+        for (int i = 1; i < sockets.length; i++)
+        {
+            total = total.plus(sockets[i].statistics());
+        }
+
+        return total;
+    }
+
     /**
-     * The hot loop: receive a batch, hand it straight back to the fill ring. No allocation, no system call unless
-     * the fill ring asks for a wake-up.
+     * The hot loop: from each socket in turn, receive a batch and hand it straight back to that socket's fill
+     * ring. No allocation, no system call unless a fill ring asks for a wake-up.
      */
-    private long receive(final XskSocket socket, final AtomicLong published, final long endNs)
+    private long receive(
+        final XskSocket[] sockets, final long[] perQueue, final AtomicLong published, final long endNs)
     {
         final long[] addresses = new long[batch];
         final int[] lengths = new int[batch];
         final int batch = this.batch;
+        final int count = sockets.length;
         long total = 0;
         int polls = 0;
         while (running)
         {
-            final int n = socket.receive(addresses, lengths, 0, batch);
-            if (n > 0)
+            for (int q = 0; q < count; q++)
             {
-                int placed = socket.fill(addresses, 0, n);
-                while (placed < n)
+                final XskSocket socket = sockets[q];
+                final int n = socket.receive(addresses, lengths, 0, batch);
+                if (n > 0)
                 {
-                    placed += socket.fill(addresses, placed, n - placed);
+                    int placed = socket.fill(addresses, 0, n);
+                    while (placed < n)
+                    {
+                        placed += socket.fill(addresses, placed, n - placed);
+                    }
+                    perQueue[q] += n;
+                    total += n;
+                    published.lazySet(total);
                 }
-                total += n;
-                published.lazySet(total);
             }
             if (0 == (++polls & 0xFFFF) && System.nanoTime() >= endNs)
             {

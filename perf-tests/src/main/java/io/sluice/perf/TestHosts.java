@@ -28,6 +28,27 @@ public final class TestHosts implements AutoCloseable
      */
     public TestHosts(final String tag, final String genIf, final String genCidr, final String dutIf, final String dutCidr)
     {
+        this(tag, genIf, genCidr, dutIf, dutCidr, 1);
+    }
+
+    /**
+     * @param tag     short name of the benchmark, part of the namespace names.
+     * @param genIf   interface on the generator's side.
+     * @param genCidr its address, e.g. 10.214.0.1/24.
+     * @param dutIf   interface on the side under test.
+     * @param dutCidr its address.
+     * @param queues  RX and TX queues on each end. veth puts a frame redirected by XDP on the peer's RX queue
+     *                numbered as the sending CPU (modulo the count), and a frame sent by an AF_XDP socket on the
+     *                queue numbered as the socket's.
+     */
+    public TestHosts(
+        final String tag,
+        final String genIf,
+        final String genCidr,
+        final String dutIf,
+        final String dutCidr,
+        final int queues)
+    {
         final String prefix = "sluice-" + tag + "-" + ProcessHandle.current().pid();
         this.genNs = prefix + "-gen";
         this.dutNs = prefix + "-dut";
@@ -44,7 +65,9 @@ public final class TestHosts implements AutoCloseable
                 run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
                     "net.ipv6.conf.default.disable_ipv6=1");
             }
-            run("ip", "-n", genNs, "link", "add", genIf, "type", "veth", "peer", "name", dutIf, "netns", dutNs);
+            final String count = Integer.toString(queues);
+            run("ip", "-n", genNs, "link", "add", genIf, "numrxqueues", count, "numtxqueues", count, "type", "veth",
+                "peer", "name", dutIf, "netns", dutNs, "numrxqueues", count, "numtxqueues", count);
             run("ip", "-n", genNs, "addr", "add", genCidr, "dev", genIf);
             run("ip", "-n", dutNs, "addr", "add", dutCidr, "dev", dutIf);
             run("ip", "-n", genNs, "link", "set", genIf, "up");

@@ -151,7 +151,9 @@ public final class Testpmd implements AutoCloseable
      *
      * @param namespace       network namespace the interface is in.
      * @param iface           interface name.
-     * @param queue           the one queue the AF_XDP socket binds to.
+     * @param queue           the first queue the PMD binds to.
+     * @param queueCount      queues from {@code queue} on, one socket (AF_XDP) or queue pair (AF_PACKET) each, all
+     *                        polled by the one forwarding lcore.
      * @param mode            forwarding mode.
      * @param mainLcore       CPU of EAL's main lcore, which prints the statistics.
      * @param forwardingLcore CPU of the one forwarding lcore, which busy-polls the queue.
@@ -165,6 +167,7 @@ public final class Testpmd implements AutoCloseable
         String namespace,
         String iface,
         int queue,
+        int queueCount,
         ForwardMode mode,
         int mainLcore,
         int forwardingLcore,
@@ -221,6 +224,10 @@ public final class Testpmd implements AutoCloseable
             {
                 throw new IllegalArgumentException("mode and pmd are required");
             }
+            if (queueCount < 1)
+            {
+                throw new IllegalArgumentException("queue count " + queueCount + ": must be at least 1");
+            }
             if (queue < 0 || mainLcore < 0 || forwardingLcore < 0 || mainLcore == forwardingLcore)
             {
                 throw new IllegalArgumentException("queue " + queue + ", lcores main " + mainLcore + " forwarding " +
@@ -235,10 +242,10 @@ public final class Testpmd implements AutoCloseable
             {
                 throw new IllegalArgumentException("burst " + burst + ": must be 1.." + BURST_MAX);
             }
-            if (mbufs < 2 * (rxDescriptors + txDescriptors) || memoryMb < 64)
+            if (mbufs < 2 * queueCount * (rxDescriptors + txDescriptors) || memoryMb < 64)
             {
                 throw new IllegalArgumentException("mbufs " + mbufs + ", memory " + memoryMb + " MB: need at least " +
-                    2 * (rxDescriptors + txDescriptors) + " mbufs for these rings, and 64 MB");
+                    2 * queueCount * (rxDescriptors + txDescriptors) + " mbufs for these rings, and 64 MB");
             }
         }
 
@@ -251,49 +258,60 @@ public final class Testpmd implements AutoCloseable
          */
         public static Config of(final String namespace, final String iface)
         {
-            return new Config(namespace, iface, 0, ForwardMode.RXONLY, MAIN_LCORE_DEFAULT, FORWARDING_LCORE_DEFAULT,
+            return new Config(namespace, iface, 0, 1, ForwardMode.RXONLY, MAIN_LCORE_DEFAULT, FORWARDING_LCORE_DEFAULT,
                 DESCRIPTORS_DEFAULT, DESCRIPTORS_DEFAULT, BURST_DEFAULT, MBUFS_DEFAULT, MEMORY_MB_DEFAULT, Pmd.AF_XDP);
         }
 
         public Config withQueue(final int queue)
         {
-            return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
+            return new Config(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore, rxDescriptors,
+                txDescriptors, burst, mbufs, memoryMb, pmd);
+        }
+
+        /**
+         * @param queue the first queue.
+         * @param count queues from it on.
+         * @return the configuration on those queues.
+         */
+        public Config withQueues(final int queue, final int count)
+        {
+            return new Config(namespace, iface, queue, count, mode, mainLcore, forwardingLcore, rxDescriptors,
                 txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withMode(final ForwardMode mode)
         {
-            return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
+            return new Config(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore, rxDescriptors,
                 txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withLcores(final int mainLcore, final int forwardingLcore)
         {
-            return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
+            return new Config(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore, rxDescriptors,
                 txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withDescriptors(final int rxDescriptors, final int txDescriptors)
         {
-            return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
+            return new Config(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore, rxDescriptors,
                 txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withBurst(final int burst)
         {
-            return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
+            return new Config(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore, rxDescriptors,
                 txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withMemory(final int mbufs, final int memoryMb)
         {
-            return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
+            return new Config(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore, rxDescriptors,
                 txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
         public Config withPmd(final Pmd pmd)
         {
-            return new Config(namespace, iface, queue, mode, mainLcore, forwardingLcore, rxDescriptors,
+            return new Config(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore, rxDescriptors,
                 txDescriptors, burst, mbufs, memoryMb, pmd);
         }
 
@@ -500,7 +518,7 @@ public final class Testpmd implements AutoCloseable
      */
     static List<String> command(final Config config, final String binary, final String filePrefix)
     {
-        return List.of(
+        final List<String> command = new ArrayList<>(List.of(
             "ip", "netns", "exec", config.namespace(), binary,
             "-l", config.mainLcore() + "," + config.forwardingLcore(),
             "--main-lcore", Integer.toString(config.mainLcore()),
@@ -510,35 +528,61 @@ public final class Testpmd implements AutoCloseable
             // no secondary processes and no telemetry socket, so the run leaves nothing in its runtime directory
             "--no-shconf", "--no-telemetry",
             // so two runs never share a runtime directory
-            "--file-prefix", filePrefix,
-            "--vdev", vdev(config),
+            "--file-prefix", filePrefix));
+        for (final String vdev : vdevs(config))
+        {
+            command.add("--vdev");
+            command.add(vdev);
+        }
+        final String queuesPerPort = Integer.toString(queuesPerPort(config));
+        command.addAll(List.of(
             "--",
             "--forward-mode=" + config.mode().label(),
             "--auto-start",
             "--stats-period", "1",
             "--nb-cores=1",
-            // one queue each way; with no port (a vdev that failed to probe) this also makes testpmd exit, where
-            // it would otherwise sit forwarding nothing
-            "--rxq=1", "--txq=1",
+            // as many queues each way as each port opened; with no port (a vdev that failed to probe) this also
+            // makes testpmd exit, where it would otherwise sit forwarding nothing
+            "--rxq=" + queuesPerPort, "--txq=" + queuesPerPort,
             "--rxd=" + config.rxDescriptors(), "--txd=" + config.txDescriptors(),
             "--burst=" + config.burst(),
             "--total-num-mbufs=" + config.mbufs(),
-            // one port: macswap sends back out of the port it received on
-            "--port-topology=loop");
+            // each port sends back out of itself (macswap)
+            "--port-topology=loop"));
+
+        return List.copyOf(command);
     }
 
     /**
      * busy_budget=0: preferred busy polling does nothing on veth; force_copy=1: veth has no zero-copy, and Sluice
-     * runs in copy mode there too. AF_PACKET: one queue pair, and qdisc_bypass so that it sends as directly as it can.
+     * runs in copy mode there too. The af_xdp PMD takes several queues of one port only from a device that reports
+     * combined channels, which veth does not ("queue count 2 is larger than combined queue count 1"), so each queue
+     * is a port of its own, one single-queue vdev each, as DPDK users do on such devices. AF_PACKET: one port with
+     * a queue pair per queue (a fanout group), and qdisc_bypass so that it sends as directly as it can.
      */
-    private static String vdev(final Config config)
+    private static List<String> vdevs(final Config config)
     {
-        return switch (config.pmd())
+        final List<String> vdevs = new ArrayList<>();
+        switch (config.pmd())
         {
-            case AF_XDP -> "net_af_xdp0,iface=" + config.iface() + ",start_queue=" + config.queue() +
-                ",queue_count=1,busy_budget=0,force_copy=1";
-            case AF_PACKET -> "net_af_packet0,iface=" + config.iface() + ",qpairs=1,qdisc_bypass=1";
-        };
+            case AF_XDP ->
+            {
+                for (int i = 0; i < config.queueCount(); i++)
+                {
+                    vdevs.add("net_af_xdp" + i + ",iface=" + config.iface() + ",start_queue=" + (config.queue() + i) +
+                        ",queue_count=1,busy_budget=0,force_copy=1");
+                }
+            }
+            case AF_PACKET -> vdevs.add("net_af_packet0,iface=" + config.iface() + ",qpairs=" + config.queueCount() +
+                ",qdisc_bypass=1");
+        }
+
+        return vdevs;
+    }
+
+    private static int queuesPerPort(final Config config)
+    {
+        return Pmd.AF_XDP == config.pmd() ? 1 : config.queueCount();
     }
 
     /**
@@ -907,16 +951,28 @@ public final class Testpmd implements AutoCloseable
 
     private long latestRxPackets()
     {
-        // the newest block holds one entry per port, the ports in ascending order
-        long total = 0;
-        int previousPort = Integer.MAX_VALUE;
-        for (int i = samples.size() - 1; i >= 0 && samples.get(i).port() < previousPort; i--)
-        {
-            total += samples.get(i).rxPackets();
-            previousPort = samples.get(i).port();
-        }
+        return latest(PortStats::rxPackets);
+    }
 
-        return total;
+    /**
+     * @param counter which count.
+     * @return the count summed over the ports of the newest statistics block; 0 before the first.
+     */
+    public long latest(final ToLongFunction<PortStats> counter)
+    {
+        synchronized (samples)
+        {
+            // the newest block holds one entry per port, the ports in ascending order
+            long total = 0;
+            int previousPort = Integer.MAX_VALUE;
+            for (int i = samples.size() - 1; i >= 0 && samples.get(i).port() < previousPort; i--)
+            {
+                total += counter.applyAsLong(samples.get(i));
+                previousPort = samples.get(i).port();
+            }
+
+            return total;
+        }
     }
 
     private boolean waitUntil(final long deadlineNs) throws InterruptedException

@@ -64,6 +64,65 @@ class PerfSmokeTest
         }
     }
 
+    /**
+     * Two queues on each veth end: the generator sends from both CPUs (veth queues redirected frames by the sending
+     * CPU), Sluice's benches open a socket per queue and testpmd an af_xdp port per queue. Every system still gives a
+     * figure, Sluice's frames arrive on both queues and add up, and the prober hears the returns.
+     */
+    @Test
+    void shouldServeEveryQueueWithTwoQueues() throws Exception
+    {
+        Privileged.require("./sluice perf --queues 2 on its own test hosts");
+        final Path out = Files.createTempDirectory("sluice-perf-queues");
+        try (SluiceProcess process = SluiceProcess.start(null, "perf", "--queues", "2", "--runs", "1", "--duration",
+            "3", "--warmup", "1", "--rate", "20k", "--out", out.toString()))
+        {
+            assertEquals(0, process.waitFor(600), process::output);
+            final JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+            assertEquals(2, results.get("queues").asInt());
+            assertEquals("[0,1]", results.get("generator_cpus").toString());
+            for (final Map.Entry<String, List<String>> scenario : SYSTEMS.entrySet())
+            {
+                final JsonNode systems = results.get("scenarios").get(scenario.getKey());
+                for (final String name : scenario.getValue())
+                {
+                    assertTrue(systems.get(name).get("median_mpps").asDouble() > 0, () -> name + ": " + systems);
+                }
+            }
+            final String rxdrop = results.get("scenarios").get("rxdrop").get("sluice").get("last_run").asText();
+            final long[] perQueue = field(rxdrop, "rx_packets_per_queue");
+            assertEquals(2, perQueue.length, rxdrop);
+            assertTrue(perQueue[0] > 0 && perQueue[1] > 0, "both queues carried frames: " + rxdrop);
+            assertEquals(field(rxdrop, "rx_packets")[0], perQueue[0] + perQueue[1], rxdrop);
+            final String txonly = results.get("scenarios").get("txonly").get("sluice").get("last_run").asText();
+            final long[] sentPerQueue = field(txonly, "tx_packets_per_queue");
+            assertTrue(sentPerQueue[0] > 0 && sentPerQueue[1] > 0, "both queues sent: " + txonly);
+            assertEquals(field(txonly, "tx_packets")[0], sentPerQueue[0] + sentPerQueue[1], txonly);
+
+            final JsonNode latency = results.get("scenarios").get("latency");
+            for (final String name : List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet"))
+            {
+                final JsonNode entry = latency.get(name).get("rates").get("20k");
+                assertEquals(60_000, entry.get("sent").asLong(), entry::toString);
+                assertEquals(entry.get("sent").asLong(), entry.get("received").asLong() -
+                    entry.get("duplicates").asLong() - entry.get("stale").asLong() + entry.get("lost").asLong(),
+                    entry::toString);
+                assertTrue(entry.get("round_trips_recorded").asLong() > 0, entry::toString);
+            }
+            assertTrue(!TestHosts.run("ip", "netns", "list").contains("sluice-perf-" + process.pid()),
+                "test hosts torn down");
+        }
+    }
+
+    private static long[] field(final String line, final String name)
+    {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^| )" + name + "=([0-9/]+)")
+            .matcher(line);
+        assertTrue(m.find(), name + " in " + line);
+
+        return java.util.Arrays.stream(m.group(1).split("/")).mapToLong(Long::parseLong).toArray();
+    }
+
     private static void checkLatency(final JsonNode results, final Path out, final String table) throws Exception
     {
         final JsonNode latency = results.get("latency");

@@ -195,6 +195,26 @@ class TestpmdOutputTest
     }
 
     @Test
+    void shouldOpenAnAfXdpPortPerQueueAndAnAfPacketQueuePairPerQueue()
+    {
+        final Config config = Config.of("ns", "veth0").withMemory(49_152, 384).withQueues(1, 3);
+
+        final String afXdp = Testpmd.commandLine(Testpmd.command(config, "dpdk-testpmd", "p"));
+        final String afPacket = Testpmd.commandLine(Testpmd.command(config.withPmd(Testpmd.Pmd.AF_PACKET),
+            "dpdk-testpmd", "p"));
+
+        assertTrue(afXdp.contains("--vdev net_af_xdp0,iface=veth0,start_queue=1,queue_count=1,busy_budget=0," +
+            "force_copy=1 --vdev net_af_xdp1,iface=veth0,start_queue=2,queue_count=1,busy_budget=0,force_copy=1 " +
+            "--vdev net_af_xdp2,iface=veth0,start_queue=3,queue_count=1,busy_budget=0,force_copy=1 -- "), afXdp);
+        assertTrue(afXdp.contains(" --nb-cores=1 --rxq=1 --txq=1 "), afXdp);
+        assertTrue(afPacket.contains("--vdev net_af_packet0,iface=veth0,qpairs=3,qdisc_bypass=1 -- "), afPacket);
+        assertTrue(afPacket.contains(" --nb-cores=1 --rxq=3 --txq=3 "), afPacket);
+        assertThrows(IllegalArgumentException.class, () -> Config.of("ns", "veth0").withQueues(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> Config.of("ns", "veth0").withQueues(0, 3),
+            "16,384 mbufs are too few for three queues' rings");
+    }
+
+    @Test
     void shouldRejectConfigurationsTestpmdWouldRefuse()
     {
         final Config config = Config.of("ns", "veth0");

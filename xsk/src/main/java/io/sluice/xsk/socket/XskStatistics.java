@@ -29,6 +29,17 @@ public record XskStatistics(
     }
 
     /**
+     * @param other another socket's statistics.
+     * @return the two added field by field, for totals over several queues.
+     */
+    public XskStatistics plus(final XskStatistics other)
+    {
+        return new XskStatistics(rxDropped + other.rxDropped, rxInvalidDescs + other.rxInvalidDescs,
+            txInvalidDescs + other.txInvalidDescs, rxRingFull + other.rxRingFull,
+            rxFillRingEmptyDescs + other.rxFillRingEmptyDescs, txRingEmptyDescs + other.txRingEmptyDescs);
+    }
+
+    /**
      * @return the fields as {@code name=value} pairs, as the bench tools print them.
      */
     public String format()
