@@ -10,6 +10,7 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 
 import java.io.FileNotFoundException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -144,8 +147,13 @@ final class LatencyScenario
 
         Outcome(final Path folder, final String logName, final String comment) throws FileNotFoundException
         {
+            this(new HistogramLogWriter(folder.resolve(logName).toFile()), logName, comment);
+        }
+
+        private Outcome(final HistogramLogWriter log, final String logName, final String comment)
+        {
             this.logName = logName;
-            this.log = new HistogramLogWriter(folder.resolve(logName).toFile());
+            this.log = log;
             final long nowMs = System.currentTimeMillis();
             log.outputComment(comment);
             log.outputLogFormatVersion();
@@ -153,6 +161,14 @@ final class LatencyScenario
             log.setBaseTime(nowMs);
             log.outputBaseTime(nowMs);
             log.outputLegend();
+        }
+
+        /**
+         * @return an outcome whose log goes nowhere, for a warm-up.
+         */
+        static Outcome discarded()
+        {
+            return new Outcome(new HistogramLogWriter(OutputStream.nullOutputStream()), "", "warm-up");
         }
     }
 
@@ -245,13 +261,14 @@ final class LatencyScenario
                         try (PerfSystem reflector = reflectors.apply(system))
                         {
                             reflector.start();
-                            // its JIT (Sluice's) and caches warm on the first rate, outside any figure
-                            probe.run(ratesPps[0], Math.max(1, warmupS), genCpu,
-                                new LatencyRecorder(probe.nextSequence(), SCHEDULED_STAMPS));
+                            // its JIT (Sluice's) and caches warm on the first rate, outside any figure, and so does
+                            // every path of this harness that runs while a figure is taken (the prober, the
+                            // recorder, the per-second log): a C2 compile on the prober's CPU stalls it for ms
+                            probe(probe, ratesPps[0], warmupS + 1, Outcome.discarded(), run);
                             for (int r = 0; r < rates.size(); r++)
                             {
                                 final Outcome outcome = outcome(outcomes, system, rates.get(r), ratesPps[r]);
-                                probe(probe, ratesPps[r], outcome, run);
+                                probe(probe, ratesPps[r], durationS, outcome, run);
                                 System.out.printf(Locale.ROOT, "latency run %d %-15s %8s %,10d pps  p99 %s us  " +
                                     "sent %,d lost %,d%n", run, system, rates.get(r).label(), ratesPps[r],
                                     micros(outcome.histogram.getValueAtPercentile(99)), outcome.sent, outcome.lost);
@@ -359,12 +376,13 @@ final class LatencyScenario
     /**
      * One probe at one rate: send on the probe's thread, take an interval a second on this one.
      */
-    private void probe(final LatencyProbe probe, final long pps, final Outcome outcome, final int run)
+    private void probe(
+        final LatencyProbe probe, final long pps, final int seconds, final Outcome outcome, final int run)
         throws Exception
     {
         final LatencyRecorder recorder = new LatencyRecorder(probe.nextSequence(), SCHEDULED_STAMPS);
         final long foreignBefore = probe.foreign();
-        final FutureTask<Long> sending = new FutureTask<>(() -> probe.run(pps, durationS, genCpu, recorder));
+        final FutureTask<Long> sending = new FutureTask<>(() -> probe.run(pps, seconds, genCpu, recorder));
         final Thread thread = new Thread(sending, "latency-probe");
         recorder.takeInterval(false);
         final long startNs = System.nanoTime();
@@ -373,9 +391,14 @@ final class LatencyScenario
         for (int second = 1; !sending.isDone(); second++)
         {
             final long untilNs = startNs + second * 1_000_000_000L;
-            while (!sending.isDone() && System.nanoTime() < untilNs)
+            // one wake-up a second (or at the end): this thread may share the prober's CPU
+            try
             {
-                Thread.sleep(Math.max(1, Math.min(50, (untilNs - System.nanoTime()) / 1_000_000)));
+                sending.get(Math.max(0, untilNs - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            catch (final TimeoutException ex)
+            {
+                // the second is up
             }
             logInterval(outcome, recorder, second > warmupS);
         }
@@ -384,7 +407,7 @@ final class LatencyScenario
         logInterval(outcome, recorder, true);
 
         outcome.sent += sent;
-        outcome.scheduled += pps * durationS;
+        outcome.scheduled += pps * seconds;
         outcome.received += recorder.received();
         outcome.lost += recorder.lost(sent);
         outcome.reordered += recorder.reordered();

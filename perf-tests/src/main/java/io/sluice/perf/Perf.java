@@ -331,7 +331,8 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         return switch (system)
         {
             // rxdrop and l2fwd: 2048-byte UMEM frames, the size of testpmd's mbufs
-            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), "rx_total", atSender ? sink : null,
+            // its JIT and housekeeping threads stay on its core, off the generator's and the latency prober's
+            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), dutCpu, "rx_total", atSender ? sink : null,
                 concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--queues",
                 Integer.toString(queues), "--cpu", Integer.toString(dutCpu)}, sizeArgs));
             case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, atSender ? sink : null);

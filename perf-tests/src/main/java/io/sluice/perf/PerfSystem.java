@@ -74,6 +74,7 @@ abstract class PerfSystem implements AutoCloseable
         private static final Pattern ALLOC = Pattern.compile("alloc_bytes_per_pkt=([0-9.]+)");
 
         private final String namespace;
+        private final int cpu;
         private final String[] args;
         private final Pattern totalField;
         private final SteeringProgram sink;
@@ -82,14 +83,21 @@ abstract class PerfSystem implements AutoCloseable
 
         /**
          * @param namespace  where the interface is.
+         * @param cpu        the CPU the whole process is confined to (its hot thread pins itself there too), or -1.
          * @param totalField {@code rx_total} or {@code tx_total}: the STAT field that counts, when {@code sink} is null.
          * @param sink       a sender-side program whose drop rule counts returned frames, or null.
          * @param args       {@code ./sluice} arguments.
          */
-        Sluice(final String namespace, final String totalField, final SteeringProgram sink, final String... args)
+        Sluice(
+            final String namespace,
+            final int cpu,
+            final String totalField,
+            final SteeringProgram sink,
+            final String... args)
         {
             super("sluice");
             this.namespace = namespace;
+            this.cpu = cpu;
             this.totalField = Pattern.compile(" " + totalField + "=(\\d+)");
             this.sink = sink;
             this.args = args.clone();
@@ -98,7 +106,7 @@ abstract class PerfSystem implements AutoCloseable
         @Override
         void start() throws Exception
         {
-            process = SluiceProcess.start(namespace, args);
+            process = SluiceProcess.startOn(namespace, cpu, args);
             if (!process.await("READY", 120) || !process.isAlive())
             {
                 throw new IllegalStateException("./sluice " + String.join(" ", args) + " did not start:\n" +

@@ -62,10 +62,27 @@ final class SluiceProcess implements AutoCloseable
      */
     static SluiceProcess start(final String namespace, final String... args) throws IOException
     {
+        return startOn(namespace, -1, args);
+    }
+
+    /**
+     * @param namespace network namespace to run in, or null for this one.
+     * @param cpu       the one CPU every thread of the process may run on ({@code taskset}), or -1 for any: a
+     *                  system under test keeps its JIT and housekeeping threads on its own core, off the core of
+     *                  whatever measures it.
+     * @param args      arguments to {@code ./sluice}.
+     * @return the running process.
+     */
+    static SluiceProcess startOn(final String namespace, final int cpu, final String... args) throws IOException
+    {
         final List<String> command = new ArrayList<>();
         if (null != namespace)
         {
             command.addAll(List.of("ip", "netns", "exec", namespace));
+        }
+        if (cpu >= 0)
+        {
+            command.addAll(List.of("taskset", "-c", Integer.toString(cpu)));
         }
         command.add(sluiceHome().resolve("sluice").toString());
         command.addAll(List.of(args));
