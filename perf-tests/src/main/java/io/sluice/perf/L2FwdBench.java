@@ -160,7 +160,8 @@ public final class L2FwdBench implements Callable<Integer>
                 "TOTAL rx_packets=%d tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f kernel_drops=%d rx_ring_full=%d " +
                 "fill_ring_empty=%d tx_drops=%d rx_backpressure=%d " +
                 "parse_errors=%d alloc_bytes_per_pkt=%.4f xdp_redirect=%d tx_kicks=%d tx_kick_eagain=%d tx_kick_ebusy=%d " +
-                "tx_kick_enobufs=%d rx_empty_polls=%d cpu_user_pct=%.1f cpu_sys_pct=%.1f process_cpu_pct=%.1f balanced=%b frames=%s",
+                "tx_kick_enobufs=%d rx_empty_polls=%d cpu_user_pct=%.1f cpu_sys_pct=%.1f process_cpu_pct=%.1f balanced=%b frames=%s " +
+                "alloc_bytes_warmup=%d",
                 accounting.received(), stats.get(PipelineCounter.REFLECTED), elapsedNs / 1e9,
                 stats.get(PipelineCounter.REFLECTED) * 1e3 / elapsedNs, accounting.kernelDropped(),
                 accounting.rxRingFull(), accounting.fillEmpty(), stats.get(PipelineCounter.TX_DROPPED),
@@ -169,7 +170,8 @@ public final class L2FwdBench implements Callable<Integer>
                 kicks, eagain, ebusy, enobufs, emptyPolls, TaskTicks.percent(endTicks[0] - startTicks[0], elapsedNs),
                 TaskTicks.percent(endTicks[1] - startTicks[1], elapsedNs),
                 TaskTicks.percent(endProcessTicks[0] + endProcessTicks[1] - startProcessTicks[0] - startProcessTicks[1],
-                    elapsedNs), accounting.balanced(), accounting.ownership().toString().replace(' ', ',')));
+                    elapsedNs), accounting.balanced(), accounting.ownership().toString().replace(' ', ','),
+                reporter.warmupAllocatedBytes()));
             System.out.flush();
         }
 

@@ -114,6 +114,7 @@ final class LatencyProbe
         final long[] rxAddresses = new long[BATCH];
         final int[] rxLengths = new int[BATCH];
         final long startNs = System.nanoTime() + 1_000_000;
+        recorder.start(startNs);
         final long drainUntilNs = startNs + durationS * 1_000_000_000L + 500_000_000L;
         long sequence = first;
         long nextNs = startNs;
@@ -163,7 +164,7 @@ final class LatencyProbe
                         if (isProbe(address, rxLengths[i]))
                         {
                             recorder.record(memory.get(U64, address + SEQUENCE_OFFSET),
-                                receivedNs - memory.get(U64, address + TIMESTAMP_OFFSET));
+                                receivedNs - memory.get(U64, address + TIMESTAMP_OFFSET), receivedNs);
                         }
                         else
                         {

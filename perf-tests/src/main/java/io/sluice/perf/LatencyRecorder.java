@@ -1,13 +1,15 @@
 package io.sluice.perf;
 
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * The latency receiver's bookkeeping: each returned frame's round trip into an HdrHistogram, corrected for
  * coordinated omission, and its sequence number into exact counts of frames received, reordered, duplicated and
- * lost. Allocates nothing per frame; one thread records, and one other thread may take the histogram an interval at
- * a time ({@link #takeInterval}) while it does, for the per-second lines of an HdrHistogram log.
+ * lost. Allocates nothing per frame. One thread records, into a histogram per second of the run, preallocated, for
+ * the per-second lines of an HdrHistogram log; another reads them only once recording has ended. Nothing crosses
+ * threads while frames are measured: taking an interval from a live recorder (HdrHistogram's {@code Recorder})
+ * would wake a second thread each second to flip, add and compress histograms, and on a 2-core machine that
+ * thread stalls the prober by milliseconds.
  * <p>
  * <b>Coordinated omission.</b> Two ways to correct it, and a tester must use exactly one. A closed-loop sender, one
  * that cannot send while it waits, omits the frames a stall kept it from sending; for that
@@ -37,9 +39,10 @@ final class LatencyRecorder
      */
     static final long HIGHEST_TRACKABLE_NS = 10_000_000_000L;
 
-    private final SingleWriterRecorder recorder = new SingleWriterRecorder(HIGHEST_TRACKABLE_NS, 3);
-    private final Histogram total = new Histogram(HIGHEST_TRACKABLE_NS, 3);
-    private Histogram interval;
+    private static final long SECOND_NS = 1_000_000_000L;
+
+    private final Histogram[] intervals;
+    private long startNs;
     private final long[] seen = new long[WINDOW_FRAMES / Long.SIZE];
     private final long firstSequence;
     private final long expectedIntervalNs;
@@ -52,23 +55,72 @@ final class LatencyRecorder
     private long clamped;
 
     /**
+     * One histogram for the whole run.
+     *
      * @param firstSequence      number of the first frame sent.
      * @param expectedIntervalNs time between frames at the generator's rate, for the coordinated-omission
      *                           correction; 0 for no correction.
      */
     LatencyRecorder(final long firstSequence, final long expectedIntervalNs)
     {
+        this(firstSequence, expectedIntervalNs, 1);
+    }
+
+    /**
+     * @param firstSequence      number of the first frame sent.
+     * @param expectedIntervalNs time between frames at the generator's rate, for the coordinated-omission
+     *                           correction; 0 for no correction.
+     * @param seconds            histograms, one per second from {@link #start}; frames received later go into the
+     *                           last.
+     */
+    LatencyRecorder(final long firstSequence, final long expectedIntervalNs, final int seconds)
+    {
         this.firstSequence = firstSequence;
         this.expectedIntervalNs = expectedIntervalNs;
+        this.intervals = new Histogram[seconds];
+        for (int i = 0; i < seconds; i++)
+        {
+            intervals[i] = new Histogram(HIGHEST_TRACKABLE_NS, 3);
+        }
+    }
+
+    /**
+     * Called by the recording thread as sending begins.
+     *
+     * @param startNs the first frame's scheduled send time, on {@code System.nanoTime()}'s clock.
+     */
+    void start(final long startNs)
+    {
+        this.startNs = startNs;
+    }
+
+    /**
+     * @return the time given to {@link #start}.
+     */
+    long startNs()
+    {
+        return startNs;
+    }
+
+    /**
+     * Record one returned frame, into the first second's histogram.
+     *
+     * @param sequence    its sequence number.
+     * @param roundTripNs receive time minus send time.
+     */
+    void record(final long sequence, final long roundTripNs)
+    {
+        record(sequence, roundTripNs, startNs);
     }
 
     /**
      * Record one returned frame.
      *
-     * @param sequence   its sequence number.
+     * @param sequence    its sequence number.
      * @param roundTripNs receive time minus send time.
+     * @param receivedNs  receive time, which picks the second's histogram.
      */
-    void record(final long sequence, final long roundTripNs)
+    void record(final long sequence, final long roundTripNs, final long receivedNs)
     {
         received++;
         final long index = sequence - firstSequence;
@@ -108,8 +160,11 @@ final class LatencyRecorder
             value = HIGHEST_TRACKABLE_NS;
             clamped++;
         }
+        final long second = (receivedNs - startNs) / SECOND_NS;
+        final int last = intervals.length - 1;
         // an expected interval of 0 adds nothing
-        recorder.recordValueWithExpectedInterval(value, expectedIntervalNs);
+        intervals[second < 0 ? 0 : second > last ? last : (int)second]
+            .recordValueWithExpectedInterval(value, expectedIntervalNs);
     }
 
     /**
@@ -170,39 +225,24 @@ final class LatencyRecorder
     }
 
     /**
-     * Take the round trips recorded since the last call, safely while the recording thread goes on. The histogram
-     * returned is reused by the next call.
-     *
-     * @param counted true to add them to {@link #total()}; false for a warm-up interval, logged but left out.
-     * @return the interval's histogram, in ns, corrected for coordinated omission, with its start and end stamps.
+     * @return the round trips, in ns, corrected for coordinated omission, a histogram per second from
+     * {@link #start}; to be read once recording has ended.
      */
-    Histogram takeInterval(final boolean counted)
+    Histogram[] intervals()
     {
-        interval = recorder.getIntervalHistogram(interval);
-        if (counted)
-        {
-            total.add(interval);
-        }
-
-        return interval;
+        return intervals;
     }
 
     /**
-     * @return the counted intervals' round trips, in ns, corrected for coordinated omission.
-     */
-    Histogram total()
-    {
-        return total;
-    }
-
-    /**
-     * Take whatever is left into the total and return it; for when recording has ended.
-     *
-     * @return {@link #total()}.
+     * @return every second's round trips together; once recording has ended.
      */
     Histogram histogram()
     {
-        takeInterval(true);
+        final Histogram total = new Histogram(HIGHEST_TRACKABLE_NS, 3);
+        for (final Histogram interval : intervals)
+        {
+            total.add(interval);
+        }
 
         return total;
     }

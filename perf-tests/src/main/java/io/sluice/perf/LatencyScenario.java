@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -374,37 +372,38 @@ final class LatencyScenario
     }
 
     /**
-     * One probe at one rate: send on the probe's thread, take an interval a second on this one.
+     * One probe at one rate: the prober's thread sends and records a histogram per second; this thread only waits,
+     * then logs the seconds and adds the counted ones (all but the first {@code warmupS}).
      */
     private void probe(
         final LatencyProbe probe, final long pps, final int seconds, final Outcome outcome, final int run)
         throws Exception
     {
-        final LatencyRecorder recorder = new LatencyRecorder(probe.nextSequence(), SCHEDULED_STAMPS);
+        // one more second for the frames that come back after the last is sent
+        final LatencyRecorder recorder = new LatencyRecorder(probe.nextSequence(), SCHEDULED_STAMPS, seconds + 1);
         final long foreignBefore = probe.foreign();
         final FutureTask<Long> sending = new FutureTask<>(() -> probe.run(pps, seconds, genCpu, recorder));
         final Thread thread = new Thread(sending, "latency-probe");
-        recorder.takeInterval(false);
-        final long startNs = System.nanoTime();
+        final long wallMs = System.currentTimeMillis();
+        final long wallAtNs = System.nanoTime();
         thread.start();
-        outcome.log.outputComment("run " + run);
-        for (int second = 1; !sending.isDone(); second++)
-        {
-            final long untilNs = startNs + second * 1_000_000_000L;
-            // one wake-up a second (or at the end): this thread may share the prober's CPU
-            try
-            {
-                sending.get(Math.max(0, untilNs - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-            catch (final TimeoutException ex)
-            {
-                // the second is up
-            }
-            logInterval(outcome, recorder, second > warmupS);
-        }
         final long sent = sending.get();
         thread.join();
-        logInterval(outcome, recorder, true);
+
+        final long startNs = recorder.startNs();
+        // the start on CLOCK_MONOTONIC, to line the log up with a trace taken with trace_clock=mono
+        outcome.log.outputComment("run " + run + " started at CLOCK_MONOTONIC " + startNs + " ns; seconds after " +
+            warmupS + " counted");
+        final Histogram[] intervals = recorder.intervals();
+        for (int second = warmupS; second < intervals.length; second++)
+        {
+            final Histogram interval = intervals[second];
+            final long intervalStartMs = wallMs + (startNs - wallAtNs) / 1_000_000 + second * 1000L;
+            interval.setStartTimeStamp(intervalStartMs);
+            interval.setEndTimeStamp(intervalStartMs + 1000);
+            outcome.log.outputIntervalHistogram(interval);
+            outcome.histogram.add(interval);
+        }
 
         outcome.sent += sent;
         outcome.scheduled += pps * seconds;
@@ -414,16 +413,6 @@ final class LatencyScenario
         outcome.duplicates += recorder.duplicates();
         outcome.stale += recorder.stale();
         outcome.foreign += probe.foreign() - foreignBefore;
-    }
-
-    private static void logInterval(final Outcome outcome, final LatencyRecorder recorder, final boolean counted)
-    {
-        final Histogram interval = recorder.takeInterval(counted);
-        if (counted)
-        {
-            outcome.log.outputIntervalHistogram(interval);
-            outcome.histogram.add(interval);
-        }
     }
 
     private Map<String, Object> report(

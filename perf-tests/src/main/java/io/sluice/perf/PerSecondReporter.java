@@ -7,16 +7,25 @@ import java.util.function.Supplier;
 
 /**
  * The {@code STAT} line a benchmark prints each second from a thread of its own, and the measure of the hot
- * threads' allocation: {@code ThreadMXBean.getThreadAllocatedBytes}, summed over them, per packet, leaving out the
- * first second (class loading, JIT).
+ * threads' allocation: {@code ThreadMXBean.getThreadAllocatedBytes}, summed over them, per packet. The first
+ * {@value #WARMUP_SECONDS} seconds in which packets move are warm-up and left out of the steady figure: the first
+ * frames load and initialise classes and run interpreted, and a traffic source may start long after the benchmark
+ * (a latency prober's first frames come seconds after READY). What the warm-up allocated is reported on its own.
  * <pre>
  * STAT t=3 rx_mpps=6.401 rx_pps=6401234 rx_total=19203702 rx_lost=0 alloc_bytes=0
  * </pre>
  */
 final class PerSecondReporter
 {
+    /**
+     * Seconds of traffic before allocation counts: measured, the first frames allocate for about two (class
+     * initialisation, interpreted and C1 code, lambdas met for the first time), and nothing after.
+     */
+    static final int WARMUP_SECONDS = 2;
+
     private final Thread thread;
     private volatile double steadyAllocationPerPacket;
+    private volatile long warmupAllocatedBytes;
 
     /**
      * @param direction {@code rx} or {@code tx}: the fields' prefix.
@@ -36,7 +45,9 @@ final class PerSecondReporter
             long lastAllocated = allocated(threads, threadIds);
             long steadyPackets = 0;
             long steadyBytes = 0;
+            long startupBytes = lastAllocated;
             int second = 0;
+            int trafficSeconds = 0;
             while (!Thread.currentThread().isInterrupted())
             {
                 try
@@ -51,11 +62,20 @@ final class PerSecondReporter
                 final long count = packets.getAsLong();
                 final long allocated = allocated(threads, threadIds);
                 second++;
-                if (second > 1)
+                if (trafficSeconds >= WARMUP_SECONDS)
                 {
                     steadyPackets += count - lastPackets;
                     steadyBytes += allocated - lastAllocated;
                     steadyAllocationPerPacket = steadyPackets > 0 ? (double)steadyBytes / steadyPackets : 0;
+                }
+                else
+                {
+                    startupBytes += allocated - lastAllocated;
+                    warmupAllocatedBytes = startupBytes;
+                    if (count > lastPackets)
+                    {
+                        trafficSeconds++;
+                    }
                 }
                 final double pps = (count - lastPackets) * 1e9 / (nowNs - lastNs);
                 System.out.println(String.format(Locale.ROOT, "STAT t=%d %s_mpps=%.3f %s_pps=%.0f %s_total=%d%s " +
@@ -94,10 +114,18 @@ final class PerSecondReporter
     }
 
     /**
-     * @return bytes the hot thread allocated per packet after its first second.
+     * @return bytes the hot threads allocated per packet after the warm-up.
      */
     double steadyAllocationPerPacket()
     {
         return steadyAllocationPerPacket;
+    }
+
+    /**
+     * @return bytes the hot threads allocated before and during the warm-up.
+     */
+    long warmupAllocatedBytes()
+    {
+        return warmupAllocatedBytes;
     }
 }

@@ -227,7 +227,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         {
             for (final String system : systems)
             {
-                try (PerfSystem under = system(scenario, system, hosts, sink))
+                try (PerfSystem under = system(scenario, system, hosts, sink, false))
                 {
                     final RunResult result = measure(under, hosts, "txonly".equals(scenario) ? List.of() : generators);
                     byName.computeIfAbsent(system, (k) -> new ArrayList<>()).add(result);
@@ -288,7 +288,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         String source = "median of " + REFERENCE + " in this run's l2fwd scenario";
         if (Double.isNaN(l2fwdReferenceMpps) && latencyRates.stream().anyMatch(LatencyScenario.Rate::relative))
         {
-            try (PerfSystem reference = system("l2fwd", REFERENCE, hosts, sink))
+            try (PerfSystem reference = system("l2fwd", REFERENCE, hosts, sink, false))
             {
                 l2fwdReferenceMpps = measure(reference, hosts, generators).mpps();
             }
@@ -299,7 +299,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         latency.put("l2fwd_maximum_from", Double.isNaN(l2fwdReferenceMpps) ? null : source);
         results.put("latency", latency);
 
-        return new LatencyScenario(hosts, GEN_IF, sink, template, (system) -> system("l2fwd", system, hosts, null),
+        return new LatencyScenario(hosts, GEN_IF, sink, template, (system) -> system("l2fwd", system, hosts, null, true),
             runs, durationS, warmupS, genCpu, queues, folder).run(latencyRates, l2fwdReferenceMpps, latency);
     }
 
@@ -310,8 +310,17 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet");
     }
 
-    private PerfSystem system(final String scenario, final String system, final TestHosts hosts,
-        final SteeringProgram sink)
+    /**
+     * @param confined whether Sluice's whole process, JIT and housekeeping threads too, is kept to its CPU: in the
+     *                 latency scenario, so that none of them runs on the prober's CPU and stalls it. The throughput
+     *                 scenarios leave them free, as testpmd's main lcore sits on the generator's CPU.
+     */
+    private PerfSystem system(
+        final String scenario,
+        final String system,
+        final TestHosts hosts,
+        final SteeringProgram sink,
+        final boolean confined)
     {
         final boolean atSender = !"rxdrop".equals(scenario);
         final Testpmd.ForwardMode mode = switch (scenario)
@@ -331,8 +340,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         return switch (system)
         {
             // rxdrop and l2fwd: 2048-byte UMEM frames, the size of testpmd's mbufs
-            // its JIT and housekeeping threads stay on its core, off the generator's and the latency prober's
-            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), dutCpu, "rx_total", atSender ? sink : null,
+            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), confined ? dutCpu : -1, "rx_total", atSender ? sink : null,
                 concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--queues",
                 Integer.toString(queues), "--cpu", Integer.toString(dutCpu)}, sizeArgs));
             case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, atSender ? sink : null);

@@ -151,13 +151,13 @@ public final class RxDropBench implements Callable<Integer>
                 }
                 System.out.println(String.format(Locale.ROOT,
                     "TOTAL rx_packets=%d duration_s=%.3f rx_mpps_avg=%.3f %s alloc_bytes_per_pkt=%.4f " +
-                    "xdp_redirect=%d xdp_pass_no_socket=%d rx_empty_polls=%d rx_wakeups=%d mode=%s " +
-                    "rx_packets_per_queue=%s",
+                    "xdp_redirect=%d xdp_pass_no_socket=%d rx_empty_polls=%d rx_wakeups=%d rx_packets_per_queue=%s " +
+                    "alloc_bytes_warmup=%d mode=%s",
                     total, elapsedNs / 1e9, total * 1e3 / elapsedNs, stats.format(),
                     reporter.steadyAllocationPerPacket(),
                     program.counter(XdpCounter.REDIRECT).packets(),
-                    program.counter(XdpCounter.PASS_NO_SOCKET).packets(), emptyPolls, wakeups, sockets[0].mode(),
-                    queueCounts));
+                    program.counter(XdpCounter.PASS_NO_SOCKET).packets(), emptyPolls, wakeups, queueCounts,
+                    reporter.warmupAllocatedBytes(), sockets[0].mode()));
                 System.out.flush();
             }
             finally

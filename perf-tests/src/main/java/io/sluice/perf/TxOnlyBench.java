@@ -128,9 +128,9 @@ public final class TxOnlyBench implements Callable<Integer>
                 }
                 System.out.println(String.format(Locale.ROOT,
                     "TOTAL tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f alloc_bytes_per_pkt=%.4f tx_kicks=%d " +
-                    "tx_kick_eagain=%d mode=%s tx_packets_per_queue=%s", total, elapsedNs / 1e9,
+                    "tx_kick_eagain=%d mode=%s tx_packets_per_queue=%s alloc_bytes_warmup=%d", total, elapsedNs / 1e9,
                     total * 1e3 / elapsedNs, reporter.steadyAllocationPerPacket(), kicks, eagain, sockets[0].mode(),
-                    queueCounts));
+                    queueCounts, reporter.warmupAllocatedBytes()));
                 System.out.flush();
             }
             finally
