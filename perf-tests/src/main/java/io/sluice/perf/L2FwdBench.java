@@ -31,8 +31,8 @@ import java.util.concurrent.Callable;
  * <pre>
  * ip netns exec NS ./sluice bench l2fwd --iface veth1 --queue 0 --cpu 1
  * </pre>
- * Allocation is read per pipeline thread with {@code ThreadMXBean.getThreadAllocatedBytes}; after the first second
- * (class loading, JIT) it must stay at 0 bytes per packet.
+ * Allocation is read per pipeline thread with {@code ThreadMXBean.getThreadAllocatedBytes}; after the first two
+ * seconds of traffic (class loading, JIT) it must stay at 0 bytes per packet.
  */
 @Command(name = "l2fwd", mixinStandardHelpOptions = true,
     description = "Reflect everything on one or more queues through the full pipeline; print Mpps each second")

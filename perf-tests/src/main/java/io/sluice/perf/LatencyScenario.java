@@ -25,9 +25,11 @@ import java.util.regex.Pattern;
 /**
  * The perf harness's latency scenario. The test host's {@link LatencyProbe} sends stamped frames at each fixed rate
  * to a reflector (Sluice's {@code bench l2fwd}, testpmd {@code macswap} on AF_XDP and on AF_PACKET) and records the
- * round trips of the frames that come back, steered into its own AF_XDP socket by the test host's XDP program.
+ * round trips of the frames that come back, steered into its own AF_XDP sockets (one per queue) by the test host's
+ * XDP program.
  * <p>
- * Per run, each system is started once, warmed for {@code warmup} seconds at the first rate, and probed at every
+ * Per run, each system is started once, warmed for {@code warmup} + 1 seconds at the first rate through the whole
+ * measuring path, and probed at every
  * rate in turn, systems alternating from run to run. Each probe's first {@code warmup} seconds are left out of the
  * percentiles (loss and reordering count every frame of the probe); the rest goes, a second at a time, into one
  * HdrHistogram log per system and rate ({@code latency-SYSTEM-RATE.hlog}), and merged over the runs into the
@@ -363,7 +365,8 @@ final class LatencyScenario
         {
             outcome = new Outcome(folder, "latency-" + system + "-" + rate.fileLabel() + ".hlog",
                 "sluice perf latency: " + system + " reflecting at " + rate.label() + " = " + pps + " pps; round " +
-                "trips in ns (CLOCK_MONOTONIC) from scheduled send times, which corrects coordinated omission; " + warmupS + " s warm-up of " +
+                "trips in ns (CLOCK_MONOTONIC) from scheduled send times, which corrects coordinated omission; " +
+                warmupS + " s warm-up of " +
                 "each run left out");
             bySystem.put(rate.label(), outcome);
         }

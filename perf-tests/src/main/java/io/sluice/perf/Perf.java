@@ -299,7 +299,8 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         latency.put("l2fwd_maximum_from", Double.isNaN(l2fwdReferenceMpps) ? null : source);
         results.put("latency", latency);
 
-        return new LatencyScenario(hosts, GEN_IF, sink, template, (system) -> system("l2fwd", system, hosts, null, true),
+        return new LatencyScenario(hosts, GEN_IF, sink, template,
+            (system) -> system("l2fwd", system, hosts, null, true),
             runs, durationS, warmupS, genCpu, queues, folder).run(latencyRates, l2fwdReferenceMpps, latency);
     }
 

@@ -24,15 +24,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The rxdrop benchmark: steer everything arriving on one or more queues of an existing interface into AF_XDP
  * sockets (one per queue, on one UMEM), count each frame and put it straight back on its socket's fill ring. One
- * thread polls every socket in turn, as one testpmd lcore polls all the queues it is given. Prints {@code READY} once it can receive, a
- * {@code STAT} line a second, and on SIGINT (or after {@code --duration}) a {@code TOTAL} line with the
- * {@code XDP_STATISTICS} fields, then exits 0.
+ * thread polls every socket in turn, as one testpmd lcore polls all the queues it is given. Prints {@code READY}
+ * once it can receive, a {@code STAT} line a second, and on SIGINT (or after {@code --duration}) a {@code TOTAL}
+ * line with the {@code XDP_STATISTICS} fields, then exits 0.
  * <pre>
  * ip netns exec NS ./sluice bench rxdrop --iface veth1 --queue 0 --cpu 1
  * ip netns exec NS ./sluice bench rxdrop --iface veth1 --queue 0 --queues 2 --cpu 1
  * </pre>
  * The receiving thread's allocation is read with {@code ThreadMXBean.getThreadAllocatedBytes}; after the first
- * second (class loading, JIT) it must stay at 0 bytes per packet.
+ * two seconds of traffic (class loading, JIT) it must stay at 0 bytes per packet.
  */
 @Command(name = "rxdrop", mixinStandardHelpOptions = true,
     description = "Receive and drop everything on one or more queues; print Mpps each second")

@@ -82,7 +82,9 @@ public final class TxOnlyBench implements Callable<Integer>
         final XskConfig xskConfig = XskConfig.defaults().withRings(0, 2048, 64, 2048).withPrefill(false)
             .withZeroCopy(ZeroCopyPolicy.PREFER);
         final XskSocket[] sockets = new XskSocket[queues];
-        try (Umem umem = Umem.create(UmemConfig.defaults().withFrameSize(2048).withFrameCount(FRAMES_PER_QUEUE * queues)))
+        final UmemConfig umemConfig = UmemConfig.defaults().withFrameSize(2048)
+            .withFrameCount(FRAMES_PER_QUEUE * queues);
+        try (Umem umem = Umem.create(umemConfig))
         {
             try
             {
@@ -128,7 +130,8 @@ public final class TxOnlyBench implements Callable<Integer>
                 }
                 System.out.println(String.format(Locale.ROOT,
                     "TOTAL tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f alloc_bytes_per_pkt=%.4f tx_kicks=%d " +
-                    "tx_kick_eagain=%d mode=%s tx_packets_per_queue=%s alloc_bytes_warmup=%d", total, elapsedNs / 1e9,
+                    "tx_kick_eagain=%d mode=%s tx_packets_per_queue=%s alloc_bytes_warmup=%d", total,
+                    elapsedNs / 1e9,
                     total * 1e3 / elapsedNs, reporter.steadyAllocationPerPacket(), kicks, eagain, sockets[0].mode(),
                     queueCounts, reporter.warmupAllocatedBytes()));
                 System.out.flush();
