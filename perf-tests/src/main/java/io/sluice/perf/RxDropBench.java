@@ -3,7 +3,6 @@ package io.sluice.perf;
 import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.XskCounter;
 import io.sluice.xsk.socket.XskSocket;
-import io.sluice.xsk.socket.XskStatistics;
 import io.sluice.xsk.socket.ZeroCopyPolicy;
 import io.sluice.xsk.umem.HugePagePolicy;
 import io.sluice.xsk.umem.Umem;
@@ -100,76 +99,50 @@ public final class RxDropBench implements Callable<Integer>
         final XskConfig xskConfig = XskConfig.defaults().withRings(rxRing, 0, fillRing, 64)
             .withZeroCopy(zeroCopyPolicy);
 
-        final XskSocket[] sockets = new XskSocket[queues];
         try (SteeringProgram program = SteeringProgram.open().attach(iface, mode);
-            Umem umem = Umem.create(umemConfig))
+            Umem umem = Umem.create(umemConfig);
+            QueueSockets queueSockets = QueueSockets.open(umem, iface, queue, queues, xskConfig))
         {
-            try
+            final XskSocket[] sockets = queueSockets.sockets();
+            program.tables().steerAll(true);
+            for (final XskSocket socket : sockets)
             {
-                for (int i = 0; i < queues; i++)
-                {
-                    sockets[i] = XskSocket.open(umem, iface, queue + i, xskConfig);
-                }
-                program.tables().steerAll(true);
-                for (final XskSocket socket : sockets)
-                {
-                    socket.registerWith(program);
-                }
-                if (null != cpu)
-                {
-                    CpuAffinity.pinCurrentThread(cpu);
-                }
-
-                System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
-                    sockets[0].driver() + " mode=" + sockets[0].mode() + " xdp=" + mode.label() + " attach=" +
-                    program.attachment().name().toLowerCase(Locale.ROOT) + " frame_size=" + frameSize +
-                    " frames=" + umem.frameCount() + " rx_ring=" + rxRing + " fill_ring=" + fillRing +
-                    " hugepages=" + umem.hugePages() + " batch=" + batch + " cpu=" + (null == cpu ? "any" : cpu));
-                System.out.flush();
-
-                final AtomicLong received = new AtomicLong();
-                final long[] perQueue = new long[queues];
-                final PerSecondReporter reporter = new PerSecondReporter("rx", received::get,
-                    () -> " rx_lost=" + statistics(sockets).rxLost(), Thread.currentThread().threadId());
-                final long startNs = System.nanoTime();
-                final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
-                reporter.start();
-
-                final long total = receive(sockets, perQueue, received, endNs);
-
-                final long elapsedNs = System.nanoTime() - startNs;
-                reporter.stop();
-                final XskStatistics stats = statistics(sockets);
-                long emptyPolls = 0;
-                long wakeups = 0;
-                final StringBuilder queueCounts = new StringBuilder();
-                for (int i = 0; i < queues; i++)
-                {
-                    emptyPolls += sockets[i].counter(XskCounter.RX_EMPTY_POLLS);
-                    wakeups += sockets[i].counter(XskCounter.RX_WAKEUPS);
-                    queueCounts.append(0 == i ? "" : "/").append(perQueue[i]);
-                }
-                System.out.println(String.format(Locale.ROOT,
-                    "TOTAL rx_packets=%d duration_s=%.3f rx_mpps_avg=%.3f %s alloc_bytes_per_pkt=%.4f " +
-                    "xdp_redirect=%d xdp_pass_no_socket=%d rx_empty_polls=%d rx_wakeups=%d rx_packets_per_queue=%s " +
-                    "alloc_bytes_warmup=%d mode=%s",
-                    total, elapsedNs / 1e9, total * 1e3 / elapsedNs, stats.format(),
-                    reporter.steadyAllocationPerPacket(),
-                    program.counter(XdpCounter.REDIRECT).packets(),
-                    program.counter(XdpCounter.PASS_NO_SOCKET).packets(), emptyPolls, wakeups, queueCounts,
-                    reporter.warmupAllocatedBytes(), sockets[0].mode()));
-                System.out.flush();
+                socket.registerWith(program);
             }
-            finally
+            if (null != cpu)
             {
-                for (final XskSocket socket : sockets)
-                {
-                    if (null != socket)
-                    {
-                        socket.close();
-                    }
-                }
+                CpuAffinity.pinCurrentThread(cpu);
             }
+
+            System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
+                sockets[0].driver() + " mode=" + sockets[0].mode() + " xdp=" + mode.label() + " attach=" +
+                program.attachment().name().toLowerCase(Locale.ROOT) + " frame_size=" + frameSize +
+                " frames=" + umem.frameCount() + " rx_ring=" + rxRing + " fill_ring=" + fillRing +
+                " hugepages=" + umem.hugePages() + " batch=" + batch + " cpu=" + (null == cpu ? "any" : cpu));
+            System.out.flush();
+
+            final AtomicLong received = new AtomicLong();
+            final long[] perQueue = new long[queues];
+            final PerSecondReporter reporter = new PerSecondReporter("rx", received::get,
+                () -> " rx_lost=" + queueSockets.statistics().rxLost(), Thread.currentThread().threadId());
+            final long startNs = System.nanoTime();
+            final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
+            reporter.start();
+
+            final long total = receive(sockets, perQueue, received, endNs);
+
+            final long elapsedNs = System.nanoTime() - startNs;
+            reporter.stop();
+            System.out.println(String.format(Locale.ROOT,
+                "TOTAL rx_packets=%d duration_s=%.3f rx_mpps_avg=%.3f %s alloc_bytes_per_pkt=%.4f " +
+                "xdp_redirect=%d xdp_pass_no_socket=%d rx_empty_polls=%d rx_wakeups=%d rx_packets_per_queue=%s " +
+                "alloc_bytes_warmup=%d mode=%s",
+                total, elapsedNs / 1e9, total * 1e3 / elapsedNs, queueSockets.statistics().format(),
+                reporter.steadyAllocationPerPacket(),
+                program.counter(XdpCounter.REDIRECT).packets(), program.counter(XdpCounter.PASS_NO_SOCKET).packets(),
+                queueSockets.sum(XskCounter.RX_EMPTY_POLLS), queueSockets.sum(XskCounter.RX_WAKEUPS),
+                QueueSockets.format(perQueue), reporter.warmupAllocatedBytes(), sockets[0].mode()));
+            System.out.flush();
         }
         catch (final InterruptedException ex)
         {
@@ -178,17 +151,6 @@ public final class RxDropBench implements Callable<Integer>
         }
 
         return 0;
-    }
-
-    private static XskStatistics statistics(final XskSocket[] sockets)
-    {
-        XskStatistics total = sockets[0].statistics();
-        for (int i = 1; i < sockets.length; i++)
-        {
-            total = total.plus(sockets[i].statistics());
-        }
-
-        return total;
     }
 
     /**

@@ -81,71 +81,46 @@ public final class TxOnlyBench implements Callable<Integer>
 
         final XskConfig xskConfig = XskConfig.defaults().withRings(0, 2048, 64, 2048).withPrefill(false)
             .withZeroCopy(ZeroCopyPolicy.PREFER);
-        final XskSocket[] sockets = new XskSocket[queues];
         final UmemConfig umemConfig = UmemConfig.defaults().withFrameSize(2048)
             .withFrameCount(FRAMES_PER_QUEUE * queues);
-        try (Umem umem = Umem.create(umemConfig))
+        try (Umem umem = Umem.create(umemConfig);
+            QueueSockets queueSockets = QueueSockets.open(umem, iface, queue, queues, xskConfig))
         {
-            try
+            final XskSocket[] sockets = queueSockets.sockets();
+            final byte[] frame = Frames.ethernet().macs(dstMac, "02:00:00:00:00:01").ipv4("10.0.0.1", "10.0.0.2")
+                .udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
+            final MemorySegment memory = umem.memory();
+            for (int i = 0; i < umem.frameCount(); i++)
             {
-                for (int i = 0; i < queues; i++)
-                {
-                    sockets[i] = XskSocket.open(umem, iface, queue + i, xskConfig);
-                }
-                final byte[] frame = Frames.ethernet().macs(dstMac, "02:00:00:00:00:01").ipv4("10.0.0.1", "10.0.0.2")
-                    .udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
-                final MemorySegment memory = umem.memory();
-                for (int i = 0; i < umem.frameCount(); i++)
-                {
-                    MemorySegment.copy(frame, 0, memory, ValueLayout.JAVA_BYTE, (long)i * umem.frameSizeBytes(),
-                        frame.length);
-                }
-                if (null != cpu)
-                {
-                    CpuAffinity.pinCurrentThread(cpu);
-                }
-                System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
-                    sockets[0].driver() + " mode=" + sockets[0].mode() + " frame_bytes=" + frameBytes + " batch=" +
-                    batch + " cpu=" + (null == cpu ? "any" : cpu));
-                System.out.flush();
+                MemorySegment.copy(frame, 0, memory, ValueLayout.JAVA_BYTE, (long)i * umem.frameSizeBytes(),
+                    frame.length);
+            }
+            if (null != cpu)
+            {
+                CpuAffinity.pinCurrentThread(cpu);
+            }
+            System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
+                sockets[0].driver() + " mode=" + sockets[0].mode() + " frame_bytes=" + frameBytes + " batch=" +
+                batch + " cpu=" + (null == cpu ? "any" : cpu));
+            System.out.flush();
 
-                final AtomicLong sent = new AtomicLong();
-                final long[] perQueue = new long[queues];
-                final PerSecondReporter reporter = new PerSecondReporter("tx", sent::get, () -> "",
-                    Thread.currentThread().threadId());
-                final long startNs = System.nanoTime();
-                final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
-                reporter.start();
-                final long total = send(sockets, umem.pool(), frame.length, perQueue, sent, endNs);
-                final long elapsedNs = System.nanoTime() - startNs;
-                reporter.stop();
-                long kicks = 0;
-                long eagain = 0;
-                final StringBuilder queueCounts = new StringBuilder();
-                for (int i = 0; i < queues; i++)
-                {
-                    kicks += sockets[i].counter(XskCounter.TX_KICKS);
-                    eagain += sockets[i].counter(XskCounter.TX_KICK_EAGAIN);
-                    queueCounts.append(0 == i ? "" : "/").append(perQueue[i]);
-                }
-                System.out.println(String.format(Locale.ROOT,
-                    "TOTAL tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f alloc_bytes_per_pkt=%.4f tx_kicks=%d " +
-                    "tx_kick_eagain=%d mode=%s tx_packets_per_queue=%s alloc_bytes_warmup=%d", total,
-                    elapsedNs / 1e9,
-                    total * 1e3 / elapsedNs, reporter.steadyAllocationPerPacket(), kicks, eagain, sockets[0].mode(),
-                    queueCounts, reporter.warmupAllocatedBytes()));
-                System.out.flush();
-            }
-            finally
-            {
-                for (final XskSocket socket : sockets)
-                {
-                    if (null != socket)
-                    {
-                        socket.close();
-                    }
-                }
-            }
+            final AtomicLong sent = new AtomicLong();
+            final long[] perQueue = new long[queues];
+            final PerSecondReporter reporter = new PerSecondReporter("tx", sent::get, () -> "",
+                Thread.currentThread().threadId());
+            final long startNs = System.nanoTime();
+            final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
+            reporter.start();
+            final long total = send(sockets, umem.pool(), frame.length, perQueue, sent, endNs);
+            final long elapsedNs = System.nanoTime() - startNs;
+            reporter.stop();
+            System.out.println(String.format(Locale.ROOT,
+                "TOTAL tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f alloc_bytes_per_pkt=%.4f tx_kicks=%d " +
+                "tx_kick_eagain=%d mode=%s tx_packets_per_queue=%s alloc_bytes_warmup=%d", total, elapsedNs / 1e9,
+                total * 1e3 / elapsedNs, reporter.steadyAllocationPerPacket(), queueSockets.sum(XskCounter.TX_KICKS),
+                queueSockets.sum(XskCounter.TX_KICK_EAGAIN), sockets[0].mode(), QueueSockets.format(perQueue),
+                reporter.warmupAllocatedBytes()));
+            System.out.flush();
         }
 
         return 0;
