@@ -508,6 +508,14 @@ public final class SteeringProgram implements AutoCloseable
                 return message;
             }
         }
+        for (final String message : messages)
+        {
+            // without a bpffs libxdp does not even try: name what is missing and how to get it
+            if (message.contains("No bpffs"))
+            {
+                return message + "; mount one with: mount -t bpf bpf /sys/fs/bpf";
+            }
+        }
 
         return result < 0 ? Errno.describe(-result) : "libxdp fell back to a single program";
     }
