@@ -100,6 +100,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     Path out;
 
     private double l2fwdReferenceMpps = Double.NaN;
+    private Path folder;
 
     /**
      * One run of one system.
@@ -151,7 +152,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
                 "--frame-size 64..1500 and --queues 1.." + cpus + " (one generator CPU per queue) please");
         }
         final int[] generatorCpus = generatorCpus(genCpu, queues, cpus);
-        final Path folder = null != out ? out : Path.of("perf-results",
+        folder = null != out ? out : Path.of("perf-results",
             LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(folder);
 
@@ -227,9 +228,10 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         {
             for (final String system : systems)
             {
-                try (PerfSystem under = system(scenario, system, hosts, sink, false))
+                try (PerfSystem under = system(scenario, system, hosts, sink))
                 {
                     final RunResult result = measure(under, hosts, "txonly".equals(scenario) ? List.of() : generators);
+                    saveOutput(scenario + "-" + system + "-run" + run, under);
                     byName.computeIfAbsent(system, (k) -> new ArrayList<>()).add(result);
                     System.out.printf(Locale.ROOT, "%-7s run %d %-15s %8.3f Mpps  cpu %s%s%n", scenario, run, system,
                         result.mpps(), cpus(result.cpuBusyPercent()), result.detail().isEmpty() ? "" :
@@ -288,7 +290,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         String source = "median of " + REFERENCE + " in this run's l2fwd scenario";
         if (Double.isNaN(l2fwdReferenceMpps) && latencyRates.stream().anyMatch(LatencyScenario.Rate::relative))
         {
-            try (PerfSystem reference = system("l2fwd", REFERENCE, hosts, sink, false))
+            try (PerfSystem reference = system("l2fwd", REFERENCE, hosts, sink))
             {
                 l2fwdReferenceMpps = measure(reference, hosts, generators).mpps();
             }
@@ -300,7 +302,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         results.put("latency", latency);
 
         return new LatencyScenario(hosts, GEN_IF, sink, template,
-            (system) -> system("l2fwd", system, hosts, null, true),
+            (system) -> system("l2fwd", system, hosts, null),
             runs, durationS, warmupS, genCpu, queues, folder).run(latencyRates, l2fwdReferenceMpps, latency);
     }
 
@@ -312,16 +314,13 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     }
 
     /**
-     * @param confined whether Sluice's whole process, JIT and housekeeping threads too, is kept to its CPU: in the
-     *                 latency scenario, so that none of them runs on the prober's CPU and stalls it. The throughput
-     *                 scenarios leave them free, as testpmd's main lcore sits on the generator's CPU.
+     * Every system keeps its housekeeping off the CPU it forwards on: testpmd's main lcore (statistics) sits on the
+     * generator's CPU and its worker on {@code --dut-cpu}; Sluice's process starts on the generator's CPU
+     * ({@code taskset}), so its JIT compiler, GC and STAT threads run there, and its datapath thread pins itself
+     * to {@code --dut-cpu}.
      */
     private PerfSystem system(
-        final String scenario,
-        final String system,
-        final TestHosts hosts,
-        final SteeringProgram sink,
-        final boolean confined)
+        final String scenario, final String system, final TestHosts hosts, final SteeringProgram sink)
     {
         final boolean atSender = !"rxdrop".equals(scenario);
         final Testpmd.ForwardMode mode = switch (scenario)
@@ -341,7 +340,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         return switch (system)
         {
             // rxdrop and l2fwd: 2048-byte UMEM frames, the size of testpmd's mbufs
-            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), confined ? dutCpu : -1, "rx_total", atSender ? sink : null,
+            case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), genCpu, "rx_total", atSender ? sink : null,
                 concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--queues",
                 Integer.toString(queues), "--cpu", Integer.toString(dutCpu)}, sizeArgs));
             case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, atSender ? sink : null);
@@ -418,6 +417,19 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
 
         return new RunResult(Medians.median(rates) / 1e6, CpuTicks.busyPercent(cpuStart, cpuEnd),
             system.allocationPerPacket(), detail);
+    }
+
+    /**
+     * Keep what a system printed in a run, in {@code DIR/logs/NAME.log}: its per-second lines, for a figure that
+     * needs explaining.
+     */
+    private void saveOutput(final String name, final PerfSystem system) throws IOException
+    {
+        if (!system.output().isEmpty())
+        {
+            final Path logs = Files.createDirectories(folder.resolve("logs"));
+            Files.writeString(logs.resolve(name + ".log"), system.output());
+        }
     }
 
     /**

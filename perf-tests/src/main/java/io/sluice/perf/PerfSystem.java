@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 abstract class PerfSystem implements AutoCloseable
 {
     private final String name;
+    String output = "";
 
     PerfSystem(final String name)
     {
@@ -53,6 +54,14 @@ abstract class PerfSystem implements AutoCloseable
     abstract String stop() throws Exception;
 
     /**
+     * @return what the system printed in its last run (its STAT and TOTAL lines, testpmd's statistics), or "".
+     */
+    String output()
+    {
+        return output;
+    }
+
+    /**
      * @return bytes the system allocated per packet in steady state, or NaN where it does not apply.
      */
     double allocationPerPacket()
@@ -83,7 +92,8 @@ abstract class PerfSystem implements AutoCloseable
 
         /**
          * @param namespace  where the interface is.
-         * @param cpu        the CPU the whole process is confined to (its hot thread pins itself there too), or -1.
+         * @param cpu        the CPU the process starts on, and so its JIT, GC and STAT threads run on ({@code taskset});
+         *                   its datapath thread pins itself to the CPU its arguments name. -1 for any.
          * @param totalField {@code rx_total} or {@code tx_total}: the STAT field that counts, when {@code sink} is null.
          * @param sink       a sender-side program whose drop rule counts returned frames, or null.
          * @param args       {@code ./sluice} arguments.
@@ -151,6 +161,7 @@ abstract class PerfSystem implements AutoCloseable
             {
                 stopping.signal("INT");
                 stopping.waitFor(30);
+                output = stopping.output();
                 final String total = stopping.line("TOTAL");
                 final Matcher alloc = ALLOC.matcher(total);
                 if (alloc.find())
@@ -213,6 +224,7 @@ abstract class PerfSystem implements AutoCloseable
             final Testpmd stopping = testpmd;
             testpmd = null;
             final Testpmd.FinalStats stats = stopping.stop();
+            output = stopping.output();
 
             return "rx_packets=" + stats.rxPackets() + " tx_packets=" + stats.txPackets() + " rx_dropped=" +
                 stats.rxDropped();

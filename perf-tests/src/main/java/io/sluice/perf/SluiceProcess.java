@@ -67,9 +67,8 @@ final class SluiceProcess implements AutoCloseable
 
     /**
      * @param namespace network namespace to run in, or null for this one.
-     * @param cpu       the one CPU every thread of the process may run on ({@code taskset}), or -1 for any: a
-     *                  system under test keeps its JIT and housekeeping threads on its own core, off the core of
-     *                  whatever measures it.
+     * @param cpu       the CPU the process starts on ({@code taskset}), or -1 for any: threads it makes inherit
+     *                  it, and a datapath thread that pins itself elsewhere leaves it.
      * @param args      arguments to {@code ./sluice}.
      * @return the running process.
      */
