@@ -65,21 +65,26 @@ class PerfSmokeTest
     }
 
     /**
-     * Two queues on each veth end: the generator sends from both CPUs (veth queues redirected frames by the sending
-     * CPU), Sluice's benches open a socket per queue and testpmd an af_xdp port per queue. Every system still gives a
-     * figure, Sluice's frames arrive on both queues and add up, and the prober hears the returns.
+     * Two queues on each veth end and full-size frames: the generator sends from both CPUs (veth queues redirected
+     * frames by the sending CPU), Sluice's benches open a socket per queue and testpmd an af_xdp port per queue.
+     * Every system still gives a figure, Sluice's frames arrive on both queues and add up, every frame sent or
+     * received is 1,500 bytes on the wire, and the prober hears the returns.
      */
     @Test
-    void shouldServeEveryQueueWithTwoQueues() throws Exception
+    void shouldServeEveryQueueWithTwoQueuesAndFullSizeFrames() throws Exception
     {
         Privileged.require("./sluice perf --queues 2 on its own test hosts");
         final Path out = Files.createTempDirectory("sluice-perf-queues");
-        try (SluiceProcess process = SluiceProcess.start(null, "perf", "--queues", "2", "--runs", "1", "--duration",
-            "3", "--warmup", "1", "--rate", "20k", "--out", out.toString()))
+        try (SluiceProcess process = SluiceProcess.start(null, "perf", "--queues", "2", "--frame-size", "1500",
+            "--runs", "1", "--duration", "3", "--warmup", "1", "--rate", "20k", "--out", out.toString()))
         {
             assertEquals(0, process.waitFor(600), process::output);
             final JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
             assertEquals(2, results.get("queues").asInt());
+            assertEquals(1500, results.get("frame_size").asInt());
+            assertTrue(process.output().contains("l2fwd, 1500-byte frames"), process::output);
+            final String sent = Files.readString(out.resolve("logs").resolve("txonly-sluice-run1.log"));
+            assertTrue(sent.contains("frame_bytes=1496 "), "1,500 bytes on the wire less the FCS: " + sent);
             assertEquals("[0,1]", results.get("generator_cpus").toString());
             for (final Map.Entry<String, List<String>> scenario : SYSTEMS.entrySet())
             {
