@@ -116,13 +116,22 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
 
     public static void main(final String[] args)
     {
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * @return the command: a bad argument is one line and exit status 2, a failure while measuring one line and 1.
+     */
+    static picocli.CommandLine commandLine()
+    {
         final picocli.CommandLine commandLine = new picocli.CommandLine(new Perf());
         commandLine.setExecutionExceptionHandler((ex, cmd, parsed) ->
         {
             cmd.getErr().println("sluice perf: " + (null == ex.getMessage() ? ex.toString() : ex.getMessage()));
-            return 1;
+            return ex instanceof IllegalArgumentException && !(ex instanceof NumberFormatException) ? 2 : 1;
         });
-        System.exit(commandLine.execute(args));
+
+        return commandLine;
     }
 
     @Override
@@ -145,12 +154,14 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             throw new IllegalArgumentException("--rate needs at least one rate");
         }
         final int cpus = Runtime.getRuntime().availableProcessors();
-        if (runs < 1 || warmupS < 0 || durationS < warmupS + 2 || frameSize < 64 || frameSize > 1500 ||
-            queues < 1 || queues > cpus)
-        {
-            throw new IllegalArgumentException("--runs >= 1, --warmup >= 0, --duration >= warmup + 2, " +
-                "--frame-size 64..1500 and --queues 1.." + cpus + " (one generator CPU per queue) please");
-        }
+        require(runs >= 1, "--runs " + runs + ": at least 1");
+        require(warmupS >= 0, "--warmup " + warmupS + ": at least 0");
+        require(durationS >= warmupS + 2, "--duration " + durationS + ": at least --warmup + 2 (" + (warmupS + 2) +
+            "), for two measured seconds");
+        require(frameSize >= 64 && frameSize <= 1500, "--frame-size " + frameSize + ": 64..1500 (bytes on the " +
+            "wire, FCS included)");
+        require(queues >= 1 && queues <= cpus, "--queues " + queues + ": 1.." + cpus + " (the generator sends " +
+            "from one CPU per queue, and this machine has " + cpus + ")");
         final int[] generatorCpus = generatorCpus(genCpu, queues, cpus);
         folder = null != out ? out : Path.of("perf-results",
             LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -417,6 +428,14 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
 
         return new RunResult(Medians.median(rates) / 1e6, CpuTicks.busyPercent(cpuStart, cpuEnd),
             system.allocationPerPacket(), detail);
+    }
+
+    private static void require(final boolean condition, final String problem)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException(problem);
+        }
     }
 
     /**
