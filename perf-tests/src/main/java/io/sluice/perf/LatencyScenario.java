@@ -11,7 +11,6 @@ import org.HdrHistogram.HistogramLogWriter;
 
 import java.io.FileNotFoundException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -276,11 +275,7 @@ final class LatencyScenario
                             }
                             final String detail = reflector.stop();
                             System.out.println("latency run " + run + " " + system + " stopped: " + detail);
-                            if (!reflector.output().isEmpty())
-                            {
-                                Files.writeString(Files.createDirectories(folder.resolve("logs"))
-                                    .resolve("latency-" + system + "-run" + run + ".log"), reflector.output());
-                            }
+                            reflector.saveOutput(folder, "latency-" + system + "-run" + run);
                         }
                     }
                 }

@@ -211,7 +211,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
                 for (final String scenario : chosen)
                 {
                     scenarioResults.put(scenario, "latency".equals(scenario) ?
-                        runLatency(latencyRates, hosts, generators, sink, template, folder, results) :
+                        runLatency(latencyRates, hosts, generators, sink, template, results) :
                         runScenario(scenario, hosts, generators, sink));
                 }
             }
@@ -247,7 +247,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
                 try (PerfSystem under = system(scenario, system, hosts, sink))
                 {
                     final RunResult result = measure(under, hosts, "txonly".equals(scenario) ? List.of() : generators);
-                    saveOutput(scenario + "-" + system + "-run" + run, under);
+                    under.saveOutput(folder, scenario + "-" + system + "-run" + run);
                     byName.computeIfAbsent(system, (k) -> new ArrayList<>()).add(result);
                     System.out.printf(Locale.ROOT, "%-7s run %d %-15s %8.3f Mpps  cpu %s%s%n", scenario, run, system,
                         result.mpps(), cpus(result.cpuBusyPercent()), result.detail().isEmpty() ? "" :
@@ -300,7 +300,6 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         final List<TrafficGenerator> generators,
         final SteeringProgram sink,
         final byte[] template,
-        final Path folder,
         final Map<String, Object> results) throws Exception
     {
         String source = "median of " + REFERENCE + " in this run's l2fwd scenario";
@@ -440,19 +439,6 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         if (!condition)
         {
             throw new IllegalArgumentException(problem);
-        }
-    }
-
-    /**
-     * Keep what a system printed in a run, in {@code DIR/logs/NAME.log}: its per-second lines, for a figure that
-     * needs explaining.
-     */
-    private void saveOutput(final String name, final PerfSystem system) throws IOException
-    {
-        if (!system.output().isEmpty())
-        {
-            final Path logs = Files.createDirectories(folder.resolve("logs"));
-            Files.writeString(logs.resolve(name + ".log"), system.output());
         }
     }
 

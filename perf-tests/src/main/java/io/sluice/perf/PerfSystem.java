@@ -62,6 +62,21 @@ abstract class PerfSystem implements AutoCloseable
     }
 
     /**
+     * Keep what the system printed in its last run, in {@code folder/logs/NAME.log}, for a figure that needs
+     * explaining; nothing when it printed nothing.
+     *
+     * @param folder the harness's output folder.
+     * @param name   the log's name: scenario, system and run.
+     */
+    void saveOutput(final Path folder, final String name) throws IOException
+    {
+        if (!output.isEmpty())
+        {
+            Files.writeString(Files.createDirectories(folder.resolve("logs")).resolve(name + ".log"), output);
+        }
+    }
+
+    /**
      * @return bytes the system allocated per packet in steady state, or NaN where it does not apply.
      */
     double allocationPerPacket()
