@@ -25,9 +25,9 @@ import java.util.concurrent.Callable;
 
 /**
  * The l2fwd benchmark: the full pipeline (parse, filter with one rule set that reflects every frame, MAC swap, TX
- * out of the same interface) in shared mode on one core, over one or more queues (a socket each, on one UMEM). Same contract as {@code rxdrop}: {@code READY} once it
- * can receive, a {@code STAT} line a second, and on SIGINT (or after {@code --duration}) a {@code TOTAL} line, then
- * exit 0.
+ * out of the same interface) in shared mode on one core, over one or more queues (a socket each, on one UMEM).
+ * Same contract as {@code rxdrop}: {@code READY} once it can receive, a {@code STAT} line a second, and on SIGINT
+ * (or after {@code --duration}) a {@code TOTAL} line, then exit 0.
  * <pre>
  * ip netns exec NS ./sluice bench l2fwd --iface veth1 --queue 0 --cpu 1
  * </pre>
@@ -100,14 +100,8 @@ public final class L2FwdBench implements Callable<Integer>
             .withIdle(IdleMode.fromLabel(idle))
             .withBatches(batch, batch)
             .withRingSize(ringSize);
-        if (queue < 0 || queues < 1)
-        {
-            throw new IllegalArgumentException("--queue must be >= 0 and --queues >= 1, not " + queue + " and " +
-                queues);
-        }
-        final int[] rxQueues = new int[queues];
-        Arrays.setAll(rxQueues, (i) -> queue + i);
-        final PacketProcessor.Settings settings = new PacketProcessor.Settings(iface, rxQueues,
+        final PacketProcessor.Settings settings = new PacketProcessor.Settings(iface,
+            QueueSockets.queues(queue, queues),
             RulesFile.parse("l2fwd rules", RULES), XdpMode.fromLabel(xdpMode),
             XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy))
                 .withRings(rxRing, XskConfig.TX_RING_SIZE_DEFAULT, fillRing, XskConfig.COMPLETION_RING_SIZE_DEFAULT),
@@ -115,8 +109,8 @@ public final class L2FwdBench implements Callable<Integer>
 
         try (PacketProcessor processor = PacketProcessor.launch(settings))
         {
-            System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" + processor.ports()[0].driver() +
-                " mode=" + processor.ports()[0].mode() + " xdp=" + settings.xdpMode().label() + " pipeline=" +
+            System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
+                processor.ports()[0].driver() + " mode=" + processor.ports()[0].mode() + " xdp=" + settings.xdpMode().label() + " pipeline=" +
                 pipeline.describe().replace(' ', ',') + " frame_size=" + frameSize + " frames=" +
                 processor.pipeline().umem().frameCount());
             System.out.flush();
@@ -142,20 +136,8 @@ public final class L2FwdBench implements Callable<Integer>
             final long[] endProcessTicks = TaskTicks.read(0);
             final Accounting accounting = processor.stop();
             final PipelineStats stats = accounting.pipeline();
-            long kicks = 0;
-            long eagain = 0;
-            long ebusy = 0;
-            long enobufs = 0;
-            long emptyPolls = 0;
-            for (int i = 0; i < queues; i++)
-            {
-                final XskSocket port = processor.ports()[i];
-                kicks += port.counter(XskCounter.TX_KICKS);
-                eagain += port.counter(XskCounter.TX_KICK_EAGAIN);
-                ebusy += port.counter(XskCounter.TX_KICK_EBUSY);
-                enobufs += port.counter(XskCounter.TX_KICK_ENOBUFS);
-                emptyPolls += port.counter(XskCounter.RX_EMPTY_POLLS);
-            }
+            // the ingress ports come first
+            final XskSocket[] ports = processor.ports();
             System.out.println(String.format(Locale.ROOT,
                 "TOTAL rx_packets=%d tx_packets=%d duration_s=%.3f tx_mpps_avg=%.3f kernel_drops=%d rx_ring_full=%d " +
                 "fill_ring_empty=%d tx_drops=%d rx_backpressure=%d " +
@@ -167,7 +149,11 @@ public final class L2FwdBench implements Callable<Integer>
                 accounting.rxRingFull(), accounting.fillEmpty(), stats.get(PipelineCounter.TX_DROPPED),
                 stats.get(PipelineCounter.RX_BACKPRESSURE), stats.get(PipelineCounter.PARSE_ERROR),
                 reporter.steadyAllocationPerPacket(), accounting.steered(),
-                kicks, eagain, ebusy, enobufs, emptyPolls, TaskTicks.percent(endTicks[0] - startTicks[0], elapsedNs),
+                QueueSockets.sum(ports, queues, XskCounter.TX_KICKS),
+                QueueSockets.sum(ports, queues, XskCounter.TX_KICK_EAGAIN),
+                QueueSockets.sum(ports, queues, XskCounter.TX_KICK_EBUSY),
+                QueueSockets.sum(ports, queues, XskCounter.TX_KICK_ENOBUFS),
+                QueueSockets.sum(ports, queues, XskCounter.RX_EMPTY_POLLS), TaskTicks.percent(endTicks[0] - startTicks[0], elapsedNs),
                 TaskTicks.percent(endTicks[1] - startTicks[1], elapsedNs),
                 TaskTicks.percent(endProcessTicks[0] + endProcessTicks[1] - startProcessTicks[0] - startProcessTicks[1],
                     elapsedNs), accounting.balanced(), accounting.ownership().toString().replace(' ', ','),

@@ -237,17 +237,16 @@ final class LatencyScenario
     {
         final long[] ratesPps = new long[rates.size()];
         final Map<String, Map<String, Outcome>> outcomes = new LinkedHashMap<>();
-        final XskSocket[] sockets = new XskSocket[queues];
-        try (Umem umem = Umem.create(UmemConfig.defaults().withFrameCount(PROBE_FRAMES * queues)))
+        try (Umem umem = Umem.create(UmemConfig.defaults().withFrameCount(PROBE_FRAMES * queues));
+            QueueSockets probeSockets = NetNamespace.call(hosts.genNs(),
+                () -> QueueSockets.open(umem, genIf, 0, queues, PROBE_RINGS)))
         {
+            final XskSocket[] sockets = probeSockets.sockets();
             try
             {
-                for (int q = 0; q < queues; q++)
+                for (final XskSocket socket : sockets)
                 {
-                    final int queue = q;
-                    sockets[q] = NetNamespace.call(hosts.genNs(), () -> XskSocket.open(umem, genIf, queue,
-                        PROBE_RINGS));
-                    sockets[q].registerWith(sink);
+                    socket.registerWith(sink);
                 }
                 sink.tables().steerAll(true);
                 final LatencyProbe probe = new LatencyProbe(sockets, template);
@@ -283,13 +282,9 @@ final class LatencyScenario
             finally
             {
                 sink.tables().steerAll(false);
-                for (int q = 0; q < queues; q++)
+                for (final XskSocket socket : sockets)
                 {
-                    if (null != sockets[q])
-                    {
-                        sink.unregisterSocket(q);
-                        sockets[q].close();
-                    }
+                    sink.unregisterSocket(socket.queue());
                 }
                 for (final Map<String, Outcome> bySystem : outcomes.values())
                 {

@@ -30,12 +30,13 @@ final class QueueSockets implements AutoCloseable
     static QueueSockets open(
         final Umem umem, final String iface, final int firstQueue, final int count, final XskConfig config)
     {
+        final int[] queues = queues(firstQueue, count);
         final XskSocket[] sockets = new XskSocket[count];
         try
         {
             for (int i = 0; i < count; i++)
             {
-                sockets[i] = XskSocket.open(umem, iface, firstQueue + i, config);
+                sockets[i] = XskSocket.open(umem, iface, queues[i], config);
             }
         }
         catch (final RuntimeException ex)
@@ -45,6 +46,30 @@ final class QueueSockets implements AutoCloseable
         }
 
         return new QueueSockets(sockets);
+    }
+
+    /**
+     * A benchmark's {@code --queue} and {@code --queues}.
+     *
+     * @param firstQueue the first queue.
+     * @param count      how many queues from it.
+     * @return the queues, in order.
+     * @throws IllegalArgumentException naming both options when either is out of range.
+     */
+    static int[] queues(final int firstQueue, final int count)
+    {
+        if (firstQueue < 0 || count < 1)
+        {
+            throw new IllegalArgumentException("--queue must be >= 0 and --queues >= 1, not " + firstQueue + " and " +
+                count);
+        }
+        final int[] queues = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            queues[i] = firstQueue + i;
+        }
+
+        return queues;
     }
 
     /**
@@ -61,10 +86,21 @@ final class QueueSockets implements AutoCloseable
      */
     long sum(final XskCounter counter)
     {
+        return sum(sockets, sockets.length, counter);
+    }
+
+    /**
+     * @param sockets some sockets.
+     * @param count   how many of them, from the first.
+     * @param counter a socket counter.
+     * @return its sum over those sockets.
+     */
+    static long sum(final XskSocket[] sockets, final int count, final XskCounter counter)
+    {
         long total = 0;
-        for (final XskSocket socket : sockets)
+        for (int i = 0; i < count; i++)
         {
-            total += socket.counter(counter);
+            total += sockets[i].counter(counter);
         }
 
         return total;

@@ -84,11 +84,8 @@ public final class RxDropBench implements Callable<Integer>
         {
             throw new IllegalArgumentException("--batch must be 1.." + rxRing + ", not " + batch);
         }
-        if (queue < 0 || queues < 1)
-        {
-            throw new IllegalArgumentException("--queue must be >= 0 and --queues >= 1, not " + queue + " and " +
-                queues);
-        }
+        // before the UMEM is sized by it
+        QueueSockets.queues(queue, queues);
 
         final SignalHandler stop = (signal) -> running = false;
         Signal.handle(new Signal("INT"), stop);

@@ -23,8 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The txonly benchmark: send from an AF_XDP socket (one per queue, on one UMEM, all served by one thread) as fast
- * as the kernel takes frames, as {@code xdpsock -t} and
- * testpmd's {@code txonly} do. Every UMEM frame holds the same UDP frame, written once at start; the loop reaps
+ * as the kernel takes frames, as {@code xdpsock -t} and testpmd's {@code txonly} do. Every UMEM frame holds the same UDP frame, written once at start; the loop reaps
  * completions into the pool and puts the pool's frames on the TX ring, so it writes no packet byte and allocates
  * nothing. Same contract as {@code rxdrop}: {@code READY}, a {@code STAT} line a second, a {@code TOTAL} line on
  * SIGINT or after {@code --duration}.
@@ -70,11 +69,12 @@ public final class TxOnlyBench implements Callable<Integer>
     @Override
     public Integer call() throws InterruptedException
     {
-        if (frameBytes < 60 || frameBytes > 1514 || batch < 1 || batch > 1024 || queue < 0 || queues < 1)
+        if (frameBytes < 60 || frameBytes > 1514 || batch < 1 || batch > 1024)
         {
-            throw new IllegalArgumentException("--frame-bytes 60..1514, --batch 1..1024, --queue >= 0 and " +
-                "--queues >= 1 please");
+            throw new IllegalArgumentException("--frame-bytes 60..1514 and --batch 1..1024 please");
         }
+        // before the UMEM is sized by it
+        QueueSockets.queues(queue, queues);
         final SignalHandler stop = (signal) -> running = false;
         Signal.handle(new Signal("INT"), stop);
         Signal.handle(new Signal("TERM"), stop);
