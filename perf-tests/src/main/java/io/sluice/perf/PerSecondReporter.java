@@ -45,7 +45,7 @@ final class PerSecondReporter
             long lastAllocated = allocated(threads, threadIds);
             long steadyPackets = 0;
             long steadyBytes = 0;
-            long startupBytes = lastAllocated;
+            warmupAllocatedBytes = lastAllocated;
             int second = 0;
             int trafficSeconds = 0;
             while (!Thread.currentThread().isInterrupted())
@@ -70,8 +70,8 @@ final class PerSecondReporter
                 }
                 else
                 {
-                    startupBytes += allocated - lastAllocated;
-                    warmupAllocatedBytes = startupBytes;
+                    // this thread alone writes it
+                    warmupAllocatedBytes += allocated - lastAllocated;
                     if (count > lastPackets)
                     {
                         trafficSeconds++;
