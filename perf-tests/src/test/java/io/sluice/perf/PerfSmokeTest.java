@@ -11,8 +11,12 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,23 +113,30 @@ class PerfSmokeTest
             {
                 final JsonNode entry = latency.get(name).get("rates").get("20k");
                 assertEquals(60_000, entry.get("sent").asLong(), entry::toString);
-                assertEquals(entry.get("sent").asLong(), entry.get("received").asLong() -
-                    entry.get("duplicates").asLong() - entry.get("stale").asLong() + entry.get("lost").asLong(),
-                    entry::toString);
-                assertTrue(entry.get("round_trips_recorded").asLong() > 0, entry::toString);
+                assertEveryFrameAccounted(entry, name + " at 20k: " + entry);
             }
             assertTrue(!TestHosts.run("ip", "netns", "list").contains("sluice-perf-" + process.pid()),
                 "test hosts torn down");
         }
     }
 
+    /**
+     * Every frame the prober sent came back once or is lost, and round trips were recorded.
+     */
+    private static void assertEveryFrameAccounted(final JsonNode entry, final String where)
+    {
+        assertEquals(entry.get("sent").asLong(), entry.get("received").asLong() -
+            entry.get("duplicates").asLong() - entry.get("stale").asLong() + entry.get("lost").asLong(),
+            "every frame sent came back once or is lost: " + where);
+        assertTrue(entry.get("round_trips_recorded").asLong() > 0, where);
+    }
+
     private static long[] field(final String line, final String name)
     {
-        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^| )" + name + "=([0-9/]+)")
-            .matcher(line);
+        final Matcher m = Pattern.compile("(?:^| )" + name + "=([0-9/]+)").matcher(line);
         assertTrue(m.find(), name + " in " + line);
 
-        return java.util.Arrays.stream(m.group(1).split("/")).mapToLong(Long::parseLong).toArray();
+        return Arrays.stream(m.group(1).split("/")).mapToLong(Long::parseLong).toArray();
     }
 
     private static void checkLatency(final JsonNode results, final Path out, final String table) throws Exception
@@ -159,10 +170,7 @@ class PerfSmokeTest
                     assertEquals(pps * 4, entry.get("sent").asLong(), where);
                 }
                 assertEquals(pps * 4 == entry.get("sent").asLong(), entry.get("prober_kept_up").asBoolean(), where);
-                assertEquals(entry.get("sent").asLong(), entry.get("received").asLong() -
-                    entry.get("duplicates").asLong() - entry.get("stale").asLong() + entry.get("lost").asLong(),
-                    "every frame sent came back once or is lost: " + where);
-                assertTrue(entry.get("round_trips_recorded").asLong() > 0, where);
+                assertEveryFrameAccounted(entry, where);
                 double previous = 0;
                 for (final String percentile : List.of("p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99_us",
                     "max_us"))
@@ -199,7 +207,7 @@ class PerfSmokeTest
 
     private static List<String> fieldNames(final JsonNode node)
     {
-        final List<String> names = new java.util.ArrayList<>();
+        final List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
 
         return names;
