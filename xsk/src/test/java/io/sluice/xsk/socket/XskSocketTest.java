@@ -126,7 +126,7 @@ class XskSocketTest
                         14 + 20 + 8), "frames arrive in order");
                 }
                 received += n;
-                assertEquals(n, socket.fill(addresses, 0, n));
+                assertEquals(n, Refill.all(socket, addresses, n));
                 kernelReceived += drainNow(other);
             }
 

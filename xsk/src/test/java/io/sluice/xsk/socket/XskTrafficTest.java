@@ -381,11 +381,7 @@ class XskTrafficTest
                         outOfRange = ++others;
                     }
                 }
-                int placed = 0;
-                while (placed < n)
-                {
-                    placed += socket.fill(addresses, placed, n - placed);
-                }
+                assertEquals(n, Refill.all(socket, addresses, n));
             }
         }
     }
@@ -418,7 +414,7 @@ class XskTrafficTest
                         umem.memory().get(JAVA_SHORT_UNALIGNED, addresses[i] + SOURCE_PORT_OFFSET)));
                     byPortRange[q][(port - 20_000) / 1000]++;
                 }
-                assertEquals(n, sockets[q].fill(addresses, 0, n));
+                assertEquals(n, Refill.all(sockets[q], addresses, n));
             }
         }
         return byPortRange;
