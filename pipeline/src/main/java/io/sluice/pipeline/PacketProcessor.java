@@ -82,6 +82,23 @@ public final class PacketProcessor implements AutoCloseable
     }
 
     /**
+     * The UMEM a processor allocates: at least enough frames for every socket's fill and TX rings full and the
+     * pipeline's ring full at once, so no ring ever waits for a frame another holds.
+     *
+     * @param umem             the configured UMEM.
+     * @param sockets          AF_XDP sockets sharing it (queues times interfaces).
+     * @param xsk              their ring sizes.
+     * @param pipelineRingSize slots in the pipeline's ring.
+     * @return the configured UMEM, its frame count raised if too small.
+     */
+    public static UmemConfig umemFor(
+        final UmemConfig umem, final int sockets, final XskConfig xsk, final int pipelineRingSize)
+    {
+        final int framesWanted = sockets * (xsk.fillRingSize() + xsk.txRingSize()) + pipelineRingSize;
+        return umem.frameCount() >= framesWanted ? umem : umem.withFrameCount(framesWanted);
+    }
+
+    /**
      * Attach, open the sockets, start the pipeline, then steer.
      *
      * @param settings what to run.
@@ -95,9 +112,7 @@ public final class PacketProcessor implements AutoCloseable
         // the transmitter fills the fill rings, to a budget (see XskTransmitter.receiveBudget)
         final XskConfig xsk = settings.xskConfig().withPrefill(false);
         final int sockets = queues.length * (1 + forwardTo.size());
-        final int framesWanted = sockets * (xsk.fillRingSize() + xsk.txRingSize()) + settings.pipeline().ringSize();
-        final UmemConfig umemConfig = settings.umemConfig().frameCount() >= framesWanted ?
-            settings.umemConfig() : settings.umemConfig().withFrameCount(framesWanted);
+        final UmemConfig umemConfig = umemFor(settings.umemConfig(), sockets, xsk, settings.pipeline().ringSize());
 
         final List<AutoCloseable> opened = new ArrayList<>();
         try

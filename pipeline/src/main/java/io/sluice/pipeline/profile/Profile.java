@@ -5,8 +5,9 @@ import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.XdpMode;
 
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * What a NIC profile says about running Sluice on one kind of interface: how many queues, the AF_XDP socket and UMEM
@@ -45,7 +46,8 @@ public final class Profile
     private final XskConfig xskConfig;
     private final UmemConfig umemConfig;
     private final PipelineConfig pipelineConfig;
-    private final Set<String> given;
+    private final HostTuning hostTuning;
+    private final Map<String, Location> given;
 
     Profile(
         final String source,
@@ -55,7 +57,8 @@ public final class Profile
         final XskConfig xskConfig,
         final UmemConfig umemConfig,
         final PipelineConfig pipelineConfig,
-        final Set<String> given)
+        final HostTuning hostTuning,
+        final Map<String, Location> given)
     {
         this.source = source;
         this.driver = driver;
@@ -64,7 +67,8 @@ public final class Profile
         this.xskConfig = xskConfig;
         this.umemConfig = umemConfig;
         this.pipelineConfig = pipelineConfig;
-        this.given = Set.copyOf(given);
+        this.hostTuning = hostTuning;
+        this.given = new LinkedHashMap<>(given);
     }
 
     /**
@@ -73,7 +77,7 @@ public final class Profile
     public static Profile defaults()
     {
         return new Profile(DEFAULTS_SOURCE, null, QUEUES_DEFAULT, XdpMode.NATIVE, XskConfig.defaults(),
-            UmemConfig.defaults(), PipelineConfig.defaults(), Set.of());
+            UmemConfig.defaults(), PipelineConfig.defaults(), HostTuning.leaveAll(), Map.of());
     }
 
     /**
@@ -135,6 +139,59 @@ public final class Profile
     }
 
     /**
+     * @return what {@code ./sluice tune} applies to the host and {@code ./sluice doctor} checks.
+     */
+    public HostTuning hostTuning()
+    {
+        return hostTuning;
+    }
+
+    /**
+     * @param field as {@link #has(String)} takes it.
+     * @return the file and line that set the field (a profile it extends, when it did not set it itself), or null
+     * if no file did.
+     */
+    public Location where(final String field)
+    {
+        has(field);
+        final Location exact = given.get(field);
+        if (null != exact)
+        {
+            return exact;
+        }
+        for (final Map.Entry<String, Location> entry : given.entrySet())
+        {
+            if (entry.getKey().startsWith(field + "."))
+            {
+                return entry.getValue();
+            }
+        }
+
+        return null;
+    }
+
+    /**
+     * A problem with a field found once the interface is known (a queue count beyond its channels, a frame too
+     * small for its MTU), reported as a file problem is: at the line that set the field.
+     *
+     * @param field   the field, as {@link #has(String)} takes it.
+     * @param why     what is wrong.
+     * @param allowed the values that would do.
+     * @return {@code FILE:LINE: field: why (allowed: values)}, at the profile itself when no file set the field.
+     */
+    public ProfileException problem(final String field, final String why, final String allowed)
+    {
+        final Location location = where(field);
+        return new ProfileException(null == location ? source : location.source(),
+            null == location ? 0 : location.line(), field + ": " + why + " (allowed: " + allowed + ")");
+    }
+
+    Map<String, Location> locations()
+    {
+        return given;
+    }
+
+    /**
      * @param field a top-level key ({@code queues}, {@code threading}) or {@code key.subkey}
      *              ({@code threading.cores}), as {@link #FIELDS} lists them.
      * @return true if the file gave the field a value; for a mapping such as {@code rings}, if it gave any of its
@@ -148,11 +205,11 @@ public final class Profile
             throw new IllegalArgumentException("profiles have no field '" + field + "'; fields are " +
                 String.join(", ", FIELDS));
         }
-        if (given.contains(field))
+        if (given.containsKey(field))
         {
             return true;
         }
-        for (final String name : given)
+        for (final String name : given.keySet())
         {
             if (name.startsWith(field) && name.length() > field.length() && '.' == name.charAt(field.length()))
             {
@@ -181,5 +238,20 @@ public final class Profile
             " usecs " + xskConfig.busyPoll().busyPollUs() + " budget " + xskConfig.busyPoll().budget() : "off") +
             ", hugepages " + umemConfig.hugePages().label() +
             ", threading " + pipelineConfig.describe();
+    }
+
+    /**
+     * Where a field was set.
+     *
+     * @param source the file, as the loader was given it.
+     * @param line   1-based line.
+     */
+    public record Location(String source, int line)
+    {
+        @Override
+        public String toString()
+        {
+            return source + ":" + line;
+        }
     }
 }

@@ -17,14 +17,14 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -126,13 +126,34 @@ public final class ProfileFile
      */
     public static final int BUSY_POLL_BUDGET_MAX = 65535;
 
+    /**
+     * Most hardware descriptors {@code nic_rings} takes: beyond what any driver offers (mlx5 and ice top out at
+     * 8,192, ixgbe at 4,096), low enough to catch a typo. The driver itself refuses what it cannot do.
+     */
+    public static final int NIC_RING_MAX = 65536;
+
+    /**
+     * Most {@code napi_defer_hard_irqs}: the kernel refuses more than {@code S32_MAX}.
+     */
+    public static final long NAPI_DEFER_MAX = Integer.MAX_VALUE;
+
+    /**
+     * Longest {@code gro_flush_timeout}: one second in nanoseconds; a longer value is a number in the wrong unit.
+     */
+    public static final long GRO_FLUSH_TIMEOUT_MAX_NS = 1_000_000_000L;
+
     static final List<String> TOP_KEYS = List.of(
-        "driver", "queues", "rings", "frame", "zero_copy", "xdp_mode", "need_wakeup", "busy_poll", "hugepages",
-        "threading");
+        "extends", "driver", "queues", "channels", "rings", "frame", "zero_copy", "zero_copy_since", "xdp_mode", "need_wakeup",
+        "busy_poll", "hugepages", "threading", "nic_rings", "irq", "offloads", "flow_steering");
     static final List<String> RINGS_KEYS = List.of("rx", "tx", "fill", "completion");
     static final List<String> FRAME_KEYS = List.of("size", "headroom");
-    static final List<String> BUSY_POLL_KEYS = List.of("prefer", "usecs", "budget");
+    static final List<String> BUSY_POLL_KEYS = List.of("prefer", "usecs", "budget", "napi_defer_hard_irqs",
+        "gro_flush_timeout", "sysctl_busy_poll", "sysctl_busy_read");
     static final List<String> THREADING_KEYS = List.of("mode", "cores", "handlers", "idle");
+    static final List<String> NIC_RINGS_KEYS = List.of("rx", "tx");
+    static final List<String> IRQ_KEYS = List.of("policy", "cores");
+    static final List<String> OFFLOADS_KEYS = List.of("off", "on");
+    static final List<String> FLOW_KEYS = List.of("flow", "src_ip", "dst_ip", "src_port", "dst_port", "queue");
     static final List<String> FIELDS = fields();
 
     /**
@@ -143,23 +164,34 @@ public final class ProfileFile
     private static final int MIN_PACKET_ROOM_BYTES = 64;
 
     private static final Pattern DRIVER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,30}");
+    private static final Pattern KERNEL_RELEASE = Pattern.compile("[0-9]+\\.[0-9]+");
+    private static final Pattern FEATURE_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+    private static final Pattern PROFILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+    private static final List<String> FLOW_TYPES = List.of("udp4", "tcp4", "udp6", "tcp6");
     private static final Pattern CPU_RANGE = Pattern.compile("([0-9]+)\\s*-\\s*([0-9]+)");
     private static final String RING_ALLOWED = "powers of two " + RING_SIZE_MIN + ".." + RING_SIZE_MAX;
     private static final String QUEUES_ALLOWED = "a count 1.." + QUEUES_MAX + ", or all";
     private static final String CORES_ALLOWED = "CPUs 0.." + CPU_MAX + ", each once, as a list [1, 2] or \"0-3\"";
 
     private final String source;
+    private final Path directory;
+    private final Path shippedDirectory;
+    private final List<Path> chain;
     private final YamlReader reader;
-    private final Set<String> given = new LinkedHashSet<>();
+    private final Map<String, Profile.Location> given = new LinkedHashMap<>();
 
-    private ProfileFile(final String source)
+    private ProfileFile(final String source, final Path directory, final Path shippedDirectory, final List<Path> chain)
     {
         this.source = source;
+        this.directory = directory;
+        this.shippedDirectory = shippedDirectory;
+        this.chain = chain;
         this.reader = new YamlReader(source, ProfileException::new);
     }
 
     /**
-     * Read a profile file.
+     * Read a profile file. {@code extends: NAME} looks for {@code NAME.yaml} beside the file, then among the
+     * shipped profiles ({@link ProfileCatalog#shippedDirectory()}).
      *
      * @param path the file; its name in messages and in {@link Profile#source()} is {@code path.toString()}.
      * @return the profile.
@@ -167,11 +199,24 @@ public final class ProfileFile
      */
     public static Profile load(final Path path)
     {
-        return parse(path.toString(), YamlReader.readFile(path, ProfileException::new));
+        return load(path, ProfileCatalog.shippedDirectory());
     }
 
     /**
-     * Read a profile from text, as from a file.
+     * Read a profile file, with {@code extends} resolved against a given folder of shipped profiles.
+     *
+     * @param path             the file.
+     * @param shippedDirectory where {@code extends: NAME} looks after the file's own folder, or null.
+     * @return the profile.
+     * @throws ProfileException with one line, {@code FILE:LINE: problem}, or {@code FILE: cannot read: why}.
+     */
+    public static Profile load(final Path path, final Path shippedDirectory)
+    {
+        return load(path, shippedDirectory, List.of());
+    }
+
+    /**
+     * Read a profile from text, as from a file in the current folder.
      *
      * @param source name of the file to report in messages, e.g. {@code veth.yaml}.
      * @param yaml   the file's text.
@@ -180,20 +225,36 @@ public final class ProfileFile
      */
     public static Profile parse(final String source, final String yaml)
     {
-        return new ProfileFile(source).read(yaml);
+        return new ProfileFile(source, Path.of("."), ProfileCatalog.shippedDirectory(), List.of()).read(yaml);
+    }
+
+    private static Profile load(final Path path, final Path shippedDirectory, final List<Path> chain)
+    {
+        final String yaml = YamlReader.readFile(path, ProfileException::new);
+        final List<Path> extended = new ArrayList<>(chain);
+        extended.add(path.toAbsolutePath().normalize());
+        final Path parent = path.toAbsolutePath().getParent();
+
+        return new ProfileFile(path.toString(), null == parent ? Path.of(".") : parent, shippedDirectory,
+            List.copyOf(extended)).read(yaml);
     }
 
     private Profile read(final String yaml)
     {
         final MappingNode root = reader.composeMapping(yaml, TOP_KEYS);
+        final Map<String, NodeTuple> keys = reader.keys(root, "", TOP_KEYS);
+        final NodeTuple extendsKey = keys.get("extends");
+        final Profile base = null == extendsKey ? Profile.defaults() : base(extendsKey.getValueNode());
+        given.putAll(base.locations());
 
-        String driver = null;
-        int queues = Profile.QUEUES_DEFAULT;
-        XdpMode xdpMode = XdpMode.NATIVE;
-        XskConfig xsk = XskConfig.defaults();
-        UmemConfig umem = UmemConfig.defaults();
-        PipelineConfig pipeline = PipelineConfig.defaults();
-        for (final Map.Entry<String, NodeTuple> entry : reader.keys(root, "", TOP_KEYS).entrySet())
+        String driver = base.driver();
+        int queues = base.queues();
+        XdpMode xdpMode = base.xdpMode();
+        XskConfig xsk = base.xskConfig();
+        UmemConfig umem = base.umemConfig();
+        PipelineConfig pipeline = base.pipelineConfig();
+        HostTuning host = base.hostTuning();
+        for (final Map.Entry<String, NodeTuple> entry : keys.entrySet())
         {
             final String key = entry.getKey();
             final Node keyNode = entry.getValue().getKeyNode();
@@ -202,18 +263,33 @@ public final class ProfileFile
             {
                 switch (key)
                 {
+                    case "extends" ->
+                    {
+                        // read first, above: every other key overrides the base
+                    }
                     case "driver" -> driver = driver(value);
                     case "queues" -> queues = queues(value);
+                    case "channels" -> host = host.withChannels(channels(value));
                     case "rings" -> xsk = rings(value, xsk);
                     case "frame" -> umem = frame(value, umem);
                     case "zero_copy" -> xsk = xsk.withZeroCopy(
                         choice(value, key, ZeroCopyPolicy.values(), ZeroCopyPolicy::label));
                     case "xdp_mode" -> xdpMode = choice(value, key, XdpMode.values(), XdpMode::label);
                     case "need_wakeup" -> xsk = xsk.withNeedWakeup(bool(value, key));
-                    case "busy_poll" -> xsk = xsk.withBusyPoll(busyPoll(value, xsk.busyPoll()));
+                    case "busy_poll" ->
+                    {
+                        final BusyPollSection section = busyPoll(value, xsk.busyPoll(), host);
+                        xsk = xsk.withBusyPoll(section.busyPoll());
+                        host = section.host();
+                    }
                     case "hugepages" -> umem = umem.withHugePages(
                         choice(value, key, HugePagePolicy.values(), HugePagePolicy::label));
                     case "threading" -> pipeline = threading(value, pipeline);
+                    case "zero_copy_since" -> host = host.withZeroCopySince(zeroCopySince(value));
+                    case "nic_rings" -> host = nicRings(value, host);
+                    case "irq" -> host = irq(value, host);
+                    case "offloads" -> host = offloads(value, host);
+                    case "flow_steering" -> host = host.withFlows(flows(value));
                     default -> throw new IllegalStateException(key);
                 }
             }
@@ -227,14 +303,248 @@ public final class ProfileFile
                 // checked here do not foresee
                 throw reader.error(keyNode, key + ": " + ex.getMessage());
             }
-            if (sectionKeys(key).isEmpty())
+            if (sectionKeys(key).isEmpty() && !"extends".equals(key))
             {
-                given.add(key);
+                mark(key, keyNode);
             }
         }
 
         return new Profile(source, driver, queues, xdpMode, xsk.withProfileSource(source),
-            umem.withProfileSource(source), pipeline, given);
+            umem.withProfileSource(source), pipeline, host, given);
+    }
+
+    // ---------------------------------------------------------------- extends
+
+    private Profile base(final Node value)
+    {
+        final String allowed = "a shipped profile's name (mlx5), or a path to a profile file";
+        final String text = scalar(value, "extends", allowed);
+        final List<Path> candidates = new ArrayList<>();
+        if (text.contains("/") || text.endsWith(".yaml") || text.endsWith(".yml"))
+        {
+            candidates.add(directory.resolve(text));
+        }
+        else if (PROFILE_NAME.matcher(text).matches())
+        {
+            candidates.add(directory.resolve(text + ".yaml"));
+            if (null != shippedDirectory)
+            {
+                candidates.add(shippedDirectory.resolve(text + ".yaml"));
+            }
+        }
+        else
+        {
+            throw problem(value, "extends", "'" + text + "' is not a profile name or path", allowed);
+        }
+        for (final Path candidate : candidates)
+        {
+            final Path normal = candidate.toAbsolutePath().normalize();
+            if (chain.contains(normal))
+            {
+                continue;
+            }
+            if (Files.isRegularFile(candidate))
+            {
+                return load(candidate, shippedDirectory, chain);
+            }
+        }
+        final boolean cycle = candidates.stream().anyMatch((c) -> chain.contains(c.toAbsolutePath().normalize()));
+
+        throw problem(value, "extends", cycle ? "'" + text + "' extends itself, through " +
+                String.join(" -> ", chain.stream().map(Path::toString).toList()) :
+            "no profile '" + text + "' (looked for " +
+                String.join(", ", candidates.stream().map(Path::toString).toList()) + ")", allowed);
+    }
+
+    private void mark(final String field, final Node node)
+    {
+        given.put(field, new Profile.Location(source, YamlReader.line(node)));
+    }
+
+    // ---------------------------------------------------------------- host tuning
+
+    private String zeroCopySince(final Node value)
+    {
+        final String allowed = "a kernel release such as 5.3, or none";
+        final String text = scalar(value, "zero_copy_since", allowed);
+        if (HostTuning.ZERO_COPY_NONE.equalsIgnoreCase(text))
+        {
+            return HostTuning.ZERO_COPY_NONE;
+        }
+        if (!KERNEL_RELEASE.matcher(text).matches())
+        {
+            throw problem(value, "zero_copy_since", "'" + text + "' is not a kernel release", allowed);
+        }
+
+        return text;
+    }
+
+    private HostTuning nicRings(final Node value, final HostTuning defaults)
+    {
+        long rx = defaults.nicRxRing();
+        long tx = defaults.nicTxRing();
+        final String allowed = "1.." + NIC_RING_MAX + " descriptors, as ethtool -G takes them";
+        for (final Map.Entry<String, NodeTuple> entry : section(value, "nic_rings", NIC_RINGS_KEYS).entrySet())
+        {
+            final String field = "nic_rings." + entry.getKey();
+            final long size = number(entry.getValue().getValueNode(), field, 1, NIC_RING_MAX, allowed);
+            if ("rx".equals(entry.getKey()))
+            {
+                rx = size;
+            }
+            else
+            {
+                tx = size;
+            }
+            mark(field, entry.getValue().getKeyNode());
+        }
+
+        return defaults.withNicRings(rx, tx);
+    }
+
+    private HostTuning irq(final Node value, final HostTuning defaults)
+    {
+        IrqPolicy policy = defaults.irqPolicy();
+        int[] cores = defaults.irqCores();
+        Node coresNode = null;
+        for (final Map.Entry<String, NodeTuple> entry : section(value, "irq", IRQ_KEYS).entrySet())
+        {
+            final String field = "irq." + entry.getKey();
+            final Node item = entry.getValue().getValueNode();
+            if ("policy".equals(entry.getKey()))
+            {
+                policy = choice(item, field, IrqPolicy.values(), IrqPolicy::label);
+            }
+            else
+            {
+                cores = cores(item, field);
+                coresNode = item;
+            }
+            mark(field, entry.getValue().getKeyNode());
+        }
+        if (null != coresNode && cores.length > 0 && IrqPolicy.SPREAD != policy)
+        {
+            throw problem(coresNode, "irq.cores", "only the spread policy takes cores, not " + policy.label(),
+                "cores with policy: spread; none with leave or same");
+        }
+
+        return defaults.withIrq(policy, cores);
+    }
+
+    private HostTuning offloads(final Node value, final HostTuning defaults)
+    {
+        List<String> off = defaults.offloadsOff();
+        List<String> on = defaults.offloadsOn();
+        final Map<String, NodeTuple> keys = section(value, "offloads", OFFLOADS_KEYS);
+        for (final Map.Entry<String, NodeTuple> entry : keys.entrySet())
+        {
+            final String field = "offloads." + entry.getKey();
+            final List<String> features = features(entry.getValue().getValueNode(), field);
+            if ("off".equals(entry.getKey()))
+            {
+                off = features;
+            }
+            else
+            {
+                on = features;
+            }
+            mark(field, entry.getValue().getKeyNode());
+        }
+        for (final String feature : on)
+        {
+            if (off.contains(feature))
+            {
+                final NodeTuple tuple = null != keys.get("on") ? keys.get("on") : keys.get("off");
+                throw problem(null == tuple ? value : tuple.getValueNode(), "offloads", "feature " + feature +
+                    " is both off and on", "each feature in one list");
+            }
+        }
+
+        return defaults.withOffloads(off, on);
+    }
+
+    private List<String> features(final Node value, final String field)
+    {
+        final String allowed = "ethtool -k feature names or ethtool -K's short names, such as gro, lro, " +
+            "rx-vlan-offload, each once";
+        final List<String> features = new ArrayList<>();
+        for (final Node item : reader.list(value, field, "a list of features"))
+        {
+            final String feature = scalar(item, field, allowed).toLowerCase(Locale.ROOT);
+            if (!FEATURE_NAME.matcher(feature).matches())
+            {
+                throw problem(item, field, "'" + feature + "' is not a feature name", allowed);
+            }
+            if (features.contains(feature))
+            {
+                throw problem(item, field, "feature " + feature + " is named twice", allowed);
+            }
+            features.add(feature);
+        }
+
+        return features;
+    }
+
+    private List<FlowSteering> flows(final Node value)
+    {
+        final List<FlowSteering> flows = new ArrayList<>();
+        for (final Node item : reader.list(value, "flow_steering", "a list of flows"))
+        {
+            final String field = "flow_steering";
+            if (!(item instanceof MappingNode))
+            {
+                throw problem(item, field, "expected a flow mapping, not " + kind(item),
+                    "{flow: udp4|tcp4|udp6|tcp6, src_ip, dst_ip, src_port, dst_port, queue}");
+            }
+            final Map<String, NodeTuple> keys = section(item, field, FLOW_KEYS);
+            final NodeTuple flow = keys.get("flow");
+            final NodeTuple queue = keys.get("queue");
+            if (null == flow || null == queue)
+            {
+                throw problem(item, field, "a flow needs flow and queue", "keys " + String.join(", ", FLOW_KEYS));
+            }
+            final String flowType = choice(flow.getValueNode(), field + ".flow", FLOW_TYPES.toArray(new String[0]),
+                (type) -> type);
+            final boolean ipv6 = flowType.endsWith("6");
+            final String src = address(keys.get("src_ip"), field + ".src_ip", ipv6);
+            final String dst = address(keys.get("dst_ip"), field + ".dst_ip", ipv6);
+            final int srcPort = port(keys.get("src_port"), field + ".src_port");
+            final int dstPort = port(keys.get("dst_port"), field + ".dst_port");
+            final int queueIndex = (int)number(queue.getValueNode(), field + ".queue", 0, QUEUES_MAX - 1,
+                "0.." + (QUEUES_MAX - 1));
+            if (null == src && null == dst && srcPort < 0 && dstPort < 0)
+            {
+                throw problem(item, field, "the flow matches every " + flowType + " packet",
+                    "at least one of src_ip, dst_ip, src_port, dst_port");
+            }
+            flows.add(new FlowSteering(flowType, src, dst, srcPort, dstPort, queueIndex, YamlReader.line(item)));
+        }
+        given.put("flow_steering", new Profile.Location(source, YamlReader.line(value)));
+
+        return flows;
+    }
+
+    private String address(final NodeTuple tuple, final String field, final boolean ipv6)
+    {
+        if (null == tuple)
+        {
+            return null;
+        }
+        final String allowed = ipv6 ? "an IPv6 address" : "an IPv4 address";
+        final String text = scalar(tuple.getValueNode(), field, allowed);
+        final boolean valid = ipv6 ? text.contains(":") && text.matches("[0-9A-Fa-f:.]+") :
+            text.matches("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+        if (!valid)
+        {
+            throw problem(tuple.getValueNode(), field, "'" + text + "' is not " + allowed, allowed);
+        }
+
+        return text;
+    }
+
+    private int port(final NodeTuple tuple, final String field)
+    {
+        return null == tuple ? -1 : (int)number(tuple.getValueNode(), field, 0, 65535, "0..65535");
     }
 
     // ---------------------------------------------------------------- keys
@@ -262,6 +572,18 @@ public final class ProfileFile
         return (int)number(value, "queues", 1, QUEUES_MAX, QUEUES_ALLOWED);
     }
 
+    private long channels(final Node value)
+    {
+        final String allowed = "a count 1.." + QUEUES_MAX + ", or leave";
+        final String text = scalar(value, "channels", allowed);
+        if ("leave".equalsIgnoreCase(text))
+        {
+            return HostTuning.LEAVE;
+        }
+
+        return number(value, "channels", 1, QUEUES_MAX, allowed);
+    }
+
     private XskConfig rings(final Node value, final XskConfig defaults)
     {
         int rx = defaults.rxRingSize();
@@ -280,7 +602,7 @@ public final class ProfileFile
                 case "completion" -> completion = size;
                 default -> throw new IllegalStateException(field);
             }
-            given.add(field);
+            mark(field, entry.getValue().getKeyNode());
         }
 
         return defaults.withRings(rx, tx, fill, completion);
@@ -301,7 +623,7 @@ public final class ProfileFile
                 throw problem(size.getValueNode(), "frame.size", text(size.getValueNode()) + " is not a frame size",
                     allowed);
             }
-            given.add("frame.size");
+            mark("frame.size", size.getKeyNode());
         }
         final NodeTuple headroom = keys.get("headroom");
         if (null != headroom)
@@ -309,33 +631,45 @@ public final class ProfileFile
             final int maxBytes = sizeBytes - KERNEL_HEADROOM_BYTES - MIN_PACKET_ROOM_BYTES;
             headroomBytes = (int)number(headroom.getValueNode(), "frame.headroom", 0, maxBytes,
                 "0.." + maxBytes + " with " + sizeBytes + "-byte frames");
-            given.add("frame.headroom");
+            mark("frame.headroom", headroom.getKeyNode());
         }
 
         return defaults.withFrameSize(sizeBytes).withHeadroom(headroomBytes);
     }
 
-    private BusyPoll busyPoll(final Node value, final BusyPoll defaults)
+    private BusyPollSection busyPoll(final Node value, final BusyPoll defaults, final HostTuning host)
     {
         boolean prefer = defaults.preferBusyPoll();
         int usecs = defaults.busyPollUs();
         int budget = defaults.budget();
+        long napiDeferHardIrqs = host.napiDeferHardIrqs();
+        long groFlushTimeoutNs = host.groFlushTimeoutNs();
+        long sysctlBusyPollUs = host.sysctlBusyPollUs();
+        long sysctlBusyReadUs = host.sysctlBusyReadUs();
         for (final Map.Entry<String, NodeTuple> entry : section(value, "busy_poll", BUSY_POLL_KEYS).entrySet())
         {
             final String field = "busy_poll." + entry.getKey();
             final Node item = entry.getValue().getValueNode();
+            final String usecsAllowed = "0.." + BUSY_POLL_USECS_MAX + " microseconds";
             switch (entry.getKey())
             {
                 case "prefer" -> prefer = bool(item, field);
                 case "usecs" -> usecs = (int)number(item, field, 0, BUSY_POLL_USECS_MAX, "0.." + BUSY_POLL_USECS_MAX);
                 case "budget" ->
                     budget = (int)number(item, field, 0, BUSY_POLL_BUDGET_MAX, "0.." + BUSY_POLL_BUDGET_MAX);
+                case "napi_defer_hard_irqs" ->
+                    napiDeferHardIrqs = number(item, field, 0, NAPI_DEFER_MAX, "0.." + NAPI_DEFER_MAX);
+                case "gro_flush_timeout" -> groFlushTimeoutNs = number(item, field, 0, GRO_FLUSH_TIMEOUT_MAX_NS,
+                    "0.." + GRO_FLUSH_TIMEOUT_MAX_NS + " nanoseconds");
+                case "sysctl_busy_poll" -> sysctlBusyPollUs = number(item, field, 0, BUSY_POLL_USECS_MAX, usecsAllowed);
+                case "sysctl_busy_read" -> sysctlBusyReadUs = number(item, field, 0, BUSY_POLL_USECS_MAX, usecsAllowed);
                 default -> throw new IllegalStateException(field);
             }
-            given.add(field);
+            mark(field, entry.getValue().getKeyNode());
         }
 
-        return new BusyPoll(prefer, usecs, budget);
+        return new BusyPollSection(new BusyPoll(prefer, usecs, budget),
+            host.withNapi(napiDeferHardIrqs, groFlushTimeoutNs, sysctlBusyPollUs, sysctlBusyReadUs));
     }
 
     private PipelineConfig threading(final Node value, final PipelineConfig defaults)
@@ -356,7 +690,7 @@ public final class ProfileFile
                 case "idle" -> idle = choice(item, field, IdleMode.values(), IdleMode::label);
                 default -> throw new IllegalStateException(field);
             }
-            given.add(field);
+            mark(field, entry.getValue().getKeyNode());
         }
 
         // PipelineConfig checks handlers and cores against the mode; its message, at the threading key, says why
@@ -518,6 +852,9 @@ public final class ProfileFile
             case "frame" -> FRAME_KEYS;
             case "busy_poll" -> BUSY_POLL_KEYS;
             case "threading" -> THREADING_KEYS;
+            case "nic_rings" -> NIC_RINGS_KEYS;
+            case "irq" -> IRQ_KEYS;
+            case "offloads" -> OFFLOADS_KEYS;
             default -> List.of();
         };
     }
@@ -535,5 +872,9 @@ public final class ProfileFile
         }
 
         return List.copyOf(fields);
+    }
+
+    private record BusyPollSection(BusyPoll busyPoll, HostTuning host)
+    {
     }
 }

@@ -1,0 +1,684 @@
+package io.sluice.tuning;
+
+import io.sluice.pipeline.PacketProcessor;
+import io.sluice.pipeline.PipelineConfig;
+import io.sluice.pipeline.profile.HostTuning;
+import io.sluice.pipeline.profile.IrqPolicy;
+import io.sluice.pipeline.profile.NetDevice;
+import io.sluice.pipeline.profile.Profile;
+import io.sluice.pipeline.profile.ProfileCheck;
+import io.sluice.pipeline.profile.ProfileException;
+import io.sluice.tuning.host.HostFiles;
+import io.sluice.tuning.host.Irqs;
+import io.sluice.xsk.ffi.Capabilities;
+import io.sluice.xsk.ffi.Ffi;
+import io.sluice.xsk.ffi.IfXdp;
+import io.sluice.xsk.ffi.LibC;
+import io.sluice.xsk.socket.ZeroCopyPolicy;
+import io.sluice.xsk.umem.HugePagePolicy;
+import io.sluice.xsk.util.CpuList;
+import io.sluice.xsk.xdp.SteeringProgram;
+import io.sluice.xsk.xdp.XdpMode;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a host, and an interface on it, for running Sluice with a profile: each check a {@link Finding} with its
+ * fix. Nothing is changed, except one throwaway attach of the XDP program, detached at once, and only when no other
+ * XDP program is on the interface.
+ */
+public final class Doctor
+{
+    /**
+     * Kernel releases Sluice's features arrived in: AF_XDP sockets (4.18), the need_wakeup flag (5.4), XDP through a
+     * BPF link (5.9), {@code SO_PREFER_BUSY_POLL} and {@code SO_BUSY_POLL_BUDGET} (5.11).
+     */
+    static final int[] AF_XDP_SINCE = { 4, 18 };
+    static final int[] NEED_WAKEUP_SINCE = { 5, 4 };
+    static final int[] BPF_LINK_SINCE = { 5, 9 };
+    static final int[] BUSY_POLL_SINCE = { 5, 11 };
+
+    private static final int CAP_IPC_LOCK = 14;
+    private static final Pattern RELEASE = Pattern.compile("([0-9]+)\\.([0-9]+).*");
+
+    private final HostFiles files;
+    private final Profile profile;
+    private final String profileReason;
+    private final String iface;
+    private final boolean tryAttach;
+    private final List<Finding> findings = new ArrayList<>();
+
+    /**
+     * @param files         the host's {@code /proc} and {@code /sys}.
+     * @param profile       the profile Sluice would run with.
+     * @param profileReason how the profile was chosen, for the report.
+     * @param iface         the interface, or null for the host's checks only.
+     * @param tryAttach     whether to try a throwaway attach of the XDP program.
+     */
+    public Doctor(
+        final HostFiles files,
+        final Profile profile,
+        final String profileReason,
+        final String iface,
+        final boolean tryAttach)
+    {
+        this.files = files;
+        this.profile = profile;
+        this.profileReason = profileReason;
+        this.iface = iface;
+        this.tryAttach = tryAttach;
+    }
+
+    /**
+     * @return every check's finding, in the order run.
+     */
+    public List<Finding> run()
+    {
+        findings.clear();
+        kernel();
+        privileges();
+        memlock();
+        bpffs();
+        if (null != iface)
+        {
+            final NetDevice device;
+            try
+            {
+                device = NetDevice.read(iface);
+            }
+            catch (final RuntimeException ex)
+            {
+                findings.add(Finding.fail("interface", ex.getMessage(), "give an interface that exists here: " +
+                    "`ip link show` lists them"));
+                host();
+                return findings;
+            }
+            driver(device);
+            zeroCopy(device);
+            final boolean free = otherProgram();
+            attach(free);
+            fit(device);
+            irqAffinity();
+        }
+        host();
+
+        return findings;
+    }
+
+    /**
+     * @return the profile checked against.
+     */
+    public Profile profile()
+    {
+        return profile;
+    }
+
+    /**
+     * @return how the profile was chosen.
+     */
+    public String profileReason()
+    {
+        return profileReason;
+    }
+
+    // ---------------------------------------------------------------- kernel and process
+
+    private void kernel()
+    {
+        final String release = System.getProperty("os.version");
+        final int[] version = release(release);
+        if (null == version)
+        {
+            findings.add(Finding.warn("kernel", "cannot read the release '" + release + "'", "check `uname -r`"));
+            return;
+        }
+        if (!atLeast(version, AF_XDP_SINCE))
+        {
+            findings.add(Finding.fail("kernel", "Linux " + release + " has no AF_XDP (since 4.18)",
+                "run a kernel 5.11 or later"));
+            return;
+        }
+        findings.add(Finding.pass("kernel", "Linux " + release));
+
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment state = call.allocate(Ffi.CALL_STATE_LAYOUT);
+            final int fd = LibC.socket(state, IfXdp.AF_XDP, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                final int errno = Ffi.errno(state);
+                findings.add(1 == errno || 13 == errno ?
+                    Finding.fail("af_xdp", "socket(AF_XDP) refused: " + io.sluice.xsk.ffi.Errno.describe(errno),
+                        Capabilities.xdpHint()) :
+                    Finding.fail("af_xdp", "socket(AF_XDP): " + io.sluice.xsk.ffi.Errno.describe(errno),
+                        "the kernel lacks CONFIG_XDP_SOCKETS=y; use a distribution kernel (Debian, Ubuntu, RHEL " +
+                            "8.3+ have it)"));
+            }
+            else
+            {
+                LibC.closeQuietly(fd);
+                findings.add(Finding.pass("af_xdp", "socket(AF_XDP) opens"));
+            }
+        }
+
+        feature(version, NEED_WAKEUP_SINCE, "need_wakeup", profile.xskConfig().needWakeup(),
+            "the XDP_USE_NEED_WAKEUP bind flag", "need_wakeup: false in the profile, or a newer kernel");
+        if (atLeast(version, BPF_LINK_SINCE))
+        {
+            findings.add(Finding.pass("bpf_link", "XDP attaches through a BPF link (since 5.9), detached when Sluice " +
+                "exits however it exits"));
+        }
+        else
+        {
+            findings.add(Finding.warn("bpf_link", "Linux " + release + " attaches XDP through netlink only (links " +
+                "since 5.9): a killed Sluice leaves its program attached", "a kernel 5.9 or later; until then, " +
+                "`ip link set dev IF xdp off` after a crash"));
+        }
+        feature(version, BUSY_POLL_SINCE, "busy_poll", profile.xskConfig().busyPoll().preferBusyPoll(),
+            "SO_PREFER_BUSY_POLL and SO_BUSY_POLL_BUDGET", "busy_poll: {prefer: false} in the profile, or a " +
+                "kernel 5.11 or later");
+    }
+
+    private void feature(
+        final int[] version,
+        final int[] since,
+        final String check,
+        final boolean used,
+        final String what,
+        final String fix)
+    {
+        final String need = what + " (since " + since[0] + "." + since[1] + ")";
+        if (atLeast(version, since))
+        {
+            findings.add(Finding.pass(check, "the kernel has " + need + (used ? "" : "; the profile does not use it")));
+        }
+        else if (used)
+        {
+            findings.add(Finding.fail(check, "the profile uses " + need + ", which this kernel lacks" +
+                where(check.equals("busy_poll") ? "busy_poll.prefer" : "need_wakeup"), fix));
+        }
+        else
+        {
+            findings.add(Finding.pass(check, "the kernel lacks " + need + "; the profile does not use it"));
+        }
+    }
+
+    private void privileges()
+    {
+        final long effective = Capabilities.effective();
+        final List<String> missing = new ArrayList<>();
+        final boolean sysAdmin = has(effective, Capabilities.CAP_SYS_ADMIN);
+        if (!has(effective, Capabilities.CAP_NET_ADMIN))
+        {
+            missing.add("CAP_NET_ADMIN");
+        }
+        if (!has(effective, Capabilities.CAP_NET_RAW))
+        {
+            missing.add("CAP_NET_RAW");
+        }
+        if (!sysAdmin && !has(effective, Capabilities.CAP_BPF))
+        {
+            missing.add("CAP_BPF");
+        }
+        if (!sysAdmin && !has(effective, Capabilities.CAP_PERFMON))
+        {
+            missing.add("CAP_PERFMON");
+        }
+        if (missing.isEmpty())
+        {
+            findings.add(Finding.pass("privileges", "CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and CAP_PERFMON (or " +
+                "CAP_SYS_ADMIN) are effective"));
+        }
+        else
+        {
+            findings.add(Finding.fail("privileges", "missing " + String.join(", ", missing) + " (effective 0x" +
+                Long.toHexString(Math.max(0, effective)) + ")", "run as root, or grant them: setcap " +
+                "cap_net_admin,cap_net_raw,cap_bpf,cap_perfmon,cap_ipc_lock+ep on the java binary"));
+        }
+    }
+
+    private void memlock()
+    {
+        final long umemBytes = umemBytes();
+        if (has(Capabilities.effective(), CAP_IPC_LOCK))
+        {
+            findings.add(Finding.pass("memlock", "CAP_IPC_LOCK: the " + mib(umemBytes) + " UMEM is locked without " +
+                "counting against RLIMIT_MEMLOCK"));
+            return;
+        }
+        final long limit = memlockLimit();
+        if (limit < 0 || limit >= umemBytes)
+        {
+            findings.add(Finding.pass("memlock", "RLIMIT_MEMLOCK " + (limit < 0 ? "unlimited" : mib(limit)) +
+                " holds the " + mib(umemBytes) + " UMEM"));
+        }
+        else
+        {
+            findings.add(Finding.fail("memlock", "RLIMIT_MEMLOCK " + mib(limit) + " is less than the " +
+                mib(umemBytes) + " UMEM the profile needs; the UMEM registration would fail (ENOBUFS)",
+                "ulimit -l unlimited before starting, LimitMEMLOCK=infinity in a systemd unit, or CAP_IPC_LOCK"));
+        }
+    }
+
+    private void bpffs()
+    {
+        final String mounts = files.readOrNull("/proc/self/mounts");
+        final boolean mounted = null != mounts && Arrays.stream(mounts.split("\n"))
+            .map((line) -> line.split(" "))
+            .anyMatch((f) -> f.length > 2 && "/sys/fs/bpf".equals(f[1]) && "bpf".equals(f[2]));
+        if (mounted)
+        {
+            findings.add(Finding.pass("bpffs", "bpffs is mounted at /sys/fs/bpf: libxdp's dispatcher can share the " +
+                "interface with other XDP programs"));
+        }
+        else
+        {
+            findings.add(Finding.warn("bpffs", "no bpffs at /sys/fs/bpf (`ip netns exec` remounts /sys without it): " +
+                "libxdp cannot pin its dispatcher, so Sluice's program attaches alone",
+                "mount -t bpf bpf /sys/fs/bpf"));
+        }
+    }
+
+    // ---------------------------------------------------------------- interface
+
+    private void driver(final NetDevice device)
+    {
+        findings.add(Finding.pass("driver", device.name() + ": driver " + device.driver() + " (" +
+            device.driverSource() + "), profile " + profile.source()));
+    }
+
+    private void zeroCopy(final NetDevice device)
+    {
+        final HostTuning host = profile.hostTuning();
+        final ZeroCopyPolicy policy = profile.xskConfig().zeroCopy();
+        final String since = host.zeroCopySince();
+        final int[] kernel = release(System.getProperty("os.version"));
+        final boolean require = ZeroCopyPolicy.REQUIRE == policy;
+        if (null == since)
+        {
+            findings.add(Finding.warn("zero_copy", "the profile does not say whether " + device.driver() +
+                " has AF_XDP zero-copy (zero_copy_since); policy " + policy.label(), "add zero_copy_since to the " +
+                "profile (see nic-profiles/ and the kernel's driver history)"));
+        }
+        else if (host.noZeroCopy())
+        {
+            final String detail = device.driver() + " has no AF_XDP zero-copy (zero_copy_since: none" +
+                where("zero_copy_since") + "): frames are copied into the UMEM (copy mode)";
+            findings.add(require ?
+                Finding.fail("zero_copy", detail + ", but zero_copy is require" + where("zero_copy"),
+                    "zero_copy: copy or prefer, or a NIC with zero-copy (mlx5, ice, i40e: nic-profiles/)") :
+                Finding.warn("zero_copy", detail, "for zero-copy rates, a NIC whose driver has it (mlx5, ice, " +
+                    "i40e, ixgbe: nic-profiles/); copy mode is right for tests and containers"));
+        }
+        else
+        {
+            final int[] needed = release(since);
+            if (null != kernel && null != needed && !atLeast(kernel, needed))
+            {
+                final String detail = device.driver() + " has zero-copy since " + since + ", this kernel is " +
+                    System.getProperty("os.version");
+                findings.add(require ? Finding.fail("zero_copy", detail + "; the policy is require",
+                    "a kernel " + since + " or later, or zero_copy: prefer") :
+                    Finding.warn("zero_copy", detail + ": copy mode", "a kernel " + since + " or later"));
+            }
+            else
+            {
+                findings.add(Finding.pass("zero_copy", device.driver() + " has AF_XDP zero-copy since " + since +
+                    "; policy " + policy.label()));
+            }
+        }
+    }
+
+    /**
+     * @return true if no XDP program is on the interface.
+     */
+    private boolean otherProgram()
+    {
+        final String name;
+        try
+        {
+            name = SteeringProgram.attachedProgramName(iface);
+        }
+        catch (final RuntimeException ex)
+        {
+            findings.add(Finding.warn("xdp_program", "cannot ask which XDP program is on " + iface + ": " +
+                ex.getMessage(), "check with `ip link show dev " + iface + "`"));
+            return false;
+        }
+        if (null == name)
+        {
+            findings.add(Finding.pass("xdp_program", "no XDP program on " + iface));
+            return true;
+        }
+        if (SteeringProgram.PROGRAM_NAME.equals(name))
+        {
+            findings.add(Finding.warn("xdp_program", "Sluice's " + name + " is on " + iface + ": another Sluice " +
+                "runs there, or one was killed before links (kernel < 5.9)", "stop the other instance, or " +
+                "`ip link set dev " + iface + " xdp off` if none runs"));
+        }
+        else if ("xdp_dispatcher".equals(name))
+        {
+            findings.add(Finding.pass("xdp_program", "libxdp's dispatcher is on " + iface + ": Sluice's program " +
+                "joins it"));
+        }
+        else
+        {
+            findings.add(Finding.fail("xdp_program", "XDP program " + name + " is on " + iface + ", outside " +
+                "libxdp's dispatcher: Sluice cannot attach beside it", "detach it (`ip link set dev " + iface +
+                " xdp off`) or load it through libxdp (xdp-loader) so both share the interface"));
+        }
+
+        return false;
+    }
+
+    private void attach(final boolean free)
+    {
+        final XdpMode mode = profile.xdpMode();
+        if (!tryAttach)
+        {
+            findings.add(Finding.warn("xdp_attach", "not tried (--no-attach)", "run without --no-attach on a " +
+                "quiet interface"));
+            return;
+        }
+        if (!free)
+        {
+            findings.add(Finding.warn("xdp_attach", "not tried: a program is on " + iface + " already (above), " +
+                "and a test attach would disturb it", "check on a quiet interface"));
+            return;
+        }
+        // the program logs its attach and detach for operators of a running Sluice; here they would repeat this report
+        final java.util.logging.Logger log = java.util.logging.Logger.getLogger(SteeringProgram.class.getName());
+        final java.util.logging.Level level = log.getLevel();
+        log.setLevel(java.util.logging.Level.SEVERE);
+        try (SteeringProgram program = SteeringProgram.open())
+        {
+            program.attach(iface, mode);
+            final String how = program.attachment().name().toLowerCase(java.util.Locale.ROOT);
+            program.detach();
+            findings.add(Finding.pass("xdp_attach", mode.label() + " XDP attached to " + iface + " (" + how +
+                ") and detached"));
+        }
+        catch (final RuntimeException ex)
+        {
+            findings.add(Finding.fail("xdp_attach", mode.label() + " XDP cannot attach to " + iface + ": " +
+                ex.getMessage(), XdpMode.NATIVE == mode ? "xdp_mode: generic in the profile (slower), or a " +
+                "driver with native XDP" : "check the kernel log (dmesg)"));
+        }
+        finally
+        {
+            log.setLevel(level);
+        }
+    }
+
+    private void fit(final NetDevice device)
+    {
+        final List<ProfileException> problems = ProfileCheck.check(profile, device, CpuList.online());
+        String queues = null;
+        String mtu = null;
+        final List<String> other = new ArrayList<>();
+        for (final ProfileException problem : problems)
+        {
+            final String message = problem.getMessage();
+            if (message.contains(": queues: "))
+            {
+                queues = message;
+            }
+            else if (message.contains(": frame."))
+            {
+                mtu = message;
+            }
+            else
+            {
+                other.add(message);
+            }
+        }
+        final int used = Profile.ALL_QUEUES == profile.queues() ? device.rxQueues() : profile.queues();
+        findings.add(null == queues ?
+            Finding.pass("queues", device.name() + " has " + device.rxQueues() + " RX queue" +
+                (1 == device.rxQueues() ? "" : "s") + "; Sluice uses " + used) :
+            Finding.fail("queues", queues, "./sluice tune --iface " + device.name() + " --apply sets the channels, " +
+                "or lower queues in the profile"));
+        final int room = profile.umemConfig().frameSizeBytes() - ProfileCheck.XDP_PACKET_HEADROOM_BYTES -
+            profile.umemConfig().headroomBytes();
+        findings.add(null == mtu ?
+            Finding.pass("mtu", "MTU " + device.mtu() + " fits " + profile.umemConfig().frameSizeBytes() +
+                "-byte frames (" + room + " bytes of room)") :
+            Finding.fail("mtu", mtu, "a larger frame.size or a smaller MTU"));
+        for (final String message : other)
+        {
+            findings.add(Finding.fail("profile", message, "fix the profile field named"));
+        }
+    }
+
+    private void irqAffinity()
+    {
+        final Map<Integer, List<Integer>> irqs = Irqs.ofInterface(files, iface);
+        if (irqs.isEmpty())
+        {
+            findings.add(Finding.pass("irq_affinity", iface + " has no per-queue interrupts (a software device " +
+                "such as veth), so there is nothing to place"));
+            return;
+        }
+        final int[] cores = profile.pipelineConfig().cores();
+        final boolean busyPoll = profile.xskConfig().busyPoll().preferBusyPoll();
+        final int queues = Profile.ALL_QUEUES == profile.queues() ? irqs.size() : profile.queues();
+        final List<String> wrong = new ArrayList<>();
+        final StringBuilder seen = new StringBuilder();
+        for (final Map.Entry<Integer, List<Integer>> entry : irqs.entrySet())
+        {
+            if (entry.getKey() >= queues)
+            {
+                continue;
+            }
+            for (final int irq : entry.getValue())
+            {
+                final String effective = files.readOrNull("/proc/irq/" + irq + "/effective_affinity_list");
+                final String list = null != effective && !effective.isEmpty() ? effective :
+                    files.readOrNull(Irqs.affinityFile(irq));
+                if (null == list)
+                {
+                    continue;
+                }
+                final int[] cpus = CpuList.parse(list);
+                seen.append(seen.isEmpty() ? "" : ", ").append("queue ").append(entry.getKey()).append(" IRQ ")
+                    .append(irq).append(" on CPU ").append(CpuList.format(cpus));
+                final boolean onSluice = Arrays.stream(cpus).anyMatch((c) -> contains(cores, c));
+                if (IrqPolicy.SAME == profile.hostTuning().irqPolicy() && cores.length > 0 &&
+                    !(1 == cpus.length && cpus[0] == cores[0]))
+                {
+                    wrong.add("queue " + entry.getKey() + " IRQ " + irq + " on CPU " + CpuList.format(cpus) +
+                        ", not the receiving CPU " + cores[0]);
+                }
+                else if (IrqPolicy.SAME != profile.hostTuning().irqPolicy() && onSluice && !busyPoll)
+                {
+                    wrong.add("queue " + entry.getKey() + " IRQ " + irq + " on CPU " + CpuList.format(cpus) +
+                        ", which Sluice's threads use without busy poll");
+                }
+            }
+        }
+        if (wrong.isEmpty())
+        {
+            findings.add(Finding.pass("irq_affinity", seen + " (policy " + profile.hostTuning().irqPolicy().label() +
+                ", Sluice's cores " + (0 == cores.length ? "unpinned" : CpuList.format(cores)) + ")"));
+        }
+        else
+        {
+            findings.add(Finding.warn("irq_affinity", String.join("; ", wrong), "./sluice tune --iface " + iface +
+                " --apply (irq.policy spread or same), or echo CPU > /proc/irq/N/smp_affinity_list; keep " +
+                "irqbalance off these IRQs (IRQBALANCE_BANNED_CPULIST)"));
+        }
+    }
+
+    // ---------------------------------------------------------------- host
+
+    private void host()
+    {
+        hugepages();
+        final int[] cores = profile.pipelineConfig().cores();
+        isolation(cores, "isolated_cpus", "/sys/devices/system/cpu/isolated", "isolcpus=managed_irq,domain," +
+            "CPUS on the kernel command line (or a cpuset partition)");
+        isolation(cores, "nohz_full", "/sys/devices/system/cpu/nohz_full", "nohz_full=CPUS rcu_nocbs=CPUS on the " +
+            "kernel command line");
+        governor(cores);
+    }
+
+    private void hugepages()
+    {
+        final HugePagePolicy policy = profile.umemConfig().hugePages();
+        if (HugePagePolicy.OFF == policy)
+        {
+            findings.add(Finding.pass("hugepages", "not used (hugepages: off" + where("hugepages") + ")"));
+            return;
+        }
+        final String free = files.readOrNull(TunePlan.HUGEPAGES_DIR + "/free_hugepages");
+        final long needed = (umemBytes() + io.sluice.xsk.umem.Umem.HUGE_PAGE_SIZE - 1) /
+            io.sluice.xsk.umem.Umem.HUGE_PAGE_SIZE;
+        final long freePages = null == free ? 0 : Long.parseLong(free);
+        if (freePages >= needed)
+        {
+            findings.add(Finding.pass("hugepages", freePages + " free 2 MiB pages; the UMEM needs " + needed));
+            return;
+        }
+        final String detail = freePages + " free 2 MiB pages, the UMEM needs " + needed + " (hugepages: " +
+            policy.label() + where("hugepages") + ")";
+        final String fix = "./sluice tune --iface IF --apply reserves them, or sysctl -w vm.nr_hugepages=N";
+        findings.add(HugePagePolicy.REQUIRE == policy ? Finding.fail("hugepages", detail, fix) :
+            Finding.warn("hugepages", detail + ": normal pages instead", fix));
+    }
+
+    private void isolation(final int[] cores, final String check, final String file, final String fix)
+    {
+        if (0 == cores.length)
+        {
+            findings.add(Finding.warn(check, "threading.cores pins no CPU" + where("threading.cores") +
+                ": Sluice's threads move between CPUs", "name the cores in threading.cores"));
+            return;
+        }
+        if (!files.exists(file))
+        {
+            findings.add(Finding.warn(check, "this kernel has no " + file, fix.replace("CPUS",
+                CpuList.format(cores))));
+            return;
+        }
+        final int[] isolated = CpuList.parse(files.read(file));
+        final int[] outside = Arrays.stream(cores).filter((c) -> !contains(isolated, c)).toArray();
+        if (0 == outside.length)
+        {
+            findings.add(Finding.pass(check, "Sluice's CPUs " + CpuList.format(cores) + " are in " + file));
+        }
+        else
+        {
+            findings.add(Finding.warn(check, "CPU " + CpuList.format(outside) + " of Sluice's " +
+                CpuList.format(cores) + " is not in " + file + " (" + (0 == isolated.length ? "empty" :
+                CpuList.format(isolated)) + "): other tasks and ticks share it", fix.replace("CPUS",
+                CpuList.format(cores))));
+        }
+    }
+
+    private void governor(final int[] cores)
+    {
+        final int[] cpus = cores.length > 0 ? cores : CpuList.online();
+        final List<String> slow = new ArrayList<>();
+        int read = 0;
+        for (final int cpu : cpus)
+        {
+            final String governor = files.readOrNull("/sys/devices/system/cpu/cpu" + cpu +
+                "/cpufreq/scaling_governor");
+            if (null == governor)
+            {
+                continue;
+            }
+            read++;
+            if (!"performance".equals(governor))
+            {
+                slow.add("CPU " + cpu + " " + governor);
+            }
+        }
+        if (0 == read)
+        {
+            findings.add(Finding.pass("cpu_governor", "no cpufreq on CPU " + CpuList.format(cpus) + ": the " +
+                "frequency is not the kernel's to scale (a virtual machine, or fixed)"));
+        }
+        else if (slow.isEmpty())
+        {
+            findings.add(Finding.pass("cpu_governor", "performance on CPU " + CpuList.format(cpus)));
+        }
+        else
+        {
+            findings.add(Finding.warn("cpu_governor", String.join(", ", slow) + ": the clock drops when idle " +
+                "and climbs after a burst starts", "cpupower frequency-set -g performance (or echo performance > " +
+                "/sys/devices/system/cpu/cpuN/cpufreq/scaling_governor)"));
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private long umemBytes()
+    {
+        final int queues = Profile.ALL_QUEUES == profile.queues() ? 1 : profile.queues();
+        return PacketProcessor.umemFor(profile.umemConfig(), queues, profile.xskConfig(),
+            PipelineConfig.RING_SIZE_DEFAULT).sizeBytes();
+    }
+
+    private long memlockLimit()
+    {
+        final String limits = files.readOrNull("/proc/self/limits");
+        if (null != limits)
+        {
+            for (final String line : limits.split("\n"))
+            {
+                if (line.startsWith("Max locked memory"))
+                {
+                    final String soft = line.substring("Max locked memory".length()).strip().split("\\s+")[0];
+                    return "unlimited".equals(soft) ? -1 : Long.parseLong(soft);
+                }
+            }
+        }
+
+        return -1;
+    }
+
+    private String where(final String field)
+    {
+        final Profile.Location location = profile.where(field);
+        return null == location ? "" : " at " + location;
+    }
+
+    private static int[] release(final String text)
+    {
+        if (null == text)
+        {
+            return null;
+        }
+        final Matcher matcher = RELEASE.matcher(text);
+        return matcher.matches() ?
+            new int[] { Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)) } : null;
+    }
+
+    private static boolean atLeast(final int[] version, final int[] since)
+    {
+        return version[0] > since[0] || (version[0] == since[0] && version[1] >= since[1]);
+    }
+
+    private static boolean has(final long mask, final int capability)
+    {
+        return mask >= 0 && (mask & (1L << capability)) != 0;
+    }
+
+    private static boolean contains(final int[] values, final int value)
+    {
+        return Arrays.stream(values).anyMatch((v) -> v == value);
+    }
+
+    private static String mib(final long bytes)
+    {
+        return bytes >= (1L << 20) ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
+    }
+}
