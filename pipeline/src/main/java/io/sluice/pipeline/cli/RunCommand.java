@@ -6,7 +6,11 @@ import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.StatusLine;
 import io.sluice.pipeline.ThreadingMode;
+import io.sluice.pipeline.profile.NetDevice;
 import io.sluice.pipeline.profile.Profile;
+import io.sluice.pipeline.profile.ProfileCatalog;
+import io.sluice.pipeline.profile.ProfileCheck;
+import io.sluice.pipeline.profile.ProfileException;
 import io.sluice.pipeline.profile.ProfileFile;
 import io.sluice.pipeline.rules.Rules;
 import io.sluice.pipeline.rules.RulesFile;
@@ -14,6 +18,7 @@ import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.ZeroCopyPolicy;
 import io.sluice.xsk.umem.HugePagePolicy;
 import io.sluice.xsk.umem.UmemConfig;
+import io.sluice.xsk.util.CpuList;
 import io.sluice.xsk.xdp.XdpMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,7 +49,8 @@ public final class RunCommand implements Callable<Integer>
     Path rulesFile;
 
     @Option(names = "--profile", paramLabel = "FILE",
-        description = "NIC profile (nic-profiles/*.yaml); the options below override its fields")
+        description = "NIC profile (default: the shipped profile for the interface's driver, from nic-profiles/); " +
+            "the options below override its fields")
     Path profileFile;
 
     @Option(names = "--queues", paramLabel = "LIST",
@@ -96,8 +102,23 @@ public final class RunCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final Rules rules = RulesFile.load(rulesFile);
-        final Profile profile = null == profileFile ? Profile.defaults() : ProfileFile.load(profileFile);
+        final Profile given = null == profileFile ? null : ProfileFile.load(profileFile);
+        // the options' own errors first, before the interface is looked at
+        settings(rules, null == given ? Profile.defaults() : given);
+        final NetDevice device = NetDevice.read(iface);
+        final Profile profile;
+        if (null == given)
+        {
+            final ProfileCatalog.Choice choice = ProfileCatalog.shipped().choose(device);
+            profile = choice.profile();
+            System.out.println("sluice: " + choice.reason());
+        }
+        else
+        {
+            profile = given;
+        }
         final PacketProcessor.Settings settings = settings(rules, profile);
+        check(profile, device, settings);
 
         final CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("INT"), (signal) -> stop.countDown());
@@ -134,6 +155,33 @@ public final class RunCommand implements Callable<Integer>
             System.out.flush();
 
             return accounting.balanced() ? 0 : 3;
+        }
+    }
+
+    /**
+     * The profile against the interface, for what no option overrides: its queues against the interface's, its
+     * frames against the MTU, its cores against the online CPUs.
+     */
+    private void check(final Profile profile, final NetDevice device, final PacketProcessor.Settings settings)
+    {
+        for (final int queue : settings.queues())
+        {
+            if (null != queues && queue >= device.rxQueues())
+            {
+                throw new IllegalArgumentException("--queues " + queues + ": " + iface + " has RX queues 0.." +
+                    (device.rxQueues() - 1));
+            }
+        }
+        for (final ProfileException problem : ProfileCheck.check(profile, device, CpuList.online()))
+        {
+            final String message = problem.getMessage();
+            final boolean overridden = (null != queues && message.contains(": queues: ")) ||
+                (null != frameSize && message.contains(": frame.")) ||
+                (null != cores && message.contains(": threading.cores: "));
+            if (!overridden)
+            {
+                throw problem;
+            }
         }
     }
 
@@ -180,7 +228,7 @@ public final class RunCommand implements Callable<Integer>
         {
             return IntList.parse("--queues", queues);
         }
-        final int count = Profile.ALL_QUEUES == profile.queues() ? rxQueues(iface) : profile.queues();
+        final int count = Profile.ALL_QUEUES == profile.queues() ? NetDevice.read(iface).rxQueues() : profile.queues();
         final int[] list = new int[count];
         for (int i = 0; i < count; i++)
         {
@@ -188,22 +236,5 @@ public final class RunCommand implements Callable<Integer>
         }
 
         return list;
-    }
-
-    /**
-     * @return RX queues the interface has, from sysfs.
-     */
-    static int rxQueues(final String iface)
-    {
-        final Path dir = Path.of("/sys/class/net", iface, "queues");
-        try (Stream<Path> entries = Files.list(dir))
-        {
-            return (int)Math.max(1, entries.filter((p) -> p.getFileName().toString().startsWith("rx-")).count());
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalArgumentException("--iface " + iface + ": no such interface here (cannot read " + dir +
-                ") for the profile's 'queues: all'");
-        }
     }
 }

@@ -42,6 +42,7 @@ import static io.sluice.pipeline.yaml.YamlReader.kind;
  * rings: {rx: 2048, tx: 2048, fill: 4096, completion: 2048}
  * frame: {size: 4096, headroom: 0}
  * zero_copy: copy              # require | prefer | copy
+ * zero_copy_since: none        # the kernel release the driver gained AF_XDP zero-copy in, or none
  * xdp_mode: native             # native | generic
  * need_wakeup: true
  * busy_poll: {prefer: false, usecs: 0, budget: 0}
@@ -51,6 +52,7 @@ import static io.sluice.pipeline.yaml.YamlReader.kind;
  *   cores: [1]                 # shared: one CPU; dedicated: rx, handler..., tx ("0-3" also accepted)
  *   handlers: 1                # dedicated only
  *   idle: backoff              # spin | yield | backoff
+ * irq: {policy: leave}         # leave | spread | same
  * }</pre>
  * Every key is optional; a key left out keeps its built-in default ({@link XskConfig#defaults()},
  * {@link UmemConfig#defaults()}, {@link PipelineConfig#defaults()}, {@link XdpMode#NATIVE}, one queue), each on its

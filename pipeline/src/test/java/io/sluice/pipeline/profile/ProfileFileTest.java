@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -42,6 +43,7 @@ class ProfileFileTest
         rings: {rx: 2048, tx: 2048, fill: 4096, completion: 2048}
         frame: {size: 4096, headroom: 0}
         zero_copy: copy              # require | prefer | copy
+        zero_copy_since: none        # the kernel release the driver gained AF_XDP zero-copy in, or none
         xdp_mode: native             # native | generic
         need_wakeup: true
         busy_poll: {prefer: false, usecs: 0, budget: 0}
@@ -51,10 +53,21 @@ class ProfileFileTest
           cores: [1]                 # shared: one CPU; dedicated: rx, handler..., tx ("0-3" also accepted)
           handlers: 1                # dedicated only
           idle: backoff              # spin | yield | backoff
+        irq: {policy: leave}         # leave | spread | same
         """;
 
-    private static final String TOP_KEYS =
-        "driver, queues, rings, frame, zero_copy, xdp_mode, need_wakeup, busy_poll, hugepages, threading";
+    /**
+     * The fields {@link #EXAMPLE} sets.
+     */
+    private static final List<String> EXAMPLE_FIELDS = List.of("driver", "queues", "rings", "rings.rx", "rings.tx",
+        "rings.fill", "rings.completion", "frame", "frame.size", "frame.headroom", "zero_copy", "zero_copy_since",
+        "xdp_mode", "need_wakeup", "busy_poll", "busy_poll.prefer", "busy_poll.usecs", "busy_poll.budget",
+        "hugepages", "threading", "threading.mode", "threading.cores", "threading.handlers", "threading.idle", "irq",
+        "irq.policy");
+
+    private static final String TOP_KEYS = "extends, driver, queues, channels, rings, frame, zero_copy, " +
+        "zero_copy_since, xdp_mode, need_wakeup, busy_poll, hugepages, threading, nic_rings, irq, offloads, " +
+        "flow_steering";
     private static final String RINGS = "(allowed: powers of two 64..16384)";
     private static final String CORES = "(allowed: CPUs 0..4095, each once, as a list [1, 2] or \"0-3\")";
 
@@ -66,8 +79,11 @@ class ProfileFileTest
         assertExample(profile, "veth.yaml");
         for (final String field : Profile.FIELDS)
         {
-            assertTrue(profile.has(field), field);
+            assertEquals(EXAMPLE_FIELDS.contains(field), profile.has(field), field);
         }
+        assertEquals(new Profile.Location("veth.yaml", 4), profile.where("rings.rx"));
+        assertEquals(new Profile.Location("veth.yaml", 13), profile.where("threading.mode"));
+        assertNull(profile.where("offloads"));
     }
 
     @Test
@@ -190,6 +206,138 @@ class ProfileFileTest
     }
 
     @Test
+    void shouldReadTheHostTuningFields()
+    {
+        final Profile profile = ProfileFile.parse("ice.yaml", """
+            driver: ice
+            channels: 4
+            queues: 4
+            zero_copy_since: "5.5"
+            nic_rings: {rx: 4096, tx: 2048}
+            busy_poll: {prefer: true, usecs: 20, budget: 64, napi_defer_hard_irqs: 2, gro_flush_timeout: 200000,
+                        sysctl_busy_poll: 50, sysctl_busy_read: 0}
+            irq: {policy: spread, cores: "0-1"}
+            offloads: {off: [LRO, rx-vlan-offload], on: [ntuple]}
+            flow_steering:
+              - {flow: udp4, dst_ip: 10.0.0.2, dst_port: 4789, queue: 1}
+              - {flow: tcp6, src_ip: "fd00::1", src_port: 179, queue: 0}
+            """);
+
+        final HostTuning host = profile.hostTuning();
+        assertEquals("5.5", host.zeroCopySince());
+        assertFalse(host.noZeroCopy());
+        assertEquals(4, host.channels());
+        assertEquals(4096, host.nicRxRing());
+        assertEquals(2048, host.nicTxRing());
+        assertEquals(2, host.napiDeferHardIrqs());
+        assertEquals(200_000, host.groFlushTimeoutNs());
+        assertEquals(50, host.sysctlBusyPollUs());
+        assertEquals(0, host.sysctlBusyReadUs());
+        assertEquals(new BusyPoll(true, 20, 64), profile.xskConfig().busyPoll());
+        assertEquals(IrqPolicy.SPREAD, host.irqPolicy());
+        assertArrayEquals(new int[] { 0, 1 }, host.irqCores());
+        assertEquals(List.of("lro", "rx-vlan-offload"), host.offloadsOff());
+        assertEquals(List.of("ntuple"), host.offloadsOn());
+        assertEquals(2, host.flows().size());
+        assertEquals("flow-type udp4 dst-ip 10.0.0.2 dst-port 4789 action 1", host.flows().get(0).ethtoolArguments());
+        assertEquals(11, host.flows().get(0).line());
+        assertEquals("flow-type tcp6 src-ip fd00::1 src-port 179 action 0", host.flows().get(1).ethtoolArguments());
+        assertEquals(new Profile.Location("ice.yaml", 7), profile.where("busy_poll.sysctl_busy_poll"));
+    }
+
+    @Test
+    void shouldLeaveEveryHostSettingAloneWhenTheProfileDoesNotSayOtherwise()
+    {
+        final HostTuning host = ProfileFile.parse("p.yaml", "queues: 2\n").hostTuning();
+
+        assertNull(host.zeroCopySince());
+        for (final long value : new long[] { host.channels(), host.nicRxRing(), host.nicTxRing(),
+            host.napiDeferHardIrqs(), host.groFlushTimeoutNs(), host.sysctlBusyPollUs(), host.sysctlBusyReadUs() })
+        {
+            assertEquals(HostTuning.LEAVE, value);
+        }
+        assertEquals(IrqPolicy.LEAVE, host.irqPolicy());
+        assertTrue(host.offloadsOff().isEmpty() && host.offloadsOn().isEmpty() && host.flows().isEmpty());
+    }
+
+    @Test
+    void shouldExtendAProfileKeyByKeyAndSayWhichFileSetEachField(@TempDir final Path dir) throws Exception
+    {
+        Files.writeString(dir.resolve("base.yaml"), """
+            driver: mlx5_core
+            queues: 4
+            rings: {rx: 4096, fill: 8192}
+            offloads: {off: [lro]}
+            busy_poll: {prefer: true, usecs: 20, napi_defer_hard_irqs: 2}
+            """);
+        final Path site = dir.resolve("site.yaml");
+        Files.writeString(site, """
+            # our hosts: bigger RX ring, spin
+            extends: base
+            rings: {rx: 8192}
+            busy_poll: {usecs: 50}
+            threading: {idle: spin}
+            """);
+
+        final Profile profile = ProfileFile.load(site, null);
+
+        assertEquals("mlx5_core", profile.driver());
+        assertEquals(4, profile.queues());
+        assertEquals(8192, profile.xskConfig().rxRingSize());
+        assertEquals(8192, profile.xskConfig().fillRingSize());
+        assertEquals(new BusyPoll(true, 50, 0), profile.xskConfig().busyPoll());
+        assertEquals(2, profile.hostTuning().napiDeferHardIrqs());
+        assertEquals(List.of("lro"), profile.hostTuning().offloadsOff());
+        assertEquals(IdleMode.SPIN, profile.pipelineConfig().idle());
+        assertEquals(site.toString(), profile.source());
+        assertEquals(site.toString(), profile.xskConfig().profileSource());
+        assertEquals(new Profile.Location(site.toString(), 3), profile.where("rings.rx"));
+        assertEquals(new Profile.Location(dir.resolve("base.yaml").toString(), 3), profile.where("rings.fill"));
+        assertEquals(new Profile.Location(dir.resolve("base.yaml").toString(), 2), profile.where("queues"));
+        assertFalse(profile.has("extends"));
+    }
+
+    @Test
+    void shouldExtendAShippedProfileByName(@TempDir final Path dir) throws Exception
+    {
+        final Path site = dir.resolve("lab-veth.yaml");
+        Files.writeString(site, "extends: veth\nqueues: 2\nchannels: 2\n");
+
+        final Profile profile = ProfileFile.load(site, Path.of("..", "nic-profiles"));
+
+        assertEquals("veth", profile.driver());
+        assertEquals(2, profile.queues());
+        assertEquals(2, profile.hostTuning().channels());
+        assertEquals(ZeroCopyPolicy.COPY, profile.xskConfig().zeroCopy());
+        assertTrue(profile.hostTuning().noZeroCopy());
+        assertEquals(Path.of("..", "nic-profiles", "veth.yaml").toString(), profile.where("zero_copy").source());
+    }
+
+    @Test
+    void shouldNameAMissingBaseAndACycleAtTheExtendsLine(@TempDir final Path dir) throws Exception
+    {
+        final Path missing = dir.resolve("a.yaml");
+        Files.writeString(missing, "queues: 1\nextends: nosuch\n");
+        final ProfileException none = assertThrows(ProfileException.class, () -> ProfileFile.load(missing, null));
+        assertEquals(missing + ":2: extends: no profile 'nosuch' (looked for " + dir.resolve("nosuch.yaml") +
+            ") (allowed: a shipped profile's name (mlx5), or a path to a profile file)", none.getMessage());
+
+        Files.writeString(dir.resolve("b.yaml"), "extends: c\n");
+        Files.writeString(dir.resolve("c.yaml"), "queues: 2\nextends: b.yaml\n");
+        final ProfileException cycle = assertThrows(ProfileException.class,
+            () -> ProfileFile.load(dir.resolve("b.yaml"), null));
+        assertTrue(cycle.getMessage().startsWith(dir.resolve("c.yaml") + ":2: extends: 'b.yaml' extends itself, " +
+            "through "), cycle.getMessage());
+
+        Files.writeString(dir.resolve("d.yaml"), "extends: e\n");
+        Files.writeString(dir.resolve("e.yaml"), "rings: {rx: 3000}\n");
+        final ProfileException inBase = assertThrows(ProfileException.class,
+            () -> ProfileFile.load(dir.resolve("d.yaml"), null));
+        assertEquals(dir.resolve("e.yaml") + ":1: rings.rx: 3000 is not a power of two (allowed: powers of two " +
+            "64..16384)", inBase.getMessage());
+    }
+
+    @Test
     void shouldReadCoresAsAListWithRangesOrAsACpuList()
     {
         final String dedicated = "threading:\n  mode: dedicated\n  handlers: 3\n  cores: ";
@@ -213,10 +361,13 @@ class ProfileFileTest
 
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
             () -> profile.has("threading.core"));
-        assertEquals("profiles have no field 'threading.core'; fields are driver, queues, rings, rings.rx, rings.tx, " +
-            "rings.fill, rings.completion, frame, frame.size, frame.headroom, zero_copy, xdp_mode, need_wakeup, " +
-            "busy_poll, busy_poll.prefer, busy_poll.usecs, busy_poll.budget, hugepages, threading, threading.mode, " +
-            "threading.cores, threading.handlers, threading.idle", ex.getMessage());
+        assertEquals("profiles have no field 'threading.core'; fields are extends, driver, queues, channels, rings, " +
+            "rings.rx, rings.tx, rings.fill, rings.completion, frame, frame.size, frame.headroom, zero_copy, " +
+            "zero_copy_since, xdp_mode, need_wakeup, busy_poll, busy_poll.prefer, busy_poll.usecs, " +
+            "busy_poll.budget, busy_poll.napi_defer_hard_irqs, busy_poll.gro_flush_timeout, " +
+            "busy_poll.sysctl_busy_poll, busy_poll.sysctl_busy_read, hugepages, threading, threading.mode, " +
+            "threading.cores, threading.handlers, threading.idle, nic_rings, nic_rings.rx, nic_rings.tx, irq, " +
+            "irq.policy, irq.cores, offloads, offloads.off, offloads.on, flow_steering", ex.getMessage());
     }
 
     @Test
@@ -238,7 +389,7 @@ class ProfileFileTest
     {
         final ProfileException shared = assertThrows(ProfileException.class, () -> ProfileFile.parse("veth.yaml",
             EXAMPLE.replace("cores: [1] ", "cores: [0, 1]")));
-        assertEquals("veth.yaml:11: threading: shared mode needs 1 core(s) (one for all), not [0, 1]",
+        assertEquals("veth.yaml:12: threading: shared mode needs 1 core(s) (one for all), not [0, 1]",
             shared.getMessage());
 
         final ProfileException dedicated = assertThrows(ProfileException.class, () -> ProfileFile.parse("p.yaml", """
@@ -343,7 +494,54 @@ class ProfileFileTest
             arguments("busy poll budget", "busy_poll: {budget: 70000}\n",
                 "p.yaml:1: busy_poll.budget: 70000 is out of range (allowed: 0..65535)"),
             arguments("busy poll a scalar", "busy_poll: off\n",
-                "p.yaml:1: busy_poll: expected a mapping, not 'off' (allowed: keys prefer, usecs, budget)"),
+                "p.yaml:1: busy_poll: expected a mapping, not 'off' (allowed: keys prefer, usecs, budget, " +
+                "napi_defer_hard_irqs, gro_flush_timeout, sysctl_busy_poll, sysctl_busy_read)"),
+            arguments("napi_defer_hard_irqs negative", "busy_poll: {napi_defer_hard_irqs: -2}\n",
+                "p.yaml:1: busy_poll.napi_defer_hard_irqs: -2 is out of range (allowed: 0..2147483647)"),
+            arguments("gro_flush_timeout in the wrong unit", "busy_poll:\n  gro_flush_timeout: 5000000000\n",
+                "p.yaml:2: busy_poll.gro_flush_timeout: 5000000000 is out of range (allowed: 0..1000000000 " +
+                "nanoseconds)"),
+            arguments("busy-poll sysctl", "busy_poll: {sysctl_busy_read: x}\n",
+                "p.yaml:1: busy_poll.sysctl_busy_read: 'x' is not a number (allowed: 0..1000000 microseconds)"),
+            arguments("channels zero", "channels: 0\n",
+                "p.yaml:1: channels: 0 is out of range (allowed: a count 1..4096, or leave)"),
+            arguments("zero_copy_since not a release", "zero_copy_since: soon\n",
+                "p.yaml:1: zero_copy_since: 'soon' is not a kernel release (allowed: a kernel release such as 5.3, " +
+                "or none)"),
+            arguments("nic ring too large", "nic_rings: {rx: 100000}\n",
+                "p.yaml:1: nic_rings.rx: 100000 is out of range (allowed: 1..65536 descriptors, as ethtool -G " +
+                "takes them)"),
+            arguments("nic rings unknown key", "nic_rings: {rx_jumbo: 1024}\n",
+                "p.yaml:1: nic_rings: unknown key 'rx_jumbo'; allowed keys are rx, tx"),
+            arguments("irq policy", "irq:\n  policy: balance\n",
+                "p.yaml:2: irq.policy: unknown value 'balance' (allowed: leave, spread, same)"),
+            arguments("irq cores without spread", "irq: {policy: same, cores: [0]}\n",
+                "p.yaml:1: irq.cores: only the spread policy takes cores, not same (allowed: cores with policy: " +
+                "spread; none with leave or same)"),
+            arguments("offload not a list", "offloads: {off: gro}\n",
+                "p.yaml:1: offloads.off must be a list of features, not 'gro'"),
+            arguments("offload not a name", "offloads:\n  off: [gro, \"Large Receive\"]\n",
+                "p.yaml:2: offloads.off: 'large receive' is not a feature name (allowed: ethtool -k feature names " +
+                "or ethtool -K's short names, such as gro, lro, rx-vlan-offload, each once)"),
+            arguments("offload both off and on", "offloads: {off: [lro, gro], on: [gro]}\n",
+                "p.yaml:1: offloads: feature gro is both off and on (allowed: each feature in one list)"),
+            arguments("flow without a queue", "flow_steering:\n  - {flow: udp4, dst_port: 4789}\n",
+                "p.yaml:2: flow_steering: a flow needs flow and queue (allowed: keys flow, src_ip, dst_ip, src_port, " +
+                "dst_port, queue)"),
+            arguments("flow type", "flow_steering:\n  - {flow: sctp4, dst_port: 9, queue: 0}\n",
+                "p.yaml:2: flow_steering.flow: unknown value 'sctp4' (allowed: udp4, tcp4, udp6, tcp6)"),
+            arguments("flow port", "flow_steering:\n  - {flow: udp4, dst_port: 70000, queue: 0}\n",
+                "p.yaml:2: flow_steering.dst_port: 70000 is out of range (allowed: 0..65535)"),
+            arguments("flow address of the wrong family", "flow_steering:\n  - {flow: udp6, dst_ip: 10.0.0.1, queue: 0}\n",
+                "p.yaml:2: flow_steering.dst_ip: '10.0.0.1' is not an IPv6 address (allowed: an IPv6 address)"),
+            arguments("flow matching everything", "flow_steering:\n  - {flow: tcp4, queue: 1}\n",
+                "p.yaml:2: flow_steering: the flow matches every tcp4 packet (allowed: at least one of src_ip, " +
+                "dst_ip, src_port, dst_port)"),
+            arguments("flow_steering a mapping", "flow_steering: {flow: udp4}\n",
+                "p.yaml:1: flow_steering must be a list of flows, not a mapping"),
+            arguments("extends a bad name", "extends: \"a b\"\n",
+                "p.yaml:1: extends: 'a b' is not a profile name or path (allowed: a shipped profile's name (mlx5), " +
+                "or a path to a profile file)"),
             arguments("threading mode", "threading:\n  mode: pinned\n",
                 "p.yaml:2: threading.mode: unknown value 'pinned' (allowed: dedicated, shared)"),
             arguments("idle", "threading:\n  idle: sleep\n",
