@@ -35,9 +35,12 @@ class RunCommandTest
         Files.writeString(rules, RULES);
         try (TestHosts hosts = new TestHosts("run", "rct0", "10.221.0.1/24", "rct1", "10.221.0.2/24");
             SluiceProcess process = SluiceProcess.start(hosts.dutNs(), "run", "--iface", hosts.dutIf(), "--rules",
-                rules.toString(), "--profile", VETH_PROFILE.toString()))
+                rules.toString()))
         {
             assertTrue(process.await("sluice: running on rct1", 120), process::output);
+            // no --profile: the shipped profile for the interface's driver, and the choice logged
+            assertEquals("sluice: profile " + VETH_PROFILE + ": rct1's driver is veth (ETHTOOL_GDRVINFO, as ethtool " +
+                "-i rct1 shows)", process.line("sluice: profile "));
             final String running = process.line("sluice: running on rct1");
             assertTrue(running.contains("pipeline shared core=1 idle=backoff, profile " + VETH_PROFILE), running);
             assertEquals(frames, RxDropBenchTest.send(hosts, "10.221.0.1", "10.221.0.2", frames, 50_000));
