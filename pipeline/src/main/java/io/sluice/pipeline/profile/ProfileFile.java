@@ -60,7 +60,7 @@ import static io.sluice.pipeline.yaml.YamlReader.kind;
  * key given no value ({@code rings:}) leaves all of its keys at their defaults; any other key needs a value.
  * <ul>
  *     <li>{@code driver}: 1-31 letters, digits, {@code _}, {@code -} or {@code .}, as {@code ethtool -i} prints
- *     it; informational here, for whoever picks the profile for an interface.</li>
+ *     it; {@link ProfileCatalog} picks the shipped profile naming an interface's driver.</li>
  *     <li>{@code queues}: 1..{@value #QUEUES_MAX}, or {@code all} ({@link Profile#ALL_QUEUES}).</li>
  *     <li>{@code rings}: {@code rx}, {@code tx}, {@code fill}, {@code completion}: powers of two
  *     {@value #RING_SIZE_MIN}..{@value #RING_SIZE_MAX}. None may be 0: the pipeline receives and transmits on every
@@ -79,6 +79,25 @@ import static io.sluice.pipeline.yaml.YamlReader.kind;
  *     each CPU once, {@code []} for unpinned; {@code handlers} 1..{@value #HANDLERS_MAX}, more than 1 in dedicated
  *     mode only; {@code idle} {@code spin}, {@code yield} or {@code backoff}. Shared mode needs one core, dedicated
  *     mode handlers + 2 (receiver, handlers..., transmitter), or none for both.</li>
+ *     <li>{@code extends}: a profile to start from, every key of this file overriding its key (a mapping key by
+ *     key): a name ({@code mlx5}) looked for beside this file, then among the shipped profiles, or a path relative
+ *     to this file.</li>
+ *     <li>{@code channels}: what {@code ./sluice tune} sets the NIC's channels to ({@code ethtool -L}), 1..{@value
+ *     #QUEUES_MAX}, or {@code leave} (the default). {@code queues} may not exceed it.</li>
+ *     <li>{@code zero_copy_since}: the kernel release the driver gained AF_XDP zero-copy in ({@code "5.3"}), or
+ *     {@code none}; {@code ./sluice doctor} reports it.</li>
+ *     <li>{@code busy_poll}: also {@code napi_defer_hard_irqs} (0..2^31-1) and {@code gro_flush_timeout}
+ *     (nanoseconds, 0..10^9), written to {@code /sys/class/net/IF/}, and {@code sysctl_busy_poll},
+ *     {@code sysctl_busy_read} (microseconds), {@code net.core.busy_poll} and {@code busy_read}; each left as the
+ *     host has it unless given.</li>
+ *     <li>{@code nic_rings}: {@code rx}, {@code tx}: hardware descriptors for {@code ethtool -G}, 1..{@value
+ *     #NIC_RING_MAX}.</li>
+ *     <li>{@code irq}: {@code policy} {@code leave}, {@code spread} or {@code same} ({@link IrqPolicy}); {@code cores}
+ *     for {@code spread} only.</li>
+ *     <li>{@code offloads}: {@code off}, {@code on}: lists of ethtool feature names, short ({@code gro}) or long
+ *     ({@code rx-gro-hw}), none in both.</li>
+ *     <li>{@code flow_steering}: a list of {@code {flow: udp4|tcp4|udp6|tcp6, src_ip, dst_ip, src_port, dst_port,
+ *     queue}}, each with a queue and at least one match, for {@code ethtool -N}.</li>
  * </ul>
  * Labels are read in any case. Numbers may be written in hex ({@code 0x800}).
  * <p>
