@@ -1,7 +1,5 @@
 package io.sluice.tuning;
 
-import io.sluice.pipeline.PacketProcessor;
-import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.profile.HostTuning;
 import io.sluice.pipeline.profile.IrqPolicy;
 import io.sluice.pipeline.profile.NetDevice;
@@ -538,8 +536,7 @@ public final class Doctor
             return;
         }
         final String free = files.readOrNull(TunePlan.HUGEPAGES_DIR + "/free_hugepages");
-        final long needed = (umemBytes() + io.sluice.xsk.umem.Umem.HUGE_PAGE_SIZE - 1) /
-            io.sluice.xsk.umem.Umem.HUGE_PAGE_SIZE;
+        final long needed = TunePlan.pagesNeeded(profile, queues());
         final long freePages = null == free ? 0 : Long.parseLong(free);
         if (freePages >= needed)
         {
@@ -622,9 +619,27 @@ public final class Doctor
 
     private long umemBytes()
     {
-        final int queues = Profile.ALL_QUEUES == profile.queues() ? 1 : profile.queues();
-        return PacketProcessor.umemFor(profile.umemConfig(), queues, profile.xskConfig(),
-            PipelineConfig.RING_SIZE_DEFAULT).sizeBytes();
+        return TunePlan.umemFor(profile, queues()).sizeBytes();
+    }
+
+    /**
+     * @return the queues Sluice would receive from: the profile's count, or for {@code all} the interface's, or one
+     * when no interface is checked.
+     */
+    private int queues()
+    {
+        if (Profile.ALL_QUEUES != profile.queues())
+        {
+            return profile.queues();
+        }
+        try
+        {
+            return null == iface ? 1 : NetDevice.read(iface).rxQueues();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return 1;
+        }
     }
 
     private long memlockLimit()

@@ -429,7 +429,7 @@ public final class TunePlan
             warnings.add("hugepages: this kernel has no 2 MiB hugepage pool (" + HUGEPAGES_DIR + ")");
             return;
         }
-        final long needed = pagesNeeded();
+        final long needed = pagesNeeded(profile, queues());
         final long missing = needed - Long.parseLong(free);
         if (missing <= 0)
         {
@@ -440,13 +440,24 @@ public final class TunePlan
     }
 
     /**
-     * @return 2 MiB pages the UMEM needs: as {@link PacketProcessor} sizes it for this profile's queues.
+     * @param profile the profile.
+     * @param queues  the queues Sluice would receive from.
+     * @return the UMEM Sluice would map: as {@link PacketProcessor} sizes it for the profile's rings and queues.
      */
-    public long pagesNeeded()
+    public static UmemConfig umemFor(final Profile profile, final int queues)
     {
-        final UmemConfig umem = PacketProcessor.umemFor(profile.umemConfig(), queues(), profile.xskConfig(),
+        return PacketProcessor.umemFor(profile.umemConfig(), queues, profile.xskConfig(),
             PipelineConfig.RING_SIZE_DEFAULT);
-        return (umem.sizeBytes() + Umem.HUGE_PAGE_SIZE - 1) / Umem.HUGE_PAGE_SIZE;
+    }
+
+    /**
+     * @param profile the profile.
+     * @param queues  the queues Sluice would receive from.
+     * @return 2 MiB pages {@link #umemFor} needs.
+     */
+    public static long pagesNeeded(final Profile profile, final int queues)
+    {
+        return (umemFor(profile, queues).sizeBytes() + Umem.HUGE_PAGE_SIZE - 1) / Umem.HUGE_PAGE_SIZE;
     }
 
     private void add(final Setting setting, final String already)

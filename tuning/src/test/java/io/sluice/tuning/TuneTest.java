@@ -45,6 +45,7 @@ class TuneTest
         hugepages: prefer
         nic_rings: {rx: 1024}
         irq: {policy: spread}
+        flow_steering: [{flow: udp4, dst_port: 4789, queue: 1}]
         """;
 
     @TempDir
@@ -113,6 +114,10 @@ class TuneTest
             "size (ethtool -g: ")), dry::toString);
         assertTrue(lines.contains("  warning: irq: tun1 has no per-queue interrupts to place (a software device, or " +
             "IRQ names Sluice does not recognise in /proc/interrupts)"), dry::toString);
+        assertTrue(lines.contains("  warning: flow_steering: tun1 has no ntuple filters (ethtool -k: ntuple-filters " +
+            "off [fixed]), so its 1 flow cannot be steered; RSS spreads them over the queues"), dry::toString);
+        assertTrue(lines.contains("  warning: flow_steering: ntuple-filters is fixed off on tun1 (ethtool -k shows " +
+            "[fixed]); the driver does not let it change"), dry::toString);
         assertEquals(before, snapshot(), "a dry run changes nothing");
     }
 

@@ -28,7 +28,18 @@ public final class SluiceCli
      */
     public static int execute(final String... args)
     {
-        final CommandLine commandLine = new CommandLine(new SluiceCli());
+        return oneLineErrors(new CommandLine(new SluiceCli())).execute(args);
+    }
+
+    /**
+     * Make a command line end a bad argument or a failure in one line on stderr, {@code sluice COMMAND: problem},
+     * with exit status 2 for usage and a bad file or argument ({@link IllegalArgumentException}), 1 otherwise.
+     *
+     * @param commandLine the command line.
+     * @return it.
+     */
+    public static CommandLine oneLineErrors(final CommandLine commandLine)
+    {
         commandLine.setParameterExceptionHandler((ex, arguments) ->
         {
             final String command = ex.getCommandLine().getCommandName();
@@ -42,7 +53,7 @@ public final class SluiceCli
             return ex instanceof IllegalArgumentException ? 2 : 1;
         });
 
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     private static String oneLine(final Throwable ex)

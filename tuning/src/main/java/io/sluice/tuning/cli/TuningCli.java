@@ -1,5 +1,6 @@
 package io.sluice.tuning.cli;
 
+import io.sluice.pipeline.cli.SluiceCli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,23 +29,6 @@ public final class TuningCli
      */
     public static int execute(final String... args)
     {
-        final CommandLine commandLine = new CommandLine(new TuningCli());
-        commandLine.setParameterExceptionHandler((ex, arguments) ->
-        {
-            final String command = ex.getCommandLine().getCommandName();
-            System.err.println("sluice " + command + ": " + ex.getMessage() + " (see ./sluice " + command +
-                " --help)");
-            return 2;
-        });
-        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
-        {
-            final String message = null == ex.getMessage() ? ex.toString() : ex.getMessage();
-            final int newline = message.indexOf('\n');
-            System.err.println("sluice " + cmd.getCommandName() + ": " +
-                (newline < 0 ? message : message.substring(0, newline)));
-            return ex instanceof IllegalArgumentException ? 2 : 1;
-        });
-
-        return commandLine.execute(args);
+        return SluiceCli.oneLineErrors(new CommandLine(new TuningCli())).execute(args);
     }
 }
