@@ -112,8 +112,10 @@ class PipelineVethTest
         // the sender's own end receives what is reflected, through an AF_XDP socket
         final SteeringProgram genProgram = keep(gen.call(() -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE)));
         genProgram.tables().steerAll(true);
-        final Umem genUmem = keep(Umem.create(UmemConfig.defaults()));
-        final XskSocket genSocket = keep(gen.call(() -> XskSocket.open(genUmem, GEN_IF, 0, XskConfig.defaults())));
+        // rings that hold a whole rule's reflections, so a receiving thread the scheduler holds back loses none
+        final Umem genUmem = keep(Umem.create(UmemConfig.defaults().withFrameCount(32768)));
+        final XskSocket genSocket = keep(gen.call(() -> XskSocket.open(genUmem, GEN_IF, 0,
+            XskConfig.defaults().withRings(8192, 2048, 16384, 2048))));
         genSocket.registerWith(genProgram);
 
         final Path rulesFile = Files.createTempFile("pipeline-veth", ".yaml");
@@ -180,7 +182,8 @@ class PipelineVethTest
             accounting.ownership().free() + accounting.ownership().fill(), "all frames home after the drain");
 
         assertEquals(n, sinkProgram.counter(XdpCounter.DROP_RULE).packets(), "forwarded frames behind " + OUT_IF);
-        assertEquals(n, reflections.swapped, "reflected with addresses and ports swapped");
+        assertEquals(n, reflections.swapped, "reflected with addresses and ports swapped; at the sender's socket " +
+            genSocket.statistics());
         assertEquals(n, reflections.macOnly, "reflected with MACs swapped only");
         assertEquals(0, reflections.bad, reflections.firstProblem);
         assertEquals(2 * n, reflections.frames);
