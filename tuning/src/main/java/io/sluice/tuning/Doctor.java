@@ -9,6 +9,7 @@ import io.sluice.pipeline.profile.ProfileException;
 import io.sluice.tuning.host.HostFiles;
 import io.sluice.tuning.host.Irqs;
 import io.sluice.xsk.ffi.Capabilities;
+import io.sluice.xsk.ffi.Errno;
 import io.sluice.xsk.ffi.Ffi;
 import io.sluice.xsk.ffi.IfXdp;
 import io.sluice.xsk.ffi.LibC;
@@ -152,10 +153,10 @@ public final class Doctor
             if (fd < 0)
             {
                 final int errno = Ffi.errno(state);
-                findings.add(1 == errno || 13 == errno ?
-                    Finding.fail("af_xdp", "socket(AF_XDP) refused: " + io.sluice.xsk.ffi.Errno.describe(errno),
+                findings.add(Errno.EPERM == errno || Errno.EACCES == errno ?
+                    Finding.fail("af_xdp", "socket(AF_XDP) refused: " + Errno.describe(errno),
                         Capabilities.xdpHint()) :
-                    Finding.fail("af_xdp", "socket(AF_XDP): " + io.sluice.xsk.ffi.Errno.describe(errno),
+                    Finding.fail("af_xdp", "socket(AF_XDP): " + Errno.describe(errno),
                         "the kernel lacks CONFIG_XDP_SOCKETS=y; use a distribution kernel (Debian, Ubuntu, RHEL " +
                             "8.3+ have it)"));
             }
@@ -424,11 +425,11 @@ public final class Doctor
         for (final ProfileException problem : problems)
         {
             final String message = problem.getMessage();
-            if (message.contains(": queues: "))
+            if ("queues".equals(problem.field()))
             {
                 queues = message;
             }
-            else if (message.contains(": frame."))
+            else if (problem.field().startsWith("frame."))
             {
                 mtu = message;
             }

@@ -5,6 +5,7 @@ import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.profile.FlowSteering;
 import io.sluice.pipeline.profile.HostTuning;
 import io.sluice.pipeline.profile.IrqPolicy;
+import io.sluice.pipeline.profile.NetDevice;
 import io.sluice.pipeline.profile.Profile;
 import io.sluice.tuning.host.Ethtool;
 import io.sluice.tuning.host.HostFiles;
@@ -476,7 +477,7 @@ public final class TunePlan
     {
         try
         {
-            return io.sluice.pipeline.profile.NetDevice.read(iface).rxQueues();
+            return NetDevice.read(iface).rxQueues();
         }
         catch (final IllegalArgumentException ex)
         {

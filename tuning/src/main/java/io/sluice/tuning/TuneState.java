@@ -22,11 +22,13 @@ import java.util.List;
  * Sluice touched it.
  *
  * @param iface    the interface.
+ * @param address  its MAC address when the state was saved: a namespace's inode can be reused once it is gone, so
+ *                 the address tells a state file of an interface since deleted (a veth's is random) from this one's.
  * @param netns    the network namespace, as {@code net:[INODE]}.
  * @param profile  the profile applied.
  * @param settings the settings, in the order applied.
  */
-public record TuneState(String iface, String netns, String profile, List<Setting> settings)
+public record TuneState(String iface, String address, String netns, String profile, List<Setting> settings)
 {
     /**
      * Where state files go: {@code /run} is cleared at boot, when the settings they restore are gone too.

@@ -73,6 +73,15 @@ public final class Tuner
     public int apply(final TunePlan plan, final Path stateFile, final int[] onlineCpus)
     {
         failures = 0;
+        if (plan.settings().isEmpty())
+        {
+            plan.unchanged().forEach((line) -> out.println("unchanged: " + line));
+            plan.warnings().forEach((line) -> out.println("warning: " + line));
+            out.println("sluice tune: " + plan.iface() + " already as " + plan.profile().source() + " says; " +
+                "nothing changed" + (Files.exists(stateFile) ? ", and the prior state saved earlier stays in " +
+                stateFile : ", nothing saved"));
+            return 0;
+        }
         final TuneState state = startState(plan, stateFile);
         boolean channelsChanged = false;
         for (final Setting setting : plan.settings())
@@ -122,6 +131,13 @@ public final class Tuner
                 " (was the interface tuned with --apply, in this network namespace?)");
         }
         final TuneState state = TuneState.read(stateFile);
+        final String address = address(state.iface());
+        if (!address.equals(state.address()))
+        {
+            throw new IllegalArgumentException(stateFile + " is for " + state.iface() + " with address " +
+                state.address() + ", not this one's " + address + " (the interface was deleted and made again): " +
+                "nothing to restore here; delete the file");
+        }
         final List<Setting> settings = new ArrayList<>(state.settings());
         for (int i = settings.size() - 1; i >= 0; i--)
         {
@@ -154,14 +170,24 @@ public final class Tuner
     private TuneState startState(final TunePlan plan, final Path stateFile)
     {
         final List<Setting> kept = new ArrayList<>();
+        final String address = address(plan.iface());
         if (Files.exists(stateFile))
         {
             final TuneState earlier = TuneState.read(stateFile);
-            kept.addAll(earlier.settings());
-            out.println("sluice tune: " + plan.iface() + " was tuned before (" + stateFile +
-                "); a revert will still restore the state before that");
+            if (address.equals(earlier.address()))
+            {
+                kept.addAll(earlier.settings());
+                out.println("sluice tune: " + plan.iface() + " was tuned before (" + stateFile +
+                    "); a revert will still restore the state before that");
+            }
+            else
+            {
+                out.println("warning: " + stateFile + " is for an interface " + earlier.iface() + " with address " +
+                    earlier.address() + ", gone since (this one's is " + address + "); its state is replaced");
+            }
         }
-        final TuneState state = new TuneState(plan.iface(), TuneState.currentNetns(), plan.profile().source(), kept);
+        final TuneState state = new TuneState(plan.iface(), address, TuneState.currentNetns(),
+            plan.profile().source(), kept);
         state.write(stateFile);
 
         return state;
@@ -208,7 +234,8 @@ public final class Tuner
                     }
                 }
             }
-            out.println("applied: " + setting.command() + "    # " + setting.change());
+            // the change as it is now, from what the plan read; the state keeps the first prior value
+            out.println("applied: " + setting.command() + "    # " + planned.change());
             return true;
         }
         catch (final IllegalStateException ex)
@@ -347,6 +374,12 @@ public final class Tuner
         {
             return false;
         }
+    }
+
+    private String address(final String iface)
+    {
+        final String address = files.readOrNull("/sys/class/net/" + iface + "/address");
+        return null == address ? "unknown" : address;
     }
 
     private static String option(final Setting.Kind kind)

@@ -68,10 +68,17 @@ class TuneTest
     }
 
     @AfterEach
-    void tearDown()
+    void tearDown() throws Exception
     {
         if (null != ns)
         {
+            // a test that failed between apply and revert leaves nothing behind: hugepages are the host's
+            final Path state = TuneStateFiles.defaultIn(ns.name(), IF);
+            if (Files.exists(state))
+            {
+                System.err.println(TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--revert"));
+                Files.deleteIfExists(state);
+            }
             ns.close();
         }
     }
@@ -151,9 +158,21 @@ class TuneTest
         final TuningCliProcess again = TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--profile",
             profile.toString(), "--apply");
         assertEquals(0, again.exitCode(), again::toString);
-        assertTrue(again.stdout().contains("was tuned before"), again::toString);
+        assertTrue(again.stdout().contains("sluice tune: tun1 already as " + profile + " says; nothing changed, and " +
+            "the prior state saved earlier stays in " + state), again::toString);
         assertFalse(again.stdout().contains("applied:"), again::toString);
         assertEquals(tuned, snapshot());
+
+        // a third apply with a different profile changes one more setting, and still keeps the first prior values
+        final Path more = dir.resolve("more.yaml");
+        Files.writeString(more, PROFILE.replace("napi_defer_hard_irqs: 2", "napi_defer_hard_irqs: 5"));
+        final TuningCliProcess third = TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--profile",
+            more.toString(), "--apply");
+        assertEquals(0, third.exitCode(), third::toString);
+        assertTrue(third.stdout().contains("was tuned before"), third::toString);
+        assertTrue(third.stdout().contains("applied: echo 5 > /sys/class/net/tun1/napi_defer_hard_irqs    # " +
+            "busy_poll.napi_defer_hard_irqs: 2 -> 5"), third::toString);
+        assertEquals("5", ns.exec("cat", "/sys/class/net/" + IF + "/napi_defer_hard_irqs").strip());
 
         final TuningCliProcess revert = TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--revert");
 
@@ -161,6 +180,35 @@ class TuneTest
         assertEquals(before, snapshot(), "every setting as it was:\n" + revert);
         assertFalse(Files.exists(state), "the state file goes once everything is restored");
         assertTrue(revert.stdout().contains("restored: ethtool -L tun1 rx 4 tx 4"), revert::toString);
+    }
+
+    @Test
+    void shouldNotRestoreAStateSavedForAnInterfaceSinceDeletedAndMadeAgain() throws Exception
+    {
+        final Path napi = dir.resolve("napi.yaml");
+        Files.writeString(napi, "extends: veth\nbusy_poll: {napi_defer_hard_irqs: 3}\n");
+        final Path state = dir.resolve("napi.json");
+        final TuningCliProcess apply = TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--profile",
+            napi.toString(), "--apply", "--state", state.toString());
+        assertEquals(0, apply.exitCode(), apply::toString);
+        ns.ip("link", "del", IF);
+        ns.ip("link", "add", IF, "type", "veth", "peer", "name", "tun0");
+
+        final TuningCliProcess revert = TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--revert", "--state",
+            state.toString());
+
+        assertEquals(2, revert.exitCode(), revert::toString);
+        assertTrue(revert.stderr().startsWith("sluice tune: " + state + " is for tun1 with address "), revert::toString);
+        assertTrue(revert.stderr().strip().endsWith("(the interface was deleted and made again): nothing to restore " +
+            "here; delete the file"), revert::toString);
+        assertEquals("0", ns.exec("cat", "/sys/class/net/" + IF + "/napi_defer_hard_irqs").strip());
+
+        final TuningCliProcess again = TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--profile",
+            napi.toString(), "--apply", "--state", state.toString());
+        assertTrue(again.stdout().contains("gone since"), again::toString);
+        assertEquals(0, TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--revert", "--state",
+            state.toString()).exitCode());
+        assertEquals("0", ns.exec("cat", "/sys/class/net/" + IF + "/napi_defer_hard_irqs").strip());
     }
 
     @Test

@@ -174,10 +174,10 @@ public final class RunCommand implements Callable<Integer>
         }
         for (final ProfileException problem : ProfileCheck.check(profile, device, CpuList.online()))
         {
-            final String message = problem.getMessage();
-            final boolean overridden = (null != queues && message.contains(": queues: ")) ||
-                (null != frameSize && message.contains(": frame.")) ||
-                (null != cores && message.contains(": threading.cores: "));
+            final String field = problem.field();
+            final boolean overridden = (null != queues && "queues".equals(field)) ||
+                (null != frameSize && field.startsWith("frame.")) ||
+                (null != cores && "threading.cores".equals(field));
             if (!overridden)
             {
                 throw problem;

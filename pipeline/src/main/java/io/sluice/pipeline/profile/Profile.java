@@ -183,7 +183,7 @@ public final class Profile
     {
         final Location location = where(field);
         return new ProfileException(null == location ? source : location.source(),
-            null == location ? 0 : location.line(), field + ": " + why + " (allowed: " + allowed + ")");
+            null == location ? 0 : location.line(), field, field + ": " + why + " (allowed: " + allowed + ")");
     }
 
     Map<String, Location> locations()

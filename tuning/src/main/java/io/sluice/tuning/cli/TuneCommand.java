@@ -69,7 +69,7 @@ public final class TuneCommand implements Callable<Integer>
         final int[] online = CpuList.online();
         // queues beyond the current channels are what tune is for; every other misfit stops it
         final List<ProfileException> problems = ProfileCheck.check(profile.profile(), device, online).stream()
-            .filter((p) -> !p.getMessage().contains(": queues: ") || HostTuning.LEAVE == profile.profile().hostTuning().channels()).toList();
+            .filter((p) -> !"queues".equals(p.field()) || HostTuning.LEAVE == profile.profile().hostTuning().channels()).toList();
         if (!problems.isEmpty())
         {
             throw problems.get(0);
