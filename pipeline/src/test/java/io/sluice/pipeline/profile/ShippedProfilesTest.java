@@ -44,6 +44,17 @@ class ShippedProfilesTest
     }
 
     @Test
+    void shouldSayWhereEveryShippedProfilesValuesComeFrom() throws Exception
+    {
+        for (final Profile profile : ProfileCatalog.of(DIR).profiles())
+        {
+            final String text = java.nio.file.Files.readString(Path.of(profile.source()));
+            assertTrue(text.startsWith("# "), profile.source());
+            assertTrue(text.contains("\n# Where the values come from:\n"), profile.source());
+        }
+    }
+
+    @Test
     void shouldNameEachDriverOnceSoDetectionIsUnambiguous()
     {
         final ProfileCatalog catalog = ProfileCatalog.of(DIR);
