@@ -14,8 +14,9 @@ import java.util.concurrent.Callable;
  * <ul>
  * <li>each of the quick settings in {@link #QUICK_DEFAULTS} the caller did not give is added, so a bare run takes
  * minutes, not the hours of JMH's own defaults, and reports allocation;</li>
- * <li>{@code -jvmArgsAppend --enable-native-access=ALL-UNNAMED}, so the forked JVMs may use the restricted FFM
- * methods the benchmarked code calls, as the launcher's own JVM may.</li>
+ * <li>{@code -jvmArgsAppend --enable-native-access=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED},
+ * so the forked JVMs may use the restricted FFM methods the benchmarked code calls, and Agrona's buffers under the
+ * counters, as the launcher's own JVM may.</li>
  * </ul>
  * The arguments are passed through by {@link Bench}, which stops option parsing at this command's first argument.
  */
@@ -35,7 +36,8 @@ public final class JmhBench implements Callable<Integer>
     /**
      * What every forked JVM needs: the benchmarked code uses restricted FFM methods, as the launcher's JVM does.
      */
-    static final String FORK_JVM_ARGS = "--enable-native-access=ALL-UNNAMED";
+    static final String FORK_JVM_ARGS =
+        "--enable-native-access=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
 
     private static final String JVM_ARGS_APPEND = "-jvmArgsAppend";
 
@@ -68,7 +70,8 @@ public final class JmhBench implements Callable<Integer>
 
         // JMH splits a lone -jvmArgsAppend value at spaces but takes each of several verbatim: join a lone one,
         // add to several
-        final boolean lone = 1 == given.stream().filter(JVM_ARGS_APPEND::equals).count();
+        final long appends = given.stream().filter(JVM_ARGS_APPEND::equals).count();
+        final boolean lone = 1 == appends;
         for (int i = 0; i < given.size(); i++)
         {
             final String arg = given.get(i);
@@ -78,10 +81,18 @@ public final class JmhBench implements Callable<Integer>
                 args.add(given.get(++i) + " " + FORK_JVM_ARGS);
             }
         }
-        if (!lone)
+        if (0 == appends)
         {
             args.add(JVM_ARGS_APPEND);
             args.add(FORK_JVM_ARGS);
+        }
+        else if (!lone)
+        {
+            for (final String jvmArg : FORK_JVM_ARGS.split(" "))
+            {
+                args.add(JVM_ARGS_APPEND);
+                args.add(jvmArg);
+            }
         }
 
         return args.toArray(new String[0]);

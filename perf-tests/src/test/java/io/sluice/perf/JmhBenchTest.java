@@ -16,7 +16,7 @@ class JmhBenchTest
     {
         assertEquals(
             List.of("-f", "1", "-wi", "3", "-i", "5", "-w", "1s", "-r", "1s", "-prof", "gc",
-                "-jvmArgsAppend", "--enable-native-access=ALL-UNNAMED"),
+                "-jvmArgsAppend", JmhBench.FORK_JVM_ARGS),
             List.of(JmhBench.jmhArguments(List.of())));
     }
 
@@ -26,7 +26,7 @@ class JmhBenchTest
         assertEquals(
             List.of("-wi", "3", "-w", "1s", "-r", "1s", "-prof", "gc",
                 "-f", "3", "-i", "10", "ParserBenchmark", "-p", "shape=arp",
-                "-jvmArgsAppend", "--enable-native-access=ALL-UNNAMED"),
+                "-jvmArgsAppend", JmhBench.FORK_JVM_ARGS),
             List.of(JmhBench.jmhArguments(List.of("-f", "3", "-i", "10", "ParserBenchmark", "-p", "shape=arp"))));
     }
 
@@ -35,17 +35,18 @@ class JmhBenchTest
     {
         assertEquals(
             List.of("-f", "1", "-wi", "3", "-i", "5", "-w", "1s", "-r", "1s",
-                "-prof", "stack", "-jvmArgsAppend", "-Xmx1g -Xms1g --enable-native-access=ALL-UNNAMED"),
+                "-prof", "stack", "-jvmArgsAppend", "-Xmx1g -Xms1g " + JmhBench.FORK_JVM_ARGS),
             List.of(JmhBench.jmhArguments(List.of("-prof", "stack", "-jvmArgsAppend", "-Xmx1g -Xms1g"))));
     }
 
     @Test
-    void shouldAddNativeAccessAsItsOwnValueBesideSeveralJvmArgsAppendWhichJmhTakesVerbatim()
+    void shouldAddEachForkArgumentAsItsOwnValueBesideSeveralJvmArgsAppendWhichJmhTakesVerbatim()
     {
         assertEquals(
             List.of("-f", "1", "-wi", "3", "-i", "5", "-w", "1s", "-r", "1s", "-prof", "gc",
                 "-jvmArgsAppend", "-Xmx1g", "-jvmArgsAppend", "-Xms1g",
-                "-jvmArgsAppend", "--enable-native-access=ALL-UNNAMED"),
+                "-jvmArgsAppend", "--enable-native-access=ALL-UNNAMED",
+                "-jvmArgsAppend", "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED"),
             List.of(JmhBench.jmhArguments(List.of("-jvmArgsAppend", "-Xmx1g", "-jvmArgsAppend", "-Xms1g"))));
     }
 }

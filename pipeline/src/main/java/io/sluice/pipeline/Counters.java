@@ -1,26 +1,19 @@
 package io.sluice.pipeline;
 
 import io.sluice.pipeline.parse.ParseError;
-
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import io.sluice.xsk.counters.CounterSet;
+import io.sluice.xsk.counters.CountersFile;
 
 /**
- * One agent's counters: the {@link PipelineCounter}s, then one per {@link ParseError} reason. Each set has a single
- * writer, the agent's thread, so an increment is a plain read and a release store (no locked instruction); other
- * threads read with acquire loads and see every increment made before the last one they see.
- * <p>
- * The values sit in the middle of a padded array so that two agents' sets never share a cache line.
+ * One agent's counters: the {@link PipelineCounter}s, then one per {@link ParseError} reason, in the instance's
+ * counters file as {@code sluice_pipeline_LABEL_total{iface,agent}} and
+ * {@code sluice_parse_errors_total{iface,agent,reason}}. Each set has a single writer, the agent's thread, so an
+ * increment is a plain load and a release store (no locked instruction); other threads and processes read with
+ * acquire loads and see every increment made before the last one they see. Each value has its own 128-byte slot, so
+ * two agents' counters never share a cache line.
  */
 public final class Counters
 {
-    private static final VarHandle VALUES = MethodHandles.arrayElementVarHandle(long[].class);
-
-    /**
-     * Longs of padding on each side: a 64-byte line, plus one for the array header's neighbour.
-     */
-    private static final int PAD = 16;
-
     /**
      * Index of the first parse-error reason.
      */
@@ -31,7 +24,40 @@ public final class Counters
      */
     public static final int COUNT = PARSE_ERROR_BASE + ParseError.values().length;
 
-    private final long[] values = new long[PAD + COUNT + PAD];
+    private final CounterSet values;
+
+    /**
+     * Counters in memory only, for an agent outside a named instance.
+     */
+    public Counters()
+    {
+        this(CountersFile.inMemory(2 * COUNT), "");
+    }
+
+    /**
+     * @param file   the instance's counters.
+     * @param labels the agent's labels, {@code iface="veth1",agent="rx"}.
+     */
+    public Counters(final CountersFile file, final String labels)
+    {
+        final CountersFile.Metric[] metrics = new CountersFile.Metric[COUNT];
+        final String[] each = new String[COUNT];
+        for (final PipelineCounter counter : PipelineCounter.values())
+        {
+            metrics[counter.id()] = CountersFile.Metric.counter("sluice_pipeline_" + counter.label() + "_total",
+                "pipeline: " + counter.description());
+            each[counter.id()] = labels;
+        }
+        final CountersFile.Metric parseErrors = CountersFile.Metric.counter("sluice_parse_errors_total",
+            "pipeline: malformed frames dropped, by reason");
+        for (final ParseError error : ParseError.values())
+        {
+            metrics[PARSE_ERROR_BASE + error.id()] = parseErrors;
+            each[PARSE_ERROR_BASE + error.id()] = (labels.isEmpty() ? "" : labels + ",") +
+                "reason=\"" + error.label() + "\"";
+        }
+        values = file.allocate(metrics, each);
+    }
 
     /**
      * Add to a counter. Only the owning thread may call this.
@@ -41,9 +67,7 @@ public final class Counters
      */
     public void add(final int id, final long delta)
     {
-        final int index = PAD + id;
-        // single writer: a plain read of our own last store, then a release store pairs with get's getAcquire
-        VALUES.setRelease(values, index, (long)VALUES.get(values, index) + delta);
+        values.add(id, delta);
     }
 
     /**
@@ -53,7 +77,7 @@ public final class Counters
      */
     public void increment(final int id)
     {
-        add(id, 1);
+        values.add(id, 1);
     }
 
     /**
@@ -62,8 +86,7 @@ public final class Counters
      */
     public long get(final int id)
     {
-        // getAcquire pairs with add's setRelease
-        return (long)VALUES.getAcquire(values, PAD + id);
+        return values.get(id);
     }
 
     /**

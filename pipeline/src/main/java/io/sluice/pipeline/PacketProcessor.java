@@ -2,6 +2,7 @@ package io.sluice.pipeline;
 
 import io.sluice.pipeline.rules.FilterRule;
 import io.sluice.pipeline.rules.Rules;
+import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.socket.XskStatistics;
@@ -37,6 +38,8 @@ public final class PacketProcessor implements AutoCloseable
      * @param xskConfig  socket ring sizes, zero-copy policy, wake-ups.
      * @param umemConfig frame size and hugepages; the frame count is raised to what the rings can hold.
      * @param pipeline   threads, cores and ring sizes.
+     * @param instance   the name of the instance's counters file ({@link CountersFile#fileOf(String)}), or null to
+     *                   keep the counters in memory only.
      */
     public record Settings(
         String iface,
@@ -45,7 +48,8 @@ public final class PacketProcessor implements AutoCloseable
         XdpMode xdpMode,
         XskConfig xskConfig,
         UmemConfig umemConfig,
-        PipelineConfig pipeline)
+        PipelineConfig pipeline,
+        String instance)
     {
         public Settings
         {
@@ -55,6 +59,21 @@ public final class PacketProcessor implements AutoCloseable
                 throw new IllegalArgumentException("at least one queue is needed");
             }
         }
+
+        /**
+         * Settings with the counters in memory only.
+         */
+        public Settings(
+            final String iface,
+            final int[] queues,
+            final Rules rules,
+            final XdpMode xdpMode,
+            final XskConfig xskConfig,
+            final UmemConfig umemConfig,
+            final PipelineConfig pipeline)
+        {
+            this(iface, queues, rules, xdpMode, xskConfig, umemConfig, pipeline, null);
+        }
     }
 
     private final Settings settings;
@@ -63,6 +82,8 @@ public final class PacketProcessor implements AutoCloseable
     private final XskSocket[] ports;
     private final int ingressPorts;
     private final Pipeline pipeline;
+    private final CountersFile counters;
+    private final StatsSampler sampler;
     private Accounting accounting;
 
     private PacketProcessor(
@@ -71,8 +92,12 @@ public final class PacketProcessor implements AutoCloseable
         final Umem umem,
         final XskSocket[] ports,
         final int ingressPorts,
-        final Pipeline pipeline)
+        final Pipeline pipeline,
+        final CountersFile counters,
+        final StatsSampler sampler)
     {
+        this.counters = counters;
+        this.sampler = sampler;
         this.settings = settings;
         this.program = program;
         this.umem = umem;
@@ -117,6 +142,10 @@ public final class PacketProcessor implements AutoCloseable
         final List<AutoCloseable> opened = new ArrayList<>();
         try
         {
+            final CountersFile counters = null == settings.instance() ?
+                CountersFile.inMemory(CountersFile.CAPACITY_DEFAULT) :
+                CountersFile.create(settings.instance(), CountersFile.CAPACITY_DEFAULT);
+            opened.add(counters);
             final SteeringProgram program = SteeringProgram.open();
             opened.add(program);
             program.attach(settings.iface(), settings.xdpMode());
@@ -127,7 +156,8 @@ public final class PacketProcessor implements AutoCloseable
             int port = 0;
             for (final int queue : queues)
             {
-                ports[port] = XskSocket.open(umem, settings.iface(), queue, xsk);
+                ports[port] = XskSocket.open(umem, settings.iface(), queue, xsk, counters,
+                    "iface=\"" + settings.iface() + "\",queue=\"" + queue + "\"");
                 opened.add(ports[port++]);
             }
             final int[][] forwardPorts = new int[forwardTo.size()][queues.length];
@@ -135,13 +165,15 @@ public final class PacketProcessor implements AutoCloseable
             {
                 for (int i = 0; i < queues.length; i++)
                 {
-                    ports[port] = XskSocket.open(umem, forwardTo.get(target), queues[i], xsk);
+                    ports[port] = XskSocket.open(umem, forwardTo.get(target), queues[i], xsk, counters,
+                        "iface=\"" + forwardTo.get(target) + "\",queue=\"" + queues[i] + "\"");
                     opened.add(ports[port]);
                     forwardPorts[target][i] = port++;
                 }
             }
 
-            final Pipeline pipeline = Pipeline.start(umem, ports, rules.filter(), forwardPorts, settings.pipeline());
+            final Pipeline pipeline = Pipeline.start(umem, ports, rules.filter(), forwardPorts, settings.pipeline(),
+                counters, "iface=\"" + settings.iface() + "\"");
             opened.add(pipeline);
 
             awaitFilled(ports, queues.length);
@@ -152,7 +184,10 @@ public final class PacketProcessor implements AutoCloseable
                 ports[i].registerWith(program);
             }
 
-            return new PacketProcessor(settings, program, umem, ports, queues.length, pipeline);
+            final StatsSampler sampler = new StatsSampler(counters, settings.iface(),
+                java.util.Arrays.copyOf(ports, queues.length), program, rules.steeringNames(), pipeline);
+
+            return new PacketProcessor(settings, program, umem, ports, queues.length, pipeline, counters, sampler);
         }
         catch (final RuntimeException ex)
         {
@@ -179,6 +214,14 @@ public final class PacketProcessor implements AutoCloseable
     public Pipeline pipeline()
     {
         return pipeline;
+    }
+
+    /**
+     * @return the instance's counters: every counter of the pipeline, the sockets and the program.
+     */
+    public CountersFile counters()
+    {
+        return counters;
     }
 
     /**
@@ -237,6 +280,8 @@ public final class PacketProcessor implements AutoCloseable
         }
         pipeline.stop(DRAIN_TIMEOUT_NS);
         program.detach();
+        // the last sample, after the last frame: the counters file holds the final counts
+        sampler.stop();
 
         long dropped = 0;
         long ringFull = 0;
@@ -272,6 +317,7 @@ public final class PacketProcessor implements AutoCloseable
     public void close()
     {
         final List<AutoCloseable> all = new ArrayList<>();
+        all.add(counters);
         all.add(program);
         all.add(umem);
         all.addAll(List.of(ports));

@@ -5,6 +5,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.sluice.pipeline.rules.Filter;
 import io.sluice.pipeline.rules.RuleSet;
+import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.umem.Umem;
 import org.agrona.concurrent.Agent;
@@ -45,7 +46,9 @@ public final class Pipeline implements AutoCloseable
         final XskSocket[] ports,
         final RuleSet rules,
         final int[][] forwardPorts,
-        final PipelineConfig config)
+        final PipelineConfig config,
+        final CountersFile counterFile,
+        final String labels)
     {
         this.umem = umem;
         this.ports = ports.clone();
@@ -60,7 +63,8 @@ public final class Pipeline implements AutoCloseable
         counters = new Counters[handlerCount + 2];
         for (int i = 0; i < counters.length; i++)
         {
-            counters[i] = new Counters();
+            final String agent = 0 == i ? "rx" : counters.length - 1 == i ? "tx" : "handler-" + (i - 1);
+            counters[i] = new Counters(counterFile, labels + (labels.isEmpty() ? "" : ",") + "agent=\"" + agent + "\"");
         }
         receiver = new XskReceiver(ring, this.ports, counters[0], config.rxBatch(), pinned ? cores[0] : -1);
         handlers = new FrameHandler[handlerCount];
@@ -69,7 +73,8 @@ public final class Pipeline implements AutoCloseable
         {
             final Counters handlerCounters = counters[1 + i];
             final int cpu = !pinned ? -1 : shared ? cores[0] : cores[1 + i];
-            handlers[i] = new FrameHandler(ring, umem.memory(), new Filter(rules),
+            handlers[i] = new FrameHandler(ring, umem.memory(), new Filter(rules, counterFile,
+                labels + (labels.isEmpty() ? "" : ",") + "agent=\"handler-" + i + "\""),
                 new FrameActor(rules, forwardPorts, handlerCounters), i, handlerCount, cpu);
             handlerSequences[i] = handlers[i].sequence();
         }
@@ -95,6 +100,31 @@ public final class Pipeline implements AutoCloseable
         final int[][] forwardPorts,
         final PipelineConfig config)
     {
+        return start(umem, ports, rules, forwardPorts, config,
+            CountersFile.inMemory(4 * (config.handlers() + 2) * (Counters.COUNT + rules.size() + 2)), "");
+    }
+
+    /**
+     * Build the pipeline, its counters in an instance's counters file, and start its threads.
+     *
+     * @param umem         the UMEM every port shares.
+     * @param ports        sockets, their index being the port number events carry.
+     * @param rules        the filter's rules.
+     * @param forwardPorts per forward target of {@code rules}, its ports (see {@link FrameActor}).
+     * @param config       threads, cores, rings.
+     * @param counterFile  where the agents' counters go.
+     * @param labels       labels every series carries, {@code iface="veth1"}.
+     * @return the running pipeline.
+     */
+    public static Pipeline start(
+        final Umem umem,
+        final XskSocket[] ports,
+        final RuleSet rules,
+        final int[][] forwardPorts,
+        final PipelineConfig config,
+        final CountersFile counterFile,
+        final String labels)
+    {
         if (0 == ports.length)
         {
             throw new IllegalArgumentException("a pipeline needs at least one port");
@@ -112,7 +142,7 @@ public final class Pipeline implements AutoCloseable
                 "forward to " + rules.forwardInterfaces());
         }
 
-        final Pipeline pipeline = new Pipeline(umem, ports, rules, forwardPorts, config);
+        final Pipeline pipeline = new Pipeline(umem, ports, rules, forwardPorts, config, counterFile, labels);
         pipeline.startThreads();
 
         return pipeline;

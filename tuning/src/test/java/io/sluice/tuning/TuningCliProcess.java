@@ -24,6 +24,7 @@ record TuningCliProcess(int exitCode, String stdout, String stderr)
     {
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns,
             ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+            "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
             "-Dsluice.profiles.dir=" + PROFILES, "-cp", System.getProperty("java.class.path"),
             "io.sluice.tuning.cli.TuningCli"));
         command.addAll(List.of(args));

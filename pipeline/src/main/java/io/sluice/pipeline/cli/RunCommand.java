@@ -14,6 +14,7 @@ import io.sluice.pipeline.profile.ProfileException;
 import io.sluice.pipeline.profile.ProfileFile;
 import io.sluice.pipeline.rules.Rules;
 import io.sluice.pipeline.rules.RulesFile;
+import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.ZeroCopyPolicy;
 import io.sluice.xsk.umem.HugePagePolicy;
@@ -98,6 +99,15 @@ public final class RunCommand implements Callable<Integer>
     @Option(names = "--quiet", description = "no live status line")
     boolean quiet;
 
+    @Option(names = "--instance", paramLabel = "NAME",
+        description = "name of the counters file " + CountersFile.DIRECTORY_DEFAULT + "/NAME/counters.dat that " +
+            "./sluice stats reads (default: the interface's name)")
+    String instance;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+        description = "serve the counters for Prometheus at http://HOST:PORT/metrics")
+    Integer metricsPort;
+
     @Override
     public Integer call() throws Exception
     {
@@ -124,13 +134,22 @@ public final class RunCommand implements Callable<Integer>
         Signal.handle(new Signal("INT"), (signal) -> stop.countDown());
         Signal.handle(new Signal("TERM"), (signal) -> stop.countDown());
 
-        try (PacketProcessor processor = PacketProcessor.launch(settings))
+        if (null != metricsPort && (metricsPort < 1 || metricsPort > 65535))
+        {
+            throw new IllegalArgumentException("--metrics-port " + metricsPort + ": 1..65535");
+        }
+        try (PacketProcessor processor = PacketProcessor.launch(settings);
+            MetricsServer metrics = null == metricsPort ? null :
+                MetricsServer.start(metricsPort, processor.counters().view()))
         {
             System.out.println("sluice: running on " + iface + " queues " + IntList.format(settings.queues()) +
                  " (" + processor.ports()[0].mode() + ", xdp " + processor.program().attachment().name()
                 .toLowerCase(java.util.Locale.ROOT) + "), pipeline " + settings.pipeline().describe() + ", profile " +
                 profile.source() + ", rules " +
                 rulesFile + ": " + rules.steering().size() + " steering, " + rules.filter().size() + " filter");
+            System.out.println("sluice: counters in " + processor.counters().file() + " (./sluice stats --instance " +
+                processor.counters().instance() + ")" + (null == metrics ? "" : "; metrics at http://0.0.0.0:" +
+                metrics.port() + "/metrics"));
             System.out.flush();
 
             final long startNs = System.nanoTime();
@@ -219,7 +238,8 @@ public final class RunCommand implements Callable<Integer>
         }
 
         return new PacketProcessor.Settings(iface, queueList(profile), rules,
-            null != xdpMode ? XdpMode.fromLabel(xdpMode) : profile.xdpMode(), xsk, umem, pipeline);
+            null != xdpMode ? XdpMode.fromLabel(xdpMode) : profile.xdpMode(), xsk, umem, pipeline,
+            null == instance ? iface : instance);
     }
 
     private int[] queueList(final Profile profile)

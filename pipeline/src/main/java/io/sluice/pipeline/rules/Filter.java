@@ -1,9 +1,8 @@
 package io.sluice.pipeline.rules;
 
 import io.sluice.pipeline.FrameEvent;
-
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import io.sluice.xsk.counters.CounterSet;
+import io.sluice.xsk.counters.CountersFile;
 
 import static io.sluice.pipeline.rules.FilterRule.MATCH_DST_IPV4;
 import static io.sluice.pipeline.rules.FilterRule.MATCH_DST_IPV6;
@@ -32,14 +31,6 @@ import static io.sluice.pipeline.rules.FilterRule.MATCH_VLAN;
  */
 public final class Filter
 {
-    private static final VarHandle HITS = MethodHandles.arrayElementVarHandle(long[].class);
-
-    /**
-     * Longs of padding either side of the counters: 128 bytes, two cache lines, so another handler's counters, which
-     * may be allocated next to these, never share a line or an adjacent-line prefetch pair with them.
-     */
-    private static final int HITS_PADDING = 16;
-
     private final RuleSet ruleSet;
     private final int ruleCount;
     private final int defaultActionId;
@@ -75,20 +66,31 @@ public final class Filter
     private final int[] fragments;
 
     /**
-     * Hit counters: rule {@code i} at {@code HITS_PADDING + i}, the default after the last rule.
+     * Hit counters, {@code sluice_rule_hits_total{...,rule="NAME"}}: rule {@code i} at {@code i}, the default after
+     * the last rule. Each has its own 128-byte slot in the counters file.
      */
-    private final long[] hits;
+    private final CounterSet hits;
 
     /**
      * @param ruleSet the rules to match against; shared, never changed.
      */
     public Filter(final RuleSet ruleSet)
     {
+        this(ruleSet, CountersFile.inMemory(2 * (ruleSet.size() + 2)), "");
+    }
+
+    /**
+     * @param ruleSet the rules to match against; shared, never changed.
+     * @param file    the instance's counters, where the hit counters go.
+     * @param labels  the handler's labels, {@code iface="veth1",agent="handler-0"}.
+     */
+    public Filter(final RuleSet ruleSet, final CountersFile file, final String labels)
+    {
         this.ruleSet = ruleSet;
         final int count = ruleSet.size();
         ruleCount = count;
         defaultActionId = ruleSet.defaultAction().id();
-        defaultHitsIndex = HITS_PADDING + count;
+        defaultHitsIndex = count;
 
         fields = new int[count];
         actionIds = new int[count];
@@ -118,7 +120,17 @@ public final class Filter
         icmpTypes = new int[count];
         icmpCodes = new int[count];
         fragments = new int[count];
-        hits = new long[HITS_PADDING + count + 1 + HITS_PADDING];
+        final CountersFile.Metric metric = CountersFile.Metric.counter("sluice_rule_hits_total",
+            "filter: frames each rule matched, first match winning; (default) took the rest");
+        final CountersFile.Metric[] metrics = new CountersFile.Metric[count + 1];
+        final String[] each = new String[count + 1];
+        for (int i = 0; i <= count; i++)
+        {
+            metrics[i] = metric;
+            each[i] = (labels.isEmpty() ? "" : labels + ",") + "rule=\"" +
+                (i < count ? ruleSet.rules().get(i).name() : "(default)") + "\"";
+        }
+        hits = file.allocate(metrics, each);
 
         for (int i = 0; i < count; i++)
         {
@@ -214,14 +226,14 @@ public final class Filter
 
             event.rule = i;
             event.action = actionIds[i];
-            increment(HITS_PADDING + i);
+            hits.increment(i);
 
             return i;
         }
 
         event.rule = FrameEvent.ABSENT;
         event.action = defaultActionId;
-        increment(defaultHitsIndex);
+        hits.increment(defaultHitsIndex);
 
         return FrameEvent.ABSENT;
     }
@@ -238,8 +250,7 @@ public final class Filter
             throw new IndexOutOfBoundsException("rule " + rule + " of " + ruleCount);
         }
 
-        // getAcquire pairs with the handler's setRelease in increment: a whole, published count
-        return (long)HITS.getAcquire(hits, HITS_PADDING + rule);
+        return hits.get(rule);
     }
 
     /**
@@ -247,8 +258,7 @@ public final class Filter
      */
     public long defaultHits()
     {
-        // getAcquire pairs with the handler's setRelease in increment
-        return (long)HITS.getAcquire(hits, defaultHitsIndex);
+        return hits.get(defaultHitsIndex);
     }
 
     /**
@@ -275,13 +285,5 @@ public final class Filter
     public RuleSet ruleSet()
     {
         return ruleSet;
-    }
-
-    private void increment(final int index)
-    {
-        final long[] hits = this.hits;
-        // Single writer, so a plain read of its own last write is exact; setRelease makes the 64-bit store atomic
-        // and ordered for readers, pairing with the getAcquire in hits() and defaultHits().
-        HITS.setRelease(hits, index, hits[index] + 1);
     }
 }

@@ -1,5 +1,7 @@
 package io.sluice.xsk.socket;
 
+import io.sluice.xsk.counters.CountersFile;
+
 /**
  * A socket's data-path counters, as Aeron's {@code SystemCounterDescriptor}: the data path never throws, it counts.
  * Each socket keeps them in a {@code long[]} indexed by {@link #id()}, written only by the socket's owner thread.
@@ -39,6 +41,22 @@ public enum XskCounter
     public String label()
     {
         return label;
+    }
+
+    /**
+     * @return every counter as a Prometheus metric, {@code sluice_xsk_rx_frames_total}, in id order.
+     */
+    public static CountersFile.Metric[] metrics()
+    {
+        final XskCounter[] counters = values();
+        final CountersFile.Metric[] metrics = new CountersFile.Metric[counters.length];
+        for (final XskCounter counter : counters)
+        {
+            metrics[counter.id()] = CountersFile.Metric.counter("sluice_xsk_" + counter.key() + "_total",
+                "AF_XDP socket: " + counter.label());
+        }
+
+        return metrics;
     }
 
     /**

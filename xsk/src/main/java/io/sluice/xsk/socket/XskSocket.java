@@ -1,5 +1,7 @@
 package io.sluice.xsk.socket;
 
+import io.sluice.xsk.counters.CounterSet;
+import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.ffi.Errno;
 import io.sluice.xsk.ffi.Ffi;
 import io.sluice.xsk.ffi.IfXdp;
@@ -57,7 +59,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     private final FrameTracker tracker;
     private final long frameMask;
     private final MemorySegment callState;
-    private final long[] counters = new long[XskCounter.values().length];
+    private final CounterSet counters;
     private final boolean wakeRxAlways;
     private long fillSubmitted;
     private long rxTaken;
@@ -79,8 +81,10 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         final boolean zeroCopy,
         final String driver,
         final Arena arena,
-        final Rings rings)
+        final Rings rings,
+        final CounterSet counters)
     {
+        this.counters = counters;
         this.umem = umem;
         this.interfaceName = interfaceName;
         this.ifIndex = ifIndex;
@@ -121,6 +125,28 @@ public final class XskSocket implements FrameHolder, AutoCloseable
      */
     public static XskSocket open(
         final Umem umem, final String interfaceName, final int queue, final XskConfig config)
+    {
+        return open(umem, interfaceName, queue, config, null, "");
+    }
+
+    /**
+     * As {@link #open(Umem, String, int, XskConfig)}, with the socket's {@link XskCounter}s in a counters file.
+     *
+     * @param umem          the frames.
+     * @param interfaceName interface in the calling thread's network namespace.
+     * @param queue         its queue.
+     * @param config        ring sizes, zero-copy policy, wake-up and busy-poll settings.
+     * @param counterFile   where the counters go, or null for memory only.
+     * @param counterLabels their labels, {@code iface="veth1",queue="0"}.
+     * @return the bound socket.
+     */
+    public static XskSocket open(
+        final Umem umem,
+        final String interfaceName,
+        final int queue,
+        final XskConfig config,
+        final CountersFile counterFile,
+        final String counterLabels)
     {
         final int ifIndex = LibC.ifIndex(interfaceName);
         final String where = interfaceName + " queue " + queue;
@@ -197,7 +223,9 @@ public final class XskSocket implements FrameHolder, AutoCloseable
             }
 
             final XskSocket socket = new XskSocket(
-                umem, interfaceName, ifIndex, queue, config, fd, !primary, zeroCopy, driver, arena, rings);
+                umem, interfaceName, ifIndex, queue, config, fd, !primary, zeroCopy, driver, arena, rings,
+                null == counterFile ? CountersFile.inMemory(2 * XskCounter.values().length)
+                    .allocate("", XskCounter.metrics()) : counterFile.allocate(counterLabels, XskCounter.metrics()));
             umem.attach(socket, socket);
             if (config.prefill())
             {
@@ -248,7 +276,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         final int n = rx.peek(max);
         if (0 == n)
         {
-            counters[XskCounter.RX_EMPTY_POLLS.id()]++;
+            counters.increment(XskCounter.RX_EMPTY_POLLS.id());
             if (wakeRxAlways || fillRing.needsWakeup())
             {
                 wakeRx();
@@ -271,7 +299,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         rx.release(n);
         rxTaken += n;
         toApplication += n;
-        counters[XskCounter.RX_FRAMES.id()] += n;
+        counters.add(XskCounter.RX_FRAMES.id(), n);
 
         return n;
     }
@@ -302,10 +330,10 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         ring.submit(n);
         fillSubmitted += n;
         fromApplication += n;
-        counters[XskCounter.FILL_FRAMES.id()] += n;
+        counters.add(XskCounter.FILL_FRAMES.id(), n);
         if (n < length)
         {
-            counters[XskCounter.FILL_RING_FULL.id()]++;
+            counters.increment(XskCounter.FILL_RING_FULL.id());
         }
 
         return n;
@@ -328,7 +356,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         }
         ring.submit(n);
         fillSubmitted += n;
-        counters[XskCounter.FILL_FRAMES.id()] += n;
+        counters.add(XskCounter.FILL_FRAMES.id(), n);
 
         return n;
     }
@@ -360,10 +388,10 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         ring.submit(n);
         txSubmitted += n;
         fromApplication += n;
-        counters[XskCounter.TX_FRAMES.id()] += n;
+        counters.add(XskCounter.TX_FRAMES.id(), n);
         if (n < length)
         {
-            counters[XskCounter.TX_RING_FULL.id()]++;
+            counters.increment(XskCounter.TX_RING_FULL.id());
         }
         if (n > 0 && ring.needsWakeup())
         {
@@ -403,7 +431,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         ring.release(n);
         completionsTaken += n;
         toApplication += n;
-        counters[XskCounter.COMPLETIONS.id()] += n;
+        counters.add(XskCounter.COMPLETIONS.id(), n);
 
         return n;
     }
@@ -445,7 +473,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         if (n < available)
         {
             ring.cancel(available - n);
-            target.counters[XskCounter.FILL_RING_FULL.id()]++;
+            target.counters.increment(XskCounter.FILL_RING_FULL.id());
         }
         final int from = ring.peekedIndex();
         final int to = fill.reservedIndex();
@@ -462,9 +490,9 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         fill.submit(n);
         ring.release(n);
         completionsTaken += n;
-        counters[XskCounter.COMPLETIONS.id()] += n;
+        counters.add(XskCounter.COMPLETIONS.id(), n);
         target.fillSubmitted += n;
-        target.counters[XskCounter.FILL_FRAMES.id()] += n;
+        target.counters.add(XskCounter.FILL_FRAMES.id(), n);
 
         return n;
     }
@@ -491,7 +519,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         }
         ring.release(n);
         completionsTaken += n;
-        counters[XskCounter.COMPLETIONS.id()] += n;
+        counters.add(XskCounter.COMPLETIONS.id(), n);
 
         return n;
     }
@@ -523,7 +551,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
      */
     public boolean kickTx()
     {
-        counters[XskCounter.TX_KICKS.id()]++;
+        counters.increment(XskCounter.TX_KICKS.id());
         final long result = LibC.sendto(callState, fd, MemorySegment.NULL, 0, LibC.MSG_DONTWAIT, MemorySegment.NULL, 0);
         if (result >= 0)
         {
@@ -532,13 +560,13 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         final int errno = Ffi.errno(callState);
         switch (errno)
         {
-            case Errno.EAGAIN -> counters[XskCounter.TX_KICK_EAGAIN.id()]++;
-            case Errno.EBUSY -> counters[XskCounter.TX_KICK_EBUSY.id()]++;
-            case Errno.ENOBUFS -> counters[XskCounter.TX_KICK_ENOBUFS.id()]++;
-            case Errno.ENETDOWN -> counters[XskCounter.TX_KICK_ENETDOWN.id()]++;
+            case Errno.EAGAIN -> counters.increment(XskCounter.TX_KICK_EAGAIN.id());
+            case Errno.EBUSY -> counters.increment(XskCounter.TX_KICK_EBUSY.id());
+            case Errno.ENOBUFS -> counters.increment(XskCounter.TX_KICK_ENOBUFS.id());
+            case Errno.ENETDOWN -> counters.increment(XskCounter.TX_KICK_ENETDOWN.id());
             default ->
             {
-                counters[XskCounter.TX_KICK_ERRORS.id()]++;
+                counters.increment(XskCounter.TX_KICK_ERRORS.id());
                 lastKickErrno = errno;
             }
         }
@@ -551,7 +579,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
      */
     public void wakeRx()
     {
-        counters[XskCounter.RX_WAKEUPS.id()]++;
+        counters.increment(XskCounter.RX_WAKEUPS.id());
         final long result = LibC.recvfrom(
             callState, fd, MemorySegment.NULL, 0, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL);
         if (result < 0)
@@ -559,7 +587,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
             final int errno = Ffi.errno(callState);
             if (Errno.EAGAIN != errno && Errno.EBUSY != errno && Errno.ENETDOWN != errno)
             {
-                counters[XskCounter.RX_WAKEUP_ERRORS.id()]++;
+                counters.increment(XskCounter.RX_WAKEUP_ERRORS.id());
                 lastKickErrno = errno;
             }
         }
@@ -567,11 +595,11 @@ public final class XskSocket implements FrameHolder, AutoCloseable
 
     /**
      * @param counter which.
-     * @return its value; exact on the owner thread, a recent value elsewhere.
+     * @return its value; exact on the owner thread, every add up to a recent one elsewhere.
      */
     public long counter(final XskCounter counter)
     {
-        return counters[counter.id()];
+        return counters.get(counter.id());
     }
 
     /**

@@ -257,6 +257,7 @@ class AttachLifecycleTest
         final List<String> command = new ArrayList<>(List.of(
             ProcessHandle.current().info().command().orElseThrow(),
             "--enable-native-access=ALL-UNNAMED",
+            "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
             "-cp", System.getProperty("java.class.path"),
             main.getName()));
         command.addAll(List.of(args));

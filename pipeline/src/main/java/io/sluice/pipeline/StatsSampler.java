@@ -1,0 +1,220 @@
+package io.sluice.pipeline;
+
+import io.sluice.xsk.counters.CounterSet;
+import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.socket.XskCounter;
+import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.socket.XskStatistics;
+import io.sluice.xsk.xdp.Stat;
+import io.sluice.xsk.xdp.SteeringProgram;
+import io.sluice.xsk.xdp.XdpCounter;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Copies what only the kernel counts into the counters file, off the data path: each socket's
+ * {@code XDP_STATISTICS}, the XDP program's per-outcome and per-rule counters (BPF map reads), whether each socket
+ * runs zero-copy, and each queue's receive rate. One thread, {@value #THREAD_NAME}, samples every
+ * {@value #PERIOD_MS} ms and is the sets' only writer; {@link #stop()} ends it and takes a last sample, so the file
+ * holds the final counts once the processor has stopped.
+ */
+public final class StatsSampler
+{
+    /**
+     * Name of the sampling thread.
+     */
+    public static final String THREAD_NAME = "sluice-stats";
+
+    /**
+     * Sampling period: often enough for a one-second {@code stats --watch} or scrape, rare enough that its syscalls
+     * and map reads cost nothing measurable.
+     */
+    public static final long PERIOD_MS = 100;
+
+    private static final CountersFile.Metric[] SOCKET_METRICS = {
+        CountersFile.Metric.counter("sluice_xdp_socket_rx_dropped_total",
+            "XDP_STATISTICS: frames the kernel dropped for this socket (copy mode: no fill ring entry, or too long)"),
+        CountersFile.Metric.counter("sluice_xdp_socket_rx_invalid_descs_total",
+            "XDP_STATISTICS: invalid descriptors on the fill ring"),
+        CountersFile.Metric.counter("sluice_xdp_socket_tx_invalid_descs_total",
+            "XDP_STATISTICS: invalid descriptors on the TX ring"),
+        CountersFile.Metric.counter("sluice_xdp_socket_rx_ring_full_total",
+            "XDP_STATISTICS: frames dropped because the RX ring was full"),
+        CountersFile.Metric.counter("sluice_xdp_socket_rx_fill_ring_empty_descs_total",
+            "XDP_STATISTICS: times the kernel found the fill ring empty"),
+        CountersFile.Metric.counter("sluice_xdp_socket_tx_ring_empty_descs_total",
+            "XDP_STATISTICS: times the kernel found the TX ring empty when woken"),
+        CountersFile.Metric.gauge("sluice_xsk_zero_copy",
+            "1 if the socket runs in zero-copy mode, 0 in copy mode"),
+        CountersFile.Metric.gauge("sluice_queue_rx_packets_per_second",
+            "frames the queue received (read by Sluice or dropped by the kernel for it) per second, last second"),
+    };
+    private static final int ZERO_COPY = 6;
+    private static final int RATE = 7;
+
+    private final XskSocket[] sockets;
+    private final CounterSet[] socketSets;
+    private final SteeringProgram program;
+    private final CounterSet programSet;
+    private final CounterSet ruleSet;
+    private final long[] lastReceived;
+    private final Pipeline pipeline;
+    private final CounterSet pipelineSet;
+    private final Thread thread;
+    private long lastRateNs;
+    private volatile boolean running = true;
+
+    /**
+     * Allocate the series and start sampling.
+     *
+     * @param file        the instance's counters.
+     * @param iface       the interface, for labels.
+     * @param sockets     the ingress sockets, one per queue.
+     * @param program     the steering program.
+     * @param ruleNames   the steering rules' names, by id.
+     * @param pipeline    the pipeline, for its ring's occupancy.
+     */
+    public StatsSampler(
+        final CountersFile file,
+        final String iface,
+        final XskSocket[] sockets,
+        final SteeringProgram program,
+        final List<String> ruleNames,
+        final Pipeline pipeline)
+    {
+        this.pipeline = pipeline;
+        pipelineSet = file.allocate(labels(iface),
+            CountersFile.Metric.gauge("sluice_pipeline_ring_used", "events in the pipeline's ring, not yet done with"),
+            CountersFile.Metric.gauge("sluice_pipeline_tx_outstanding",
+                "frames in transmitter batches or the kernel's TX path"));
+        this.sockets = sockets.clone();
+        this.program = program;
+        socketSets = new CounterSet[sockets.length];
+        for (int i = 0; i < sockets.length; i++)
+        {
+            socketSets[i] = file.allocate(labels(iface) + ",queue=\"" + sockets[i].queue() + "\"", SOCKET_METRICS);
+        }
+        final XdpCounter[] counters = XdpCounter.values();
+        final CountersFile.Metric packets = CountersFile.Metric.counter("sluice_xdp_packets_total",
+            "XDP program: packets by what it decided or saw (the counter label)");
+        final CountersFile.Metric bytes = CountersFile.Metric.counter("sluice_xdp_bytes_total",
+            "XDP program: bytes by what it decided or saw (the counter label)");
+        final CountersFile.Metric[] programMetrics = new CountersFile.Metric[2 * counters.length];
+        final String[] programLabels = new String[2 * counters.length];
+        for (final XdpCounter counter : counters)
+        {
+            programMetrics[2 * counter.id()] = packets;
+            programMetrics[2 * counter.id() + 1] = bytes;
+            programLabels[2 * counter.id()] = labels(iface) + ",counter=\"" + counter.name().toLowerCase(Locale.ROOT) +
+                "\"";
+            programLabels[2 * counter.id() + 1] = programLabels[2 * counter.id()];
+        }
+        programSet = file.allocate(programMetrics, programLabels);
+        final CountersFile.Metric rulePackets = CountersFile.Metric.counter("sluice_xdp_rule_packets_total",
+            "XDP program: packets each steering rule decided");
+        final CountersFile.Metric[] ruleMetrics = new CountersFile.Metric[ruleNames.size()];
+        final String[] ruleLabels = new String[ruleNames.size()];
+        for (int id = 0; id < ruleNames.size(); id++)
+        {
+            ruleMetrics[id] = rulePackets;
+            ruleLabels[id] = labels(iface) + ",rule=\"" + ruleNames.get(id) + "\"";
+        }
+        ruleSet = file.allocate(ruleMetrics, ruleLabels);
+        lastReceived = new long[sockets.length];
+        lastRateNs = System.nanoTime();
+        thread = new Thread(this::run, THREAD_NAME);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Stop sampling, then take the last sample on the calling thread, which becomes the sets' writer.
+     */
+    public void stop()
+    {
+        running = false;
+        thread.interrupt();
+        try
+        {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        sample();
+    }
+
+    private void run()
+    {
+        while (running)
+        {
+            try
+            {
+                sample();
+                Thread.sleep(PERIOD_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+            catch (final RuntimeException ex)
+            {
+                // a socket or map closing under us at stop; the stopping thread samples last
+                if (running)
+                {
+                    System.getLogger(StatsSampler.class.getName()).log(System.Logger.Level.WARNING,
+                        "sampling counters: {0}", ex.toString());
+                }
+            }
+        }
+    }
+
+    private void sample()
+    {
+        final long nowNs = System.nanoTime();
+        final boolean rate = nowNs - lastRateNs >= TimeUnit.SECONDS.toNanos(1);
+        for (int i = 0; i < sockets.length; i++)
+        {
+            final XskStatistics stats = sockets[i].statistics();
+            final CounterSet set = socketSets[i];
+            set.set(0, stats.rxDropped());
+            set.set(1, stats.rxInvalidDescs());
+            set.set(2, stats.txInvalidDescs());
+            set.set(3, stats.rxRingFull());
+            set.set(4, stats.rxFillRingEmptyDescs());
+            set.set(5, stats.txRingEmptyDescs());
+            set.set(ZERO_COPY, sockets[i].zeroCopy() ? 1 : 0);
+            final long received = sockets[i].counter(XskCounter.RX_FRAMES) + stats.rxLost();
+            if (rate)
+            {
+                set.set(RATE, Math.round((received - lastReceived[i]) * 1e9 / (nowNs - lastRateNs)));
+                lastReceived[i] = received;
+            }
+        }
+        if (rate)
+        {
+            lastRateNs = nowNs;
+        }
+        for (final XdpCounter counter : XdpCounter.values())
+        {
+            final Stat stat = program.counter(counter);
+            programSet.set(2 * counter.id(), stat.packets());
+            programSet.set(2 * counter.id() + 1, stat.bytes());
+        }
+        for (int id = 0; id < ruleSet.size(); id++)
+        {
+            ruleSet.set(id, program.tables().ruleStat(id).packets());
+        }
+        final PipelineStats stats = pipeline.stats();
+        pipelineSet.set(0, stats.inRing());
+        pipelineSet.set(1, stats.outstandingTx());
+    }
+
+    private static String labels(final String iface)
+    {
+        return "iface=\"" + iface + "\"";
+    }
+}
