@@ -28,8 +28,11 @@ final class FrameActor
     private static final int REFLECT = Action.REFLECT.id();
     private static final int FORWARD = Action.FORWARD.id();
     private static final int COUNT = Action.COUNT.id();
+    private static final int MIRROR = Action.MIRROR.id();
 
     private final Counters counters;
+    private final FrameCapture.Producer capture;
+    private final int captureSlot;
     // per rule, index 0 for the default action, rule i at i + 1
     private final int[] actions;
     private final boolean[] swapIp;
@@ -50,7 +53,23 @@ final class FrameActor
      */
     FrameActor(final RuleSet rules, final int[][] forwardPorts, final Counters counters)
     {
+        this(rules, forwardPorts, counters, null, ABSENT);
+    }
+
+    /**
+     * @param capture     where mirror rules' frames, and the capture rule's, go; null for no capture.
+     * @param captureRule index of the rule whose frames are captured whatever its action, or {@code ABSENT}.
+     */
+    FrameActor(
+        final RuleSet rules,
+        final int[][] forwardPorts,
+        final Counters counters,
+        final FrameCapture.Producer capture,
+        final int captureRule)
+    {
         this.counters = counters;
+        this.capture = capture;
+        this.captureSlot = ABSENT == captureRule ? ABSENT : captureRule + 1;
         this.forwardPorts = forwardPorts;
         final int n = rules.size() + 1;
         actions = new int[n];
@@ -87,6 +106,11 @@ final class FrameActor
 
         final int slot = event.rule + 1;
         final int action = actions[slot];
+        // before the action, which may rewrite the frame: the capture shows it as it arrived
+        if (null != capture && (MIRROR == action || slot == captureSlot))
+        {
+            capture.offer(event.address, event.length);
+        }
         if (REFLECT == action)
         {
             reflect(umem, event, slot);
@@ -100,6 +124,10 @@ final class FrameActor
         else if (COUNT == action)
         {
             counters.increment(PipelineCounter.COUNTED.id());
+        }
+        else if (MIRROR == action)
+        {
+            counters.increment(PipelineCounter.MIRRORED.id());
         }
         else
         {

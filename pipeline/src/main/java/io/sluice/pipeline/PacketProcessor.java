@@ -1,6 +1,8 @@
 package io.sluice.pipeline;
 
+import io.sluice.pipeline.rules.Action;
 import io.sluice.pipeline.rules.FilterRule;
+import io.sluice.pipeline.rules.RuleSet;
 import io.sluice.pipeline.rules.Rules;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.socket.XskConfig;
@@ -11,6 +13,7 @@ import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.SteeringProgram;
 import io.sluice.xsk.xdp.XdpMode;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,6 +43,7 @@ public final class PacketProcessor implements AutoCloseable
      * @param pipeline   threads, cores and ring sizes.
      * @param instance   the name of the instance's counters file ({@link CountersFile#fileOf(String)}), or null to
      *                   keep the counters in memory only.
+     * @param capture    packet capture, or null.
      */
     public record Settings(
         String iface,
@@ -49,7 +53,8 @@ public final class PacketProcessor implements AutoCloseable
         XskConfig xskConfig,
         UmemConfig umemConfig,
         PipelineConfig pipeline,
-        String instance)
+        String instance,
+        Capture capture)
     {
         public Settings
         {
@@ -72,8 +77,20 @@ public final class PacketProcessor implements AutoCloseable
             final UmemConfig umemConfig,
             final PipelineConfig pipeline)
         {
-            this(iface, queues, rules, xdpMode, xskConfig, umemConfig, pipeline, null);
+            this(iface, queues, rules, xdpMode, xskConfig, umemConfig, pipeline, null, null);
         }
+    }
+
+    /**
+     * Packet capture: {@code run --capture FILE [--capture-rule RULE] [--capture-max N]}.
+     *
+     * @param file      the pcap file.
+     * @param rule      a filter rule whose frames are captured whatever its action, or null for the frames of the
+     *                  rules whose action is {@code mirror}.
+     * @param maxFrames most frames to capture.
+     */
+    public record Capture(Path file, String rule, long maxFrames)
+    {
     }
 
     private final Settings settings;
@@ -84,6 +101,7 @@ public final class PacketProcessor implements AutoCloseable
     private final Pipeline pipeline;
     private final CountersFile counters;
     private final StatsSampler sampler;
+    private final FrameCapture capture;
     private Accounting accounting;
 
     private PacketProcessor(
@@ -94,8 +112,10 @@ public final class PacketProcessor implements AutoCloseable
         final int ingressPorts,
         final Pipeline pipeline,
         final CountersFile counters,
-        final StatsSampler sampler)
+        final StatsSampler sampler,
+        final FrameCapture capture)
     {
+        this.capture = capture;
         this.counters = counters;
         this.sampler = sampler;
         this.settings = settings;
@@ -139,6 +159,7 @@ public final class PacketProcessor implements AutoCloseable
         final int sockets = queues.length * (1 + forwardTo.size());
         final UmemConfig umemConfig = umemFor(settings.umemConfig(), sockets, xsk, settings.pipeline().ringSize());
 
+        final int captureRule = captureRule(settings);
         final List<AutoCloseable> opened = new ArrayList<>();
         try
         {
@@ -172,8 +193,15 @@ public final class PacketProcessor implements AutoCloseable
                 }
             }
 
+            final FrameCapture capture = null == settings.capture() ? null : FrameCapture.start(
+                settings.capture().file(), settings.capture().maxFrames(), umem.memory(), counters,
+                "iface=\"" + settings.iface() + "\"");
+            if (null != capture)
+            {
+                opened.add(capture);
+            }
             final Pipeline pipeline = Pipeline.start(umem, ports, rules.filter(), forwardPorts, settings.pipeline(),
-                counters, "iface=\"" + settings.iface() + "\"");
+                counters, "iface=\"" + settings.iface() + "\"", capture, captureRule);
             opened.add(pipeline);
 
             awaitFilled(ports, queues.length);
@@ -187,13 +215,55 @@ public final class PacketProcessor implements AutoCloseable
             final StatsSampler sampler = new StatsSampler(counters, settings.iface(),
                 java.util.Arrays.copyOf(ports, queues.length), program, rules.steeringNames(), pipeline);
 
-            return new PacketProcessor(settings, program, umem, ports, queues.length, pipeline, counters, sampler);
+            return new PacketProcessor(settings, program, umem, ports, queues.length, pipeline, counters, sampler,
+                capture);
         }
         catch (final RuntimeException ex)
         {
             closeAll(opened, ex);
             throw ex;
         }
+    }
+
+    /**
+     * Check the capture settings against the rules: mirror rules need a capture file, a capture needs frames to
+     * take, a capture rule must exist.
+     *
+     * @param settings what to run.
+     * @return the index of the capture rule, or {@link FrameEvent#ABSENT}.
+     * @throws IllegalArgumentException naming the option and the problem.
+     */
+    public static int captureRule(final Settings settings)
+    {
+        final RuleSet filter = settings.rules().filter();
+        final boolean mirrors = filter.rules().stream().anyMatch((rule) -> Action.MIRROR == rule.action());
+        if (null == settings.capture())
+        {
+            if (mirrors)
+            {
+                throw new IllegalArgumentException("the rules file has mirror rules: give --capture FILE for their " +
+                    "frames");
+            }
+            return FrameEvent.ABSENT;
+        }
+        if (null == settings.capture().rule())
+        {
+            if (!mirrors)
+            {
+                throw new IllegalArgumentException("--capture " + settings.capture().file() + ": name the frames " +
+                    "with --capture-rule RULE, or give a filter rule action: mirror");
+            }
+            return FrameEvent.ABSENT;
+        }
+        final int index = filter.indexOf(settings.capture().rule());
+        if (index < 0)
+        {
+            throw new IllegalArgumentException("--capture-rule " + settings.capture().rule() + ": no filter rule of " +
+                "that name (rules: " + String.join(", ", filter.rules().stream().map(FilterRule::name).toList()) +
+                ")");
+        }
+
+        return index;
     }
 
     private static void awaitFilled(final XskSocket[] ports, final int ingressPorts)
@@ -222,6 +292,14 @@ public final class PacketProcessor implements AutoCloseable
     public CountersFile counters()
     {
         return counters;
+    }
+
+    /**
+     * @return the packet capture, or null.
+     */
+    public FrameCapture capture()
+    {
+        return capture;
     }
 
     /**
@@ -280,6 +358,11 @@ public final class PacketProcessor implements AutoCloseable
         }
         pipeline.stop(DRAIN_TIMEOUT_NS);
         program.detach();
+        if (null != capture)
+        {
+            // the handlers are done: what they offered is written and the file complete
+            capture.close();
+        }
         // the last sample, after the last frame: the counters file holds the final counts
         sampler.stop();
 

@@ -48,7 +48,9 @@ public final class Pipeline implements AutoCloseable
         final int[][] forwardPorts,
         final PipelineConfig config,
         final CountersFile counterFile,
-        final String labels)
+        final String labels,
+        final FrameCapture capture,
+        final int captureRule)
     {
         this.umem = umem;
         this.ports = ports.clone();
@@ -75,7 +77,8 @@ public final class Pipeline implements AutoCloseable
             final int cpu = !pinned ? -1 : shared ? cores[0] : cores[1 + i];
             handlers[i] = new FrameHandler(ring, umem.memory(), new Filter(rules, counterFile,
                 labels + (labels.isEmpty() ? "" : ",") + "agent=\"handler-" + i + "\""),
-                new FrameActor(rules, forwardPorts, handlerCounters), i, handlerCount, cpu);
+                new FrameActor(rules, forwardPorts, handlerCounters,
+                    null == capture ? null : capture.producer("handler-" + i), captureRule), i, handlerCount, cpu);
             handlerSequences[i] = handlers[i].sequence();
         }
         transmitter = new XskTransmitter(ring, handlerSequences, this.ports, umem.pool(), counters[handlerCount + 1],
@@ -101,7 +104,8 @@ public final class Pipeline implements AutoCloseable
         final PipelineConfig config)
     {
         return start(umem, ports, rules, forwardPorts, config,
-            CountersFile.inMemory(4 * (config.handlers() + 2) * (Counters.COUNT + rules.size() + 2)), "");
+            CountersFile.inMemory(4 * (config.handlers() + 2) * (Counters.COUNT + rules.size() + 2)), "", null,
+            FrameEvent.ABSENT);
     }
 
     /**
@@ -114,6 +118,9 @@ public final class Pipeline implements AutoCloseable
      * @param config       threads, cores, rings.
      * @param counterFile  where the agents' counters go.
      * @param labels       labels every series carries, {@code iface="veth1"}.
+     * @param capture      where mirror rules' frames go, or null.
+     * @param captureRule  index of a rule whose frames are captured whatever its action, or
+     *                     {@link FrameEvent#ABSENT}.
      * @return the running pipeline.
      */
     public static Pipeline start(
@@ -123,7 +130,9 @@ public final class Pipeline implements AutoCloseable
         final int[][] forwardPorts,
         final PipelineConfig config,
         final CountersFile counterFile,
-        final String labels)
+        final String labels,
+        final FrameCapture capture,
+        final int captureRule)
     {
         if (0 == ports.length)
         {
@@ -142,7 +151,8 @@ public final class Pipeline implements AutoCloseable
                 "forward to " + rules.forwardInterfaces());
         }
 
-        final Pipeline pipeline = new Pipeline(umem, ports, rules, forwardPorts, config, counterFile, labels);
+        final Pipeline pipeline = new Pipeline(umem, ports, rules, forwardPorts, config, counterFile, labels, capture,
+            captureRule);
         pipeline.startThreads();
 
         return pipeline;

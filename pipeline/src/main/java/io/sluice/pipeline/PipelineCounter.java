@@ -15,7 +15,12 @@ public enum PipelineCounter
     PARSE_ERROR(5, "parse_error", true, "malformed: dropped, and counted per reason"),
     TX_DROPPED(6, "tx_ring_full_drop", true, "dropped: the TX ring stayed full past the retry bound"),
     RX_BACKPRESSURE(7, "rx_backpressure", false, "receive polls skipped because the pipeline's ring was full"),
-    TX_STALLS(8, "tx_stalls", false, "times the TX ring was full and the transmitter held back to retry");
+    TX_STALLS(8, "tx_stalls", false, "times the TX ring was full and the transmitter held back to retry"),
+
+    /**
+     * A mirror rule's frames: offered to the packet capture, then dropped.
+     */
+    MIRRORED(9, "mirror", true, "offered to the packet capture by a mirror rule, then dropped");
 
     private static final PipelineCounter[] BY_ID = values();
 

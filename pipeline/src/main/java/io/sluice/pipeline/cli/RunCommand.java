@@ -108,13 +108,31 @@ public final class RunCommand implements Callable<Integer>
         description = "serve the counters for Prometheus at http://HOST:PORT/metrics")
     Integer metricsPort;
 
+    @Option(names = "--capture", paramLabel = "FILE",
+        description = "write captured frames to a pcap file (nanosecond timestamps): the frames of mirror rules, or " +
+            "of --capture-rule")
+    Path captureFile;
+
+    @Option(names = "--capture-rule", paramLabel = "RULE",
+        description = "capture the frames of this filter rule, whatever its action (default: the mirror rules')")
+    String captureRule;
+
+    @Option(names = "--capture-max", paramLabel = "N",
+        description = "most frames to capture (default: ${DEFAULT-VALUE})")
+    long captureMax = CAPTURE_MAX_DEFAULT;
+
+    /**
+     * Frames a capture keeps unless told otherwise: a million full-size frames is 1.5 GB of pcap.
+     */
+    static final long CAPTURE_MAX_DEFAULT = 1_000_000;
+
     @Override
     public Integer call() throws Exception
     {
         final Rules rules = RulesFile.load(rulesFile);
         final Profile given = null == profileFile ? null : ProfileFile.load(profileFile);
         // the options' own errors first, before the interface is looked at
-        settings(rules, null == given ? Profile.defaults() : given);
+        PacketProcessor.captureRule(settings(rules, null == given ? Profile.defaults() : given));
         final NetDevice device = NetDevice.read(iface);
         final Profile profile;
         if (null == given)
@@ -137,6 +155,15 @@ public final class RunCommand implements Callable<Integer>
         if (null != metricsPort && (metricsPort < 1 || metricsPort > 65535))
         {
             throw new IllegalArgumentException("--metrics-port " + metricsPort + ": 1..65535");
+        }
+        if (null == captureFile && (null != captureRule || CAPTURE_MAX_DEFAULT != captureMax))
+        {
+            throw new IllegalArgumentException((null != captureRule ? "--capture-rule" : "--capture-max") +
+                " needs --capture FILE");
+        }
+        if (captureMax < 1)
+        {
+            throw new IllegalArgumentException("--capture-max " + captureMax + ": at least 1");
         }
         try (PacketProcessor processor = PacketProcessor.launch(settings);
             MetricsServer metrics = null == metricsPort ? null :
@@ -167,6 +194,11 @@ public final class RunCommand implements Callable<Integer>
 
             System.out.println("sluice: stopping: draining, detaching");
             final Accounting accounting = processor.stop();
+            if (null != processor.capture())
+            {
+                System.out.println("sluice: captured " + processor.capture().written() + " frames to " +
+                    processor.capture().file());
+            }
             for (final String line : accounting.lines())
             {
                 System.out.println(line);
@@ -239,7 +271,8 @@ public final class RunCommand implements Callable<Integer>
 
         return new PacketProcessor.Settings(iface, queueList(profile), rules,
             null != xdpMode ? XdpMode.fromLabel(xdpMode) : profile.xdpMode(), xsk, umem, pipeline,
-            null == instance ? iface : instance);
+            null == instance ? iface : instance,
+            null == captureFile ? null : new PacketProcessor.Capture(captureFile, captureRule, captureMax));
     }
 
     private int[] queueList(final Profile profile)

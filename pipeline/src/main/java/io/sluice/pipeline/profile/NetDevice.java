@@ -19,6 +19,12 @@ import java.util.stream.Stream;
  */
 public record NetDevice(String name, String driver, String driverSource, int mtu, int rxQueues)
 {
+    /**
+     * {@link #driver()} of an interface whose driver neither ethtool nor sysfs names (loopback): no profile names
+     * it, so the generic one is chosen.
+     */
+    public static final String UNKNOWN_DRIVER = "unknown";
+
     private static final Path SYS_CLASS_NET = Path.of("/sys/class/net");
 
     /**
@@ -46,13 +52,17 @@ public record NetDevice(String name, String driver, String driverSource, int mtu
         }
         catch (final NativeException ex)
         {
+            final Path link = dir.resolve("device/driver");
             driver = driverFromSysfs(dir);
-            source = dir.resolve("device/driver") + "";
+            source = UNKNOWN_DRIVER.equals(driver) ? "no ETHTOOL_GDRVINFO answer and no " + link : link.toString();
         }
 
         return new NetDevice(name, driver, source, (int)readLong(dir.resolve("mtu")), rxQueues(dir));
     }
 
+    /**
+     * @return the driver's name, or {@link #UNKNOWN_DRIVER} for a device with none (loopback).
+     */
     private static String driverFromSysfs(final Path dir)
     {
         try
@@ -61,8 +71,7 @@ public record NetDevice(String name, String driver, String driverSource, int mtu
         }
         catch (final IOException ex)
         {
-            throw new IllegalArgumentException(dir.getFileName() + ": the driver answers no ETHTOOL_GDRVINFO and " +
-                dir.resolve("device/driver") + " is missing, so the driver is unknown: give --profile FILE");
+            return UNKNOWN_DRIVER;
         }
     }
 

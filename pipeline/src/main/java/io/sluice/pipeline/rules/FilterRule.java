@@ -943,12 +943,7 @@ public final class FilterRule
             if (null == action)
             {
                 throw new RuleKeyException("action", label + "action is missing; give one of drop, count, reflect, " +
-                    "forward");
-            }
-            if (Action.MIRROR == action)
-            {
-                throw new RuleKeyException("action", label +
-                    "action mirror is not available yet: packet capture comes later");
+                    "forward, mirror");
             }
             if (Action.FORWARD == action && null == forwardInterface)
             {

@@ -81,8 +81,8 @@ import static io.sluice.pipeline.yaml.YamlReader.line;
  *     <li>{@code fragment}: {@code true} for IP fragments only, {@code false} for IP non-fragments only.</li>
  * </ul>
  * and {@code name} (default {@code filter-N}, N its 0-based position), {@code action} (required:
- * {@code drop}, {@code count}, {@code reflect}, {@code forward}; {@code mirror} is refused until packet capture
- * exists), {@code swap} (reflect only: a list of {@code ip}, {@code ports}) and {@code to} (forward only, required
+ * {@code drop}, {@code count}, {@code reflect}, {@code forward}, {@code mirror}: offered to the packet capture of
+ * {@code run --capture FILE}, then dropped), {@code swap} (reflect only: a list of {@code ip}, {@code ports}) and {@code to} (forward only, required
  * there: the egress interface's name). Frames that are not IP never match an IP constraint.
  * <p>
  * Rule names are unique across the whole file. An invalid file throws {@link RulesFileException} with one line,

@@ -371,11 +371,10 @@ class RulesFileTest
                 "rules.yaml:2: filter rule 'a': to 'a-very-long-ifname' is not an interface name (1-15 characters, " +
                 "no '/', ':' or white space)"),
             arguments("missing action", "filter:\n  - name: a\n    proto: udp\n",
-                "rules.yaml:2: filter rule 'a': action is missing; give one of drop, count, reflect, forward"),
+                "rules.yaml:2: filter rule 'a': action is missing; give one of drop, count, reflect, forward, " +
+                "mirror"),
             arguments("action typo", "filter:\n  - name: a\n    action: reflct\n",
                 "rules.yaml:3: filter rule 'a': action 'reflct' is not one of drop, count, reflect, forward, mirror"),
-            arguments("mirror", "filter:\n  - name: tap\n    action: mirror\n",
-                "rules.yaml:3: filter rule 'tap': action mirror is not available yet: packet capture comes later"),
             arguments("steer action typo", "steer:\n  - action: redirect\n",
                 "rules.yaml:2: steer rule 'steer-0': action 'redirect' is not one of steer, pass, drop"),
             arguments("default forward", "default: forward\n",
