@@ -56,6 +56,7 @@ public final class CountersFile implements AutoCloseable
     private final CountersManager manager;
     private final Map<String, Integer> families = new HashMap<>();
     private final String instance;
+    private final int capacity;
 
     private CountersFile(final Path file, final MappedByteBuffer mapped, final ByteBuffer buffer,
         final String instance, final int capacity)
@@ -63,6 +64,7 @@ public final class CountersFile implements AutoCloseable
         this.file = file;
         this.mapped = mapped;
         this.instance = instance;
+        this.capacity = capacity;
         final int valuesLength = capacity * CountersReader.COUNTER_LENGTH;
         final int metadataLength = capacity * CountersReader.METADATA_LENGTH;
         header = new UnsafeBuffer(buffer, 0, HEADER_LENGTH);
@@ -204,13 +206,21 @@ public final class CountersFile implements AutoCloseable
     public synchronized CounterSet allocate(final Metric[] metrics, final String[] labels)
     {
         final int[] offsets = new int[metrics.length];
-        for (int i = 0; i < metrics.length; i++)
+        try
         {
-            final int family = family(metrics[i]);
-            final byte[] label = labels[i].getBytes(StandardCharsets.UTF_8);
-            final int id = manager.allocate(SERIES_TYPE_ID, keyOf(family), 0, Integer.BYTES, new UnsafeBuffer(label), 0,
-                label.length);
-            offsets[i] = CountersReader.counterOffset(id);
+            for (int i = 0; i < metrics.length; i++)
+            {
+                final int family = family(metrics[i]);
+                final byte[] label = labels[i].getBytes(StandardCharsets.UTF_8);
+                final int id = manager.allocate(SERIES_TYPE_ID, keyOf(family), 0, Integer.BYTES,
+                    new UnsafeBuffer(label), 0, label.length);
+                offsets[i] = CountersReader.counterOffset(id);
+            }
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new IllegalStateException("the counters of instance " + instance + " are full (" + capacity +
+                " counters): " + ex.getMessage());
         }
 
         return new CounterSet(values, offsets);
