@@ -1,5 +1,6 @@
 package io.sluice.perf;
 
+import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +42,9 @@ class RunCommandTest
             // no --profile: the shipped profile for the interface's driver, and the choice logged
             assertEquals("sluice: profile " + VETH_PROFILE + ": rct1's driver is veth (ETHTOOL_GDRVINFO, as ethtool " +
                 "-i rct1 shows)", process.line("sluice: profile "));
+            // no --instance: the interface names the counters file
+            assertEquals("sluice: counters in " + CountersFile.fileOf("rct1") + " (./sluice stats --instance rct1)",
+                process.line("sluice: counters in "));
             final String running = process.line("sluice: running on rct1");
             assertTrue(running.contains("pipeline shared core=1 idle=backoff, profile " + VETH_PROFILE), running);
             assertEquals(frames, RxDropBenchTest.send(hosts, "10.221.0.1", "10.221.0.2", frames, 50_000));
@@ -65,6 +69,10 @@ class RunCommandTest
         finally
         {
             Files.deleteIfExists(rules);
+            // the counters file of the default instance, the interface's name, stays after a run: remove it
+            final Path counters = CountersFile.fileOf("rct1");
+            Files.deleteIfExists(counters);
+            Files.deleteIfExists(counters.getParent());
         }
     }
 
