@@ -95,7 +95,10 @@ class RunCommandTest
         }
     }
 
-    private static long count(final SluiceProcess process, final String label)
+    /**
+     * @return the value of an accounting table's row, by its label as printed (indent included).
+     */
+    static long count(final SluiceProcess process, final String label)
     {
         final String line = process.lines().stream().filter((l) -> l.startsWith(label + " ")).findFirst()
             .orElseThrow(() -> new AssertionError("no '" + label + "' row:\n" + process.output()));
