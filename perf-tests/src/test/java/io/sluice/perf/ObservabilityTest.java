@@ -101,19 +101,18 @@ class ObservabilityTest
                 assertTrue(stats.lines().get(0).contains(", stopped "), stats::output);
                 final Map<String, Long> final_ = parse(String.join("\n", stats.lines().subList(1,
                     stats.lines().size())), true);
-                final long received = RunCommandTest.count(run, "    received by Sluice");
+                final long received = row(run, "    received by Sluice");
                 assertEquals(received, sum(final_, "sluice_pipeline_received_total"), stats::output);
-                assertEquals(RunCommandTest.count(run, "      count"), sum(final_, "sluice_pipeline_count_total"));
-                assertEquals(RunCommandTest.count(run, "  count-9"), sum(final_, "sluice_rule_hits_total{iface=\"obs1\"," +
+                assertEquals(row(run, "      count"), sum(final_, "sluice_pipeline_count_total"));
+                assertEquals(row(run, "  count-9"), sum(final_, "sluice_rule_hits_total{iface=\"obs1\"," +
                     "agent=\"handler-0\",rule=\"count-9\""));
-                assertEquals(RunCommandTest.count(run, "  steered to AF_XDP"), sum(final_, "sluice_xdp_packets_total{iface=\"obs1\"," +
-                    "counter=\"redirect\""));
-                assertEquals(RunCommandTest.count(run, "    dropped by the kernel"), kernelDropped(final_));
-                assertEquals(RunCommandTest.count(run, "  passed to the kernel"), sum(final_, "sluice_xdp_packets_total{" +
+                final long steered = sum(final_, "sluice_xdp_packets_total{iface=\"obs1\",counter=\"redirect\"");
+                assertEquals(row(run, "  steered to AF_XDP"), steered);
+                assertEquals(row(run, "    dropped by the kernel"), kernelDropped(final_));
+                assertEquals(row(run, "  passed to the kernel"), sum(final_, "sluice_xdp_packets_total{" +
                     "iface=\"obs1\",counter=\"pass_"));
-                assertEquals(RunCommandTest.count(run, "offered to XDP"), RunCommandTest.count(run, "  passed to the kernel") +
-                    RunCommandTest.count(run, "  dropped in XDP") + sum(final_, "sluice_xdp_packets_total{iface=\"obs1\"," +
-                    "counter=\"redirect\""));
+                assertEquals(row(run, "offered to XDP"), row(run, "  passed to the kernel") +
+                    row(run, "  dropped in XDP") + steered);
                 assertEquals(frames, received + kernelDropped(final_));
                 assertEquals(captured, sum(final_, "sluice_capture_written_total"));
                 assertEquals(captured, sum(final_, "sluice_capture_offered_total"));
@@ -147,8 +146,8 @@ class ObservabilityTest
             run.signal("TERM");
             assertEquals(0, run.waitFor(30), run::output);
 
-            final long mirrored = RunCommandTest.count(run, "      mirror");
-            assertEquals(frames, mirrored + RunCommandTest.count(run, "    dropped by the kernel"), run::output);
+            final long mirrored = row(run, "      mirror");
+            assertEquals(frames, mirrored + row(run, "    dropped by the kernel"), run::output);
             assertTrue(run.line("accounting: balanced").length() > 0, run::output);
             assertEquals("sluice: captured " + mirrored + " frames to " + pcap, run.line("sluice: captured "));
             assertCaptured(pcap, (int)mirrored);
@@ -275,6 +274,11 @@ class ObservabilityTest
     private static long kernelDropped(final Map<String, Long> values)
     {
         return sum(values, "sluice_xdp_socket_rx_dropped_total") + sum(values, "sluice_xdp_socket_rx_ring_full_total");
+    }
+
+    private static long row(final SluiceProcess run, final String label)
+    {
+        return RunCommandTest.count(run, label);
     }
 
     private static void deleteInstance(final String instance) throws Exception

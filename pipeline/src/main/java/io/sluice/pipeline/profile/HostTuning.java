@@ -80,8 +80,8 @@ public record HostTuning(
 
     HostTuning withZeroCopySince(final String release)
     {
-        return new HostTuning(release, channels, nicRxRing, nicTxRing, napiDeferHardIrqs, groFlushTimeoutNs, sysctlBusyPollUs,
-            sysctlBusyReadUs, irqPolicy, irqCores, offloadsOff, offloadsOn, flows);
+        return new HostTuning(release, channels, nicRxRing, nicTxRing, napiDeferHardIrqs, groFlushTimeoutNs,
+            sysctlBusyPollUs, sysctlBusyReadUs, irqPolicy, irqCores, offloadsOff, offloadsOn, flows);
     }
 
     HostTuning withChannels(final long count)
@@ -92,14 +92,14 @@ public record HostTuning(
 
     HostTuning withNicRings(final long rx, final long tx)
     {
-        return new HostTuning(zeroCopySince, channels, rx, tx, napiDeferHardIrqs, groFlushTimeoutNs, sysctlBusyPollUs,
-            sysctlBusyReadUs, irqPolicy, irqCores, offloadsOff, offloadsOn, flows);
+        return new HostTuning(zeroCopySince, channels, rx, tx, napiDeferHardIrqs, groFlushTimeoutNs,
+            sysctlBusyPollUs, sysctlBusyReadUs, irqPolicy, irqCores, offloadsOff, offloadsOn, flows);
     }
 
     HostTuning withNapi(final long deferHardIrqs, final long groFlushTimeout, final long busyPoll, final long busyRead)
     {
-        return new HostTuning(zeroCopySince, channels, nicRxRing, nicTxRing, deferHardIrqs, groFlushTimeout, busyPoll, busyRead,
-            irqPolicy, irqCores, offloadsOff, offloadsOn, flows);
+        return new HostTuning(zeroCopySince, channels, nicRxRing, nicTxRing, deferHardIrqs, groFlushTimeout, busyPoll,
+            busyRead, irqPolicy, irqCores, offloadsOff, offloadsOn, flows);
     }
 
     HostTuning withIrq(final IrqPolicy policy, final int[] cores)

@@ -72,7 +72,8 @@ public final class ProfileCheck
             if (flow.queue() >= queues)
             {
                 problems.add(new ProfileException(location(profile, "flow_steering").source(), flow.line(),
-                    "flow_steering", "flow_steering: queue " + flow.queue() + " is not one Sluice receives from (queues 0.." +
+                    "flow_steering", "flow_steering: queue " + flow.queue() + " is not one Sluice receives from " +
+                    "(queues 0.." +
                     (queues - 1) + ") (allowed: 0.." + (queues - 1) + ")"));
             }
         }

@@ -164,8 +164,8 @@ public final class ProfileFile
     public static final long GRO_FLUSH_TIMEOUT_MAX_NS = 1_000_000_000L;
 
     static final List<String> TOP_KEYS = List.of(
-        "extends", "driver", "queues", "channels", "rings", "frame", "zero_copy", "zero_copy_since", "xdp_mode", "need_wakeup",
-        "busy_poll", "hugepages", "threading", "nic_rings", "irq", "offloads", "flow_steering");
+        "extends", "driver", "queues", "channels", "rings", "frame", "zero_copy", "zero_copy_since", "xdp_mode",
+        "need_wakeup", "busy_poll", "hugepages", "threading", "nic_rings", "irq", "offloads", "flow_steering");
     static final List<String> RINGS_KEYS = List.of("rx", "tx", "fill", "completion");
     static final List<String> FRAME_KEYS = List.of("size", "headroom");
     static final List<String> BUSY_POLL_KEYS = List.of("prefer", "usecs", "budget", "napi_defer_hard_irqs",
@@ -189,6 +189,8 @@ public final class ProfileFile
     private static final Pattern FEATURE_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
     private static final Pattern PROFILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final List<String> FLOW_TYPES = List.of("udp4", "tcp4", "udp6", "tcp6");
+    private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
     private static final Pattern CPU_RANGE = Pattern.compile("([0-9]+)\\s*-\\s*([0-9]+)");
     private static final String RING_ALLOWED = "powers of two " + RING_SIZE_MIN + ".." + RING_SIZE_MAX;
     private static final String QUEUES_ALLOWED = "a count 1.." + QUEUES_MAX + ", or all";
@@ -554,7 +556,7 @@ public final class ProfileFile
         final String allowed = ipv6 ? "an IPv6 address" : "an IPv4 address";
         final String text = scalar(tuple.getValueNode(), field, allowed);
         final boolean valid = ipv6 ? text.contains(":") && text.matches("[0-9A-Fa-f:.]+") :
-            text.matches("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+            IPV4.matcher(text).matches();
         if (!valid)
         {
             throw problem(tuple.getValueNode(), field, "'" + text + "' is not " + allowed, allowed);

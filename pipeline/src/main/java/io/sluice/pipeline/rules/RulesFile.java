@@ -82,8 +82,8 @@ import static io.sluice.pipeline.yaml.YamlReader.line;
  * </ul>
  * and {@code name} (default {@code filter-N}, N its 0-based position), {@code action} (required:
  * {@code drop}, {@code count}, {@code reflect}, {@code forward}, {@code mirror}: offered to the packet capture of
- * {@code run --capture FILE}, then dropped), {@code swap} (reflect only: a list of {@code ip}, {@code ports}) and {@code to} (forward only, required
- * there: the egress interface's name). Frames that are not IP never match an IP constraint.
+ * {@code run --capture FILE}, then dropped), {@code swap} (reflect only: a list of {@code ip}, {@code ports}) and
+ * {@code to} (forward only, required there: the egress interface's name). Frames that are not IP never match an IP constraint.
  * <p>
  * Rule names are unique across the whole file. An invalid file throws {@link RulesFileException} with one line,
  * {@code FILE:LINE: problem}, naming the allowed values where there is a set.

@@ -89,10 +89,9 @@ class StatsCommandTest
         final List<String> headers = text.lines().filter((l) -> l.startsWith("sluice stats: ")).toList();
         assertTrue(headers.size() >= 3, text);
         assertTrue(headers.get(headers.size() - 1).contains(", stopped "), text);
-        assertTrue(text.lines().anyMatch((l) -> l.matches("sluice_pipeline_received_total\\{iface=\"eth1\"} +[0-9,]+ +" +
-            "[0-9,]+/s")), text);
-        assertTrue(text.lines().anyMatch((l) -> l.matches("sluice_pipeline_received_total\\{iface=\"eth1\"} +8,000( .*)?")),
-            text);
+        final String series = "sluice_pipeline_received_total\\{iface=\"eth1\"}";
+        assertTrue(text.lines().anyMatch((l) -> l.matches(series + " +[0-9,]+ +[0-9,]+/s")), text);
+        assertTrue(text.lines().anyMatch((l) -> l.matches(series + " +8,000( .*)?")), text);
     }
 
     @Test
