@@ -43,6 +43,7 @@ class RunCommandTest
             assertEquals("sluice: profile " + VETH_PROFILE + ": rct1's driver is veth (ETHTOOL_GDRVINFO, as ethtool " +
                 "-i rct1 shows)", process.line("sluice: profile "));
             // no --instance: the interface names the counters file
+            assertTrue(process.await("sluice: counters in ", 10), process::output);
             assertEquals("sluice: counters in " + CountersFile.fileOf("rct1") + " (./sluice stats --instance rct1)",
                 process.line("sluice: counters in "));
             final String running = process.line("sluice: running on rct1");
