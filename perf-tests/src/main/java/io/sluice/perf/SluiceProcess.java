@@ -90,6 +90,16 @@ final class SluiceProcess implements AutoCloseable
     }
 
     /**
+     * @param command a command line of its own, for a run {@code ./sluice} cannot make (another user, other
+     *                capabilities).
+     * @return the running process.
+     */
+    static SluiceProcess startCommand(final List<String> command) throws IOException
+    {
+        return new SluiceProcess(command);
+    }
+
+    /**
      * @param prefix  start of the line wanted.
      * @param seconds how long to wait.
      * @return true if such a line arrived in time.

@@ -77,6 +77,25 @@ public final class Capabilities
                 Long.toHexString(Math.max(0, effective)) + "): " + fix;
     }
 
+    /**
+     * @return the hint for a verifier refusal (EACCES) to a loader without CAP_PERFMON.
+     */
+    public static String perfmonHint()
+    {
+        return "missing CAP_PERFMON: the verifier lets only a loader with CAP_PERFMON add a variable offset to a " +
+            "packet pointer (its Spectre v1 guard), which the program's header parsing does; grant cap_perfmon as " +
+            "the others are";
+    }
+
+    /**
+     * @param capability a capability number, e.g. {@link #CAP_SYS_ADMIN}.
+     * @return true if the process has it in its effective set.
+     */
+    public static boolean effective(final int capability)
+    {
+        return has(effective(), capability);
+    }
+
     private static boolean has(final long mask, final int capability)
     {
         return mask >= 0 && (mask & (1L << capability)) != 0;

@@ -21,7 +21,10 @@ public final class NativeLog
     private static final System.Logger LOGGER = System.getLogger("io.sluice.native");
     private static final int LEVEL_WARN = 0;
     private static final int LEVEL_INFO = 1;
-    private static final int MESSAGE_CAPACITY = 1024;
+    /**
+     * Longest message kept: libbpf prints a verifier log as one message, and its last lines say why a load failed.
+     */
+    private static final int MESSAGE_CAPACITY = 1 << 16;
     private static final ThreadLocal<List<String>> CAPTURE = new ThreadLocal<>();
     private static boolean installed;
 

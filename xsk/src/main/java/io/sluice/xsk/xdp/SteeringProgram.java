@@ -68,8 +68,10 @@ public final class SteeringProgram implements AutoCloseable
     }
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment object;
+    private MemorySegment object;
     private final int numCpus;
+    private final int xskMapEntries;
+    private final int blocklistCapacity;
     private MemorySegment libxdpProgram = MemorySegment.NULL;
     private SteeringTables tables;
     private int progFd = -1;
@@ -83,6 +85,8 @@ public final class SteeringProgram implements AutoCloseable
 
     private SteeringProgram(final int xskMapEntries, final int blocklistCapacity)
     {
+        this.xskMapEntries = xskMapEntries;
+        this.blocklistCapacity = blocklistCapacity;
         NativeLog.install();
         try
         {
@@ -148,7 +152,10 @@ public final class SteeringProgram implements AutoCloseable
             {
                 final int errno = -result;
                 throw new NativeException("loading XDP program " + PROGRAM_NAME, errno,
-                    Errno.EPERM == errno ? Capabilities.xdpHint() : "the verifier's log is above, at WARNING level");
+                    Errno.EPERM == errno ? Capabilities.xdpHint() :
+                    Errno.EACCES == errno && !Capabilities.effective(Capabilities.CAP_PERFMON) &&
+                        !Capabilities.effective(Capabilities.CAP_SYS_ADMIN) ? Capabilities.perfmonHint() :
+                    "the verifier's log is above, at WARNING level");
             }
             onLoaded();
         }
@@ -175,7 +182,7 @@ public final class SteeringProgram implements AutoCloseable
         final int index = LibC.ifIndex(interfaceName);
         replaceLeftovers(interfaceName, index);
 
-        if (progFd < 0 && tryDispatcher(interfaceName, index, xdpMode))
+        if (progFd < 0 && dispatcherDetachable() && tryDispatcher(interfaceName, index, xdpMode))
         {
             attachment = Attachment.DISPATCHER;
         }
@@ -482,6 +489,12 @@ public final class SteeringProgram implements AutoCloseable
             // libxdp fell back to a netlink attach, which outlives the process; move it to a BPF link
             detachNetlink(interfaceName, index, xdpMode.linkFlags(), progFd);
         }
+        if (progFd < 0)
+        {
+            // libxdp may have tried to load the object and failed (without CAP_SYS_ADMIN, say); libbpf loads an
+            // object once, so load a fresh one, whose failure, if any, then reports the verifier's own words
+            reopen();
+        }
         if (DISPATCHER_FALLBACK_REPORTED.compareAndSet(false, true))
         {
             LOGGER.log(System.Logger.Level.WARNING,
@@ -492,6 +505,26 @@ public final class SteeringProgram implements AutoCloseable
         for (final String message : messages)
         {
             LOGGER.log(System.Logger.Level.DEBUG, "libxdp: {0}", message);
+        }
+
+        return false;
+    }
+
+    /**
+     * libxdp finds its dispatcher again, to detach from it, by program id ({@code bpf_prog_get_fd_by_id}), which the
+     * kernel allows only with CAP_SYS_ADMIN; and the dispatcher is attached through netlink, so it outlives the
+     * process. Without CAP_SYS_ADMIN Sluice would leave it attached: it attaches alone through a BPF link instead.
+     */
+    private static boolean dispatcherDetachable()
+    {
+        if (Capabilities.effective(Capabilities.CAP_SYS_ADMIN))
+        {
+            return true;
+        }
+        if (DISPATCHER_FALLBACK_REPORTED.compareAndSet(false, true))
+        {
+            LOGGER.log(System.Logger.Level.INFO, "without CAP_SYS_ADMIN libxdp could not detach its multi-program " +
+                "dispatcher again; attaching {0} alone through a BPF link", PROGRAM_NAME);
         }
 
         return false;
@@ -715,6 +748,19 @@ public final class SteeringProgram implements AutoCloseable
     {
         NativeException.check(LibBpf.bpf_map__set_max_entries(findMap(name), entries),
             "bpf_map__set_max_entries(" + name + ", " + entries + ")");
+    }
+
+    private void reopen()
+    {
+        if (!MemorySegment.NULL.equals(libxdpProgram))
+        {
+            LibXdp.xdp_program__close(libxdpProgram);
+            libxdpProgram = MemorySegment.NULL;
+        }
+        LibBpf.bpf_object__close(object);
+        object = BpfObject.open(arena, OBJECT_RESOURCE);
+        setMaxEntries("sluice_xsks", xskMapEntries);
+        setMaxEntries("sluice_blocklist", blocklistCapacity);
     }
 
     private void closeObject()
