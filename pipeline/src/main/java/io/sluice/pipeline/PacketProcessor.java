@@ -295,6 +295,14 @@ public final class PacketProcessor implements AutoCloseable
     }
 
     /**
+     * @return the interface and program as the watchdog last saw them.
+     */
+    public StatsSampler.Health health()
+    {
+        return sampler.health();
+    }
+
+    /**
      * @return the packet capture, or null.
      */
     public FrameCapture capture()

@@ -62,6 +62,11 @@ public final class StatsSampler
     private final long[] lastReceived;
     private final Pipeline pipeline;
     private final CounterSet pipelineSet;
+    private final String iface;
+    private final CounterSet linkSet;
+    private boolean lastUp = true;
+    private long linkDowns;
+    private volatile Health health = new Health(SteeringProgram.Presence.ATTACHED, true, 0);
     private final Thread thread;
     private long lastRateNs;
     private volatile boolean running = true;
@@ -85,6 +90,12 @@ public final class StatsSampler
         final Pipeline pipeline)
     {
         this.pipeline = pipeline;
+        this.iface = iface;
+        linkSet = file.allocate(labels(iface),
+            CountersFile.Metric.gauge("sluice_link_up", "1 while the interface's link is up (operstate up), else 0"),
+            CountersFile.Metric.counter("sluice_link_down_total", "times the interface's link went down"),
+            CountersFile.Metric.gauge("sluice_xdp_attached",
+                "1 while Sluice's XDP program is the interface's, 0 once another tool replaced or removed it"));
         pipelineSet = file.allocate(labels(iface),
             CountersFile.Metric.gauge("sluice_pipeline_ring_used", "events in the pipeline's ring, not yet done with"),
             CountersFile.Metric.gauge("sluice_pipeline_tx_outstanding",
@@ -127,6 +138,14 @@ public final class StatsSampler
         thread = new Thread(this::run, THREAD_NAME);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * @return the interface and program as of the last sample, at most {@value #PERIOD_MS} ms old.
+     */
+    public Health health()
+    {
+        return health;
     }
 
     /**
@@ -176,9 +195,19 @@ public final class StatsSampler
     {
         final long nowNs = System.nanoTime();
         final boolean rate = nowNs - lastRateNs >= TimeUnit.SECONDS.toNanos(1);
+        watch();
         for (int i = 0; i < sockets.length; i++)
         {
-            final XskStatistics stats = sockets[i].statistics();
+            final XskStatistics stats;
+            try
+            {
+                stats = sockets[i].statistics();
+            }
+            catch (final RuntimeException ex)
+            {
+                // the device went away under the socket: its last statistics stay
+                continue;
+            }
             final CounterSet set = socketSets[i];
             set.set(0, stats.rxDropped());
             set.set(1, stats.rxInvalidDescs());
@@ -211,6 +240,58 @@ public final class StatsSampler
         final PipelineStats stats = pipeline.stats();
         pipelineSet.set(0, stats.inRing());
         pipelineSet.set(1, stats.outstandingTx());
+    }
+
+    /**
+     * The watchdog: whether the interface is there, its link up, and Sluice's program still its program.
+     */
+    private void watch()
+    {
+        SteeringProgram.Presence presence;
+        try
+        {
+            presence = program.presence();
+        }
+        catch (final RuntimeException ex)
+        {
+            presence = SteeringProgram.Presence.INTERFACE_GONE;
+        }
+        final String operstate = operstate();
+        // "unknown" is what devices without carrier reporting say (loopback, some tunnels): not down
+        final boolean up = null == operstate || !"down".equals(operstate) && !"lowerlayerdown".equals(operstate);
+        if (lastUp && !up)
+        {
+            linkDowns++;
+            linkSet.set(1, linkDowns);
+        }
+        lastUp = up;
+        linkSet.set(0, up ? 1 : 0);
+        linkSet.set(2, SteeringProgram.Presence.ATTACHED == presence ? 1 : 0);
+        health = new Health(presence, up, linkDowns);
+    }
+
+    private String operstate()
+    {
+        try
+        {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", iface, "operstate")).strip();
+        }
+        catch (final java.io.IOException ex)
+        {
+            // not in this mount namespace's sysfs (a thread that entered a network namespace), or gone
+            return null;
+        }
+    }
+
+    /**
+     * The interface and program, as a watchdog sees them.
+     *
+     * @param presence  whether Sluice's program is the interface's.
+     * @param linkUp    whether the link is up.
+     * @param linkDowns times it went down.
+     */
+    public record Health(SteeringProgram.Presence presence, boolean linkUp, long linkDowns)
+    {
     }
 
     private static String labels(final String iface)

@@ -4,6 +4,7 @@ import io.sluice.pipeline.Accounting;
 import io.sluice.pipeline.IdleMode;
 import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
+import io.sluice.pipeline.StatsSampler;
 import io.sluice.pipeline.StatusLine;
 import io.sluice.pipeline.ThreadingMode;
 import io.sluice.pipeline.profile.NetDevice;
@@ -20,6 +21,7 @@ import io.sluice.xsk.socket.ZeroCopyPolicy;
 import io.sluice.xsk.umem.HugePagePolicy;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.util.CpuList;
+import io.sluice.xsk.xdp.SteeringProgram;
 import io.sluice.xsk.xdp.XdpMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,6 +44,22 @@ import java.util.stream.Stream;
     description = "Attach to an interface and run the pipeline until SIGINT or SIGTERM")
 public final class RunCommand implements Callable<Integer>
 {
+    /**
+     * Exit status when the interface or the program went away under Sluice, after the accounting so far.
+     */
+    static final int EXIT_FAULT = 4;
+
+    /**
+     * How often the watchdog's view is checked: the interface or program going away is reported within this plus
+     * the sampler's period.
+     */
+    static final long WATCH_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /**
+     * How often the status line is printed.
+     */
+    static final long STATUS_PERIOD_NS = TimeUnit.SECONDS.toNanos(1);
+
     @Option(names = "--iface", required = true, paramLabel = "IF",
         description = "interface to attach to, in the current network namespace")
     String iface;
@@ -182,14 +200,42 @@ public final class RunCommand implements Callable<Integer>
             final long startNs = System.nanoTime();
             final long endNs = durationS > 0 ? startNs + TimeUnit.SECONDS.toNanos(durationS) : Long.MAX_VALUE;
             final StatusLine status = new StatusLine(processor, startNs);
-            while (!stop.await(Math.min(1_000_000_000L, Math.max(0, endNs - System.nanoTime())),
+            long nextStatusNs = startNs + STATUS_PERIOD_NS;
+            boolean linkUp = true;
+            String fault = null;
+            while (!stop.await(Math.min(WATCH_PERIOD_NS, Math.max(0, endNs - System.nanoTime())),
                 TimeUnit.NANOSECONDS) && System.nanoTime() - endNs < 0)
             {
-                if (!quiet)
+                final StatsSampler.Health health = processor.health();
+                if (SteeringProgram.Presence.INTERFACE_GONE == health.presence())
                 {
+                    fault = iface + " is gone (deleted, or moved out of this network namespace)";
+                    break;
+                }
+                if (SteeringProgram.Presence.REPLACED == health.presence())
+                {
+                    fault = "the XDP program on " + iface + " is no longer Sluice's: another tool replaced or " +
+                        "removed it (`ip link show dev " + iface + "`), so Sluice would receive nothing";
+                    break;
+                }
+                if (health.linkUp() != linkUp)
+                {
+                    linkUp = health.linkUp();
+                    System.out.println("sluice: " + iface + " link " + (linkUp ? "up again" : "down") + " (down " +
+                        health.linkDowns() + " time" + (1 == health.linkDowns() ? "" : "s") + " so far; " +
+                        "sluice_link_down_total)");
+                    System.out.flush();
+                }
+                if (!quiet && System.nanoTime() - nextStatusNs >= 0)
+                {
+                    nextStatusNs += STATUS_PERIOD_NS;
                     System.out.println(status.next(System.nanoTime()));
                     System.out.flush();
                 }
+            }
+            if (null != fault)
+            {
+                System.err.println("sluice run: " + fault + "; stopping");
             }
 
             System.out.println("sluice: stopping: draining, detaching");
@@ -205,7 +251,7 @@ public final class RunCommand implements Callable<Integer>
             }
             System.out.flush();
 
-            return accounting.balanced() ? 0 : 3;
+            return !accounting.balanced() ? 3 : null != fault ? EXIT_FAULT : 0;
         }
     }
 

@@ -386,6 +386,75 @@ public final class SteeringProgram implements AutoCloseable
     }
 
     /**
+     * Where the program stands on the interface it was attached to, as the kernel sees it now.
+     */
+    public enum Presence
+    {
+        /**
+         * Not attached by this object.
+         */
+        DETACHED,
+        /**
+         * Attached, and still the interface's program in its mode.
+         */
+        ATTACHED,
+        /**
+         * The interface has another program in this mode now, or none: another tool replaced or removed it.
+         */
+        REPLACED,
+        /**
+         * The interface is gone (deleted, or moved out of the namespace), or another one has its name.
+         */
+        INTERFACE_GONE
+    }
+
+    /**
+     * Ask the kernel whether the program is still what the interface runs. For a watchdog off the data path; the
+     * calling thread must be in the interface's network namespace.
+     *
+     * @return the presence.
+     */
+    public synchronized Presence presence()
+    {
+        if (Attachment.NONE == attachment)
+        {
+            return Presence.DETACHED;
+        }
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment state = call.allocate(Ffi.CALL_STATE_LAYOUT);
+            if (ifindex != LibC.if_nametoindex(state, call.allocateFrom(ifname)))
+            {
+                return Presence.INTERFACE_GONE;
+            }
+            final MemorySegment opts = call.allocate(BpfXdpQueryOpts.LAYOUT);
+            opts.set(JAVA_LONG, BpfXdpQueryOpts.SZ, BpfXdpQueryOpts.LAYOUT.byteSize());
+            if (LibBpf.bpf_xdp_query(ifindex, 0, opts) < 0)
+            {
+                return Presence.INTERFACE_GONE;
+            }
+            final int attached = opts.get(JAVA_INT, XdpMode.NATIVE == mode ?
+                BpfXdpQueryOpts.DRV_PROG_ID : BpfXdpQueryOpts.SKB_PROG_ID);
+            if (Attachment.DISPATCHER == attachment)
+            {
+                // the dispatcher's id is libxdp's to know; a program there is taken to be it
+                return 0 == attached ? Presence.REPLACED : Presence.ATTACHED;
+            }
+
+            return attached == programId(call) ? Presence.ATTACHED : Presence.REPLACED;
+        }
+    }
+
+    private int programId(final Arena call)
+    {
+        final MemorySegment info = call.allocate(BpfProgInfo.LAYOUT);
+        final MemorySegment length = call.allocateFrom(JAVA_INT, (int)BpfProgInfo.LAYOUT.byteSize());
+        NativeException.check(LibBpf.bpf_obj_get_info_by_fd(progFd, info, length), "bpf_obj_get_info_by_fd");
+
+        return info.get(JAVA_INT, BpfProgInfo.ID);
+    }
+
+    /**
      * The program attached to an interface, in the calling thread's network namespace.
      *
      * @param interfaceName interface.
