@@ -147,6 +147,7 @@ public final class RunCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        checkOptions();
         final Rules rules = RulesFile.load(rulesFile);
         final Profile given = null == profileFile ? null : ProfileFile.load(profileFile);
         // the options' own errors first, before the interface is looked at
@@ -170,19 +171,6 @@ public final class RunCommand implements Callable<Integer>
         Signal.handle(new Signal("INT"), (signal) -> stop.countDown());
         Signal.handle(new Signal("TERM"), (signal) -> stop.countDown());
 
-        if (null != metricsPort && (metricsPort < 1 || metricsPort > 65535))
-        {
-            throw new IllegalArgumentException("--metrics-port " + metricsPort + ": 1..65535");
-        }
-        if (null == captureFile && (null != captureRule || CAPTURE_MAX_DEFAULT != captureMax))
-        {
-            throw new IllegalArgumentException((null != captureRule ? "--capture-rule" : "--capture-max") +
-                " needs --capture FILE");
-        }
-        if (captureMax < 1)
-        {
-            throw new IllegalArgumentException("--capture-max " + captureMax + ": at least 1");
-        }
         try (PacketProcessor processor = PacketProcessor.launch(settings);
             MetricsServer metrics = null == metricsPort ? null :
                 MetricsServer.start(metricsPort, processor.counters().view()))
@@ -253,6 +241,27 @@ public final class RunCommand implements Callable<Integer>
 
             return !accounting.balanced() ? 3 : null != fault ? EXIT_FAULT : 0;
         }
+    }
+
+    /**
+     * The options that need neither the files nor the interface, first.
+     */
+    private void checkOptions()
+    {
+        if (null != metricsPort && (metricsPort < 1 || metricsPort > 65535))
+        {
+            throw new IllegalArgumentException("--metrics-port " + metricsPort + ": 1..65535");
+        }
+        if (captureMax < 1)
+        {
+            throw new IllegalArgumentException("--capture-max " + captureMax + ": at least 1");
+        }
+        if (null == captureFile && (null != captureRule || CAPTURE_MAX_DEFAULT != captureMax))
+        {
+            throw new IllegalArgumentException((null != captureRule ? "--capture-rule" : "--capture-max") +
+                " needs --capture FILE");
+        }
+        CountersFile.checkName(null == instance ? iface : instance);
     }
 
     /**

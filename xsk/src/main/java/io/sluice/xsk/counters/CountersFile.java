@@ -113,11 +113,7 @@ public final class CountersFile implements AutoCloseable
      */
     public static CountersFile create(final String instance, final int capacity)
     {
-        if (!instance.matches("[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}"))
-        {
-            throw new IllegalArgumentException("instance name '" + instance + "': 1-100 letters, digits, '_', '.', " +
-                "'@' or '-'");
-        }
+        checkName(instance);
         final Path file = fileOf(instance);
         if (Files.exists(file))
         {
@@ -148,6 +144,20 @@ public final class CountersFile implements AutoCloseable
         final MappedByteBuffer mapped = IoUtil.mapNewFile(file.toFile(), length, true);
 
         return new CountersFile(file, mapped, mapped, instance, capacity);
+    }
+
+    /**
+     * @param instance an instance name.
+     * @throws IllegalArgumentException unless it is 1-100 letters, digits, {@code _ . @ -}, starting with a letter
+     *                                  or digit: a name that cannot leave the counters folder.
+     */
+    public static void checkName(final String instance)
+    {
+        if (!instance.matches("[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}"))
+        {
+            throw new IllegalArgumentException("instance name '" + instance + "': 1-100 letters, digits, '_', '.', " +
+                "'@' or '-', starting with a letter or digit");
+        }
     }
 
     /**
