@@ -90,6 +90,19 @@ final class SluiceProcess implements AutoCloseable
     }
 
     /**
+     * @param label an accounting table row's label as {@code run} prints it, indent included.
+     * @return the row's value.
+     * @throws IllegalStateException with the output if there is no such row.
+     */
+    long row(final String label)
+    {
+        final String line = lines().stream().filter((l) -> l.startsWith(label + " ")).findFirst()
+            .orElseThrow(() -> new IllegalStateException("no '" + label + "' row:\n" + output()));
+
+        return Long.parseLong(line.substring(label.length()).strip().replace(",", ""));
+    }
+
+    /**
      * @param command a command line of its own, for a run {@code ./sluice} cannot make (another user, other
      *                capabilities).
      * @return the running process.

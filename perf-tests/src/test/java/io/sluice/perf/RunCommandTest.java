@@ -101,9 +101,6 @@ class RunCommandTest
      */
     static long count(final SluiceProcess process, final String label)
     {
-        final String line = process.lines().stream().filter((l) -> l.startsWith(label + " ")).findFirst()
-            .orElseThrow(() -> new AssertionError("no '" + label + "' row:\n" + process.output()));
-
-        return Long.parseLong(line.substring(label.length()).strip().replace(",", ""));
+        return process.row(label);
     }
 }

@@ -64,6 +64,7 @@ public final class StatsSampler
     private final CounterSet pipelineSet;
     private final String iface;
     private final CounterSet linkSet;
+    private final CounterSet processSet;
     private boolean lastUp = true;
     private long linkDowns;
     private volatile Health health = new Health(SteeringProgram.Presence.ATTACHED, true, 0);
@@ -96,6 +97,11 @@ public final class StatsSampler
             CountersFile.Metric.counter("sluice_link_down_total", "times the interface's link went down"),
             CountersFile.Metric.gauge("sluice_xdp_attached",
                 "1 while Sluice's XDP program is the interface's, 0 once another tool replaced or removed it"));
+        processSet = file.allocate("",
+            CountersFile.Metric.counter("sluice_jvm_gc_collections_total",
+                "garbage collections in the Sluice process, all collectors (the hot path allocates nothing)"),
+            CountersFile.Metric.gauge("sluice_jvm_heap_used_bytes", "Java heap in use"),
+            CountersFile.Metric.gauge("sluice_process_resident_memory_bytes", "resident set size (VmRSS)"));
         pipelineSet = file.allocate(labels(iface),
             CountersFile.Metric.gauge("sluice_pipeline_ring_used", "events in the pipeline's ring, not yet done with"),
             CountersFile.Metric.gauge("sluice_pipeline_tx_outstanding",
@@ -240,6 +246,46 @@ public final class StatsSampler
         final PipelineStats stats = pipeline.stats();
         pipelineSet.set(0, stats.inRing());
         pipelineSet.set(1, stats.outstandingTx());
+        if (rate)
+        {
+            sampleProcess();
+        }
+    }
+
+    /**
+     * Once a second: what the process itself uses, read through the JDK's beans and /proc, which allocate.
+     */
+    private void sampleProcess()
+    {
+        long collections = 0;
+        for (final java.lang.management.GarbageCollectorMXBean collector :
+            java.lang.management.ManagementFactory.getGarbageCollectorMXBeans())
+        {
+            collections += Math.max(0, collector.getCollectionCount());
+        }
+        processSet.set(0, collections);
+        processSet.set(1, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        processSet.set(2, residentBytes());
+    }
+
+    private static long residentBytes()
+    {
+        try
+        {
+            for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")))
+            {
+                if (line.startsWith("VmRSS:"))
+                {
+                    return 1024 * Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").strip());
+                }
+            }
+        }
+        catch (final java.io.IOException | NumberFormatException ex)
+        {
+            // unknown: 0
+        }
+
+        return 0;
     }
 
     /**
