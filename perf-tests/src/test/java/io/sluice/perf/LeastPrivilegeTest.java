@@ -49,7 +49,8 @@ class LeastPrivilegeTest
     private static String classpath;
 
     /**
-     * A copy of the runtime class path that {@code nobody} may read: Maven's repository under {@code /root} is not.
+     * A copy of the runtime class path and the profiles that {@code nobody} may read: Maven's repository under
+     * {@code /root} is not, nor need the checkout be.
      */
     @BeforeAll
     static void copyClassPath() throws IOException
@@ -89,6 +90,15 @@ class LeastPrivilegeTest
             entries.add(target.toString());
         }
         classpath = String.join(":", entries);
+        // the profiles too: a checkout may sit below a folder only root may enter (mktemp -d makes one)
+        final Path profiles = Files.createDirectories(root.resolve("nic-profiles"));
+        try (Stream<Path> shipped = Files.list(SluiceProcess.sluiceHome().resolve("nic-profiles")))
+        {
+            for (final Path profile : shipped.toList())
+            {
+                Files.copy(profile, profiles.resolve(profile.getFileName()));
+            }
+        }
         Files.writeString(root.resolve("rules.yaml"), RULES);
         final Path counters = Files.createDirectories(root.resolve("counters"));
         final UserPrincipalLookupService users = root.getFileSystem().getUserPrincipalLookupService();
@@ -188,7 +198,7 @@ class LeastPrivilegeTest
             ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
             "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
             "-D" + CountersFile.DIRECTORY_PROP_NAME + "=" + root.resolve("counters"),
-            "-Dsluice.profiles.dir=" + SluiceProcess.sluiceHome().resolve("nic-profiles"),
+            "-Dsluice.profiles.dir=" + root.resolve("nic-profiles"),
             "-cp", classpath, "io.sluice.pipeline.cli.SluiceCli", "run", "--iface", iface, "--rules",
             root.resolve("rules.yaml").toString(), "--instance", "least-privilege", "--quiet");
     }
