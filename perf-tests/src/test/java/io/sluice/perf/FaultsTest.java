@@ -193,6 +193,33 @@ class FaultsTest
     }
 
     @Test
+    void shouldHoldBackTheReceiverWhenTheActStageIsSlowAndStillAddUp() throws Exception
+    {
+        // dedicated threads, the handler (parse, filter, act) alone on the generator's busy CPU: the pipeline's ring
+        // fills, the receiver holds back (rx_backpressure), the kernel drops what then finds no room; memory stays
+        // bounded by the rings
+        final int frames = 300_000;
+        try (SluiceProcess run = start("--threading", "dedicated", "--cores", "1,0,1", "--idle", "yield"))
+        {
+            assertEquals(frames, RxDropBenchTest.send(hosts, GEN, DUT, frames, 0));
+            Thread.sleep(1500);
+            final long backpressure;
+            try (CountersView view = CountersView.open(CountersFile.fileOf(instance)))
+            {
+                backpressure = view.sums().get("sluice_pipeline_rx_backpressure_total");
+            }
+            run.signal("TERM");
+            assertEquals(0, run.waitFor(60), run::output);
+            final long received = RunCommandTest.count(run, "    received by Sluice");
+            final long dropped = RunCommandTest.count(run, "    dropped by the kernel");
+            assertEquals(frames, received + dropped, run::output);
+            assertTrue(backpressure > 0, "the receiver held back for the slow handler: " + backpressure);
+            assertTrue(dropped > 0, "what found no room was dropped by the kernel, counted: " + run.output());
+            assertTrue(run.line("accounting: balanced").length() > 0, run::output);
+        }
+    }
+
+    @Test
     void shouldConserveFramesWithTinyRingsThatStarveAndFill() throws Exception
     {
         final Path tiny = dir.resolve("tiny.yaml");
