@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Copies what only the kernel counts into the counters file, off the data path: each socket's
  * {@code XDP_STATISTICS}, the XDP program's per-outcome and per-rule counters (BPF map reads), whether each socket
- * runs zero-copy, and each queue's receive rate. One thread, {@value #THREAD_NAME}, samples every
- * {@value #PERIOD_MS} ms and is the sets' only writer; {@link #stop()} ends it and takes a last sample, so the file
+ * runs zero-copy, and each queue's receive rate, every {@value #STATISTICS_PERIOD_MS} ms; and, every
+ * {@value #PERIOD_MS} ms, whether the interface is there, its link up and the program still its program. One thread,
+ * {@value #THREAD_NAME}, is the sets' only writer; {@link #stop()} ends it and takes a last sample, so the file
  * holds the final counts once the processor has stopped.
  */
 public final class StatsSampler
@@ -28,10 +29,16 @@ public final class StatsSampler
     public static final String THREAD_NAME = "sluice-stats";
 
     /**
-     * Sampling period: often enough for a one-second {@code stats --watch} or scrape, rare enough that its syscalls
-     * and map reads cost nothing measurable.
+     * Watchdog period: how soon a deleted interface, a removed program or a link going down is seen.
      */
     public static final long PERIOD_MS = 100;
+
+    /**
+     * How often the kernel's statistics and the process's are copied in: enough for a one-second
+     * {@code stats --watch} or scrape. Each copy allocates (syscall and map-read buffers, records), so a long run
+     * sees the young generation fill this slowly; the data path allocates nothing.
+     */
+    public static final long STATISTICS_PERIOD_MS = 1000;
 
     private static final CountersFile.Metric[] SOCKET_METRICS = {
         CountersFile.Metric.counter("sluice_xdp_socket_rx_dropped_total",
@@ -169,7 +176,7 @@ public final class StatsSampler
         {
             Thread.currentThread().interrupt();
         }
-        sample();
+        sample(true);
     }
 
     private void run()
@@ -178,7 +185,7 @@ public final class StatsSampler
         {
             try
             {
-                sample();
+                sample(false);
                 Thread.sleep(PERIOD_MS);
             }
             catch (final InterruptedException ex)
@@ -197,11 +204,18 @@ public final class StatsSampler
         }
     }
 
-    private void sample()
+    /**
+     * @param last true for the final sample at stop, which copies everything whenever it is taken.
+     */
+    private void sample(final boolean last)
     {
         final long nowNs = System.nanoTime();
-        final boolean rate = nowNs - lastRateNs >= TimeUnit.SECONDS.toNanos(1);
+        final boolean rate = nowNs - lastRateNs >= TimeUnit.MILLISECONDS.toNanos(STATISTICS_PERIOD_MS);
         watch();
+        if (!rate && !last)
+        {
+            return;
+        }
         for (int i = 0; i < sockets.length; i++)
         {
             final XskStatistics stats;
