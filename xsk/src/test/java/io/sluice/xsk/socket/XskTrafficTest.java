@@ -223,7 +223,9 @@ class XskTrafficTest
                 .sequenceOffset(0).cpu(pinned).open()))
             {
                 final long count = perQueue[pinned];
-                assertEquals(count, gen.call(() -> generator.send(count, 500_000)));
+                // a rate with room for this VM's stalls: the test is about which queue gets which frame, and a
+                // frame lost to a late refill would hide that (a clean-clone run lost 3.7% at 500 kpps)
+                assertEquals(count, gen.call(() -> generator.send(count, 250_000)));
             }
         }
         awaitCount(() -> queue0.counter(XskCounter.RX_FRAMES) + queue1.counter(XskCounter.RX_FRAMES),
