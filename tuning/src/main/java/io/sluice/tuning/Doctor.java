@@ -53,6 +53,7 @@ public final class Doctor
     private final String iface;
     private final boolean tryAttach;
     private final List<Finding> findings = new ArrayList<>();
+    private NetDevice device;
 
     /**
      * @param files         the host's {@code /proc} and {@code /sys}.
@@ -81,24 +82,31 @@ public final class Doctor
     public List<Finding> run()
     {
         findings.clear();
-        kernel();
-        privileges();
-        memlock();
-        bpffs();
+        device = null;
+        String missing = null;
         if (null != iface)
         {
-            final NetDevice device;
+            // read once, first: the memlock and hugepage checks size the UMEM by its queues
             try
             {
                 device = NetDevice.read(iface);
             }
             catch (final RuntimeException ex)
             {
-                findings.add(Finding.fail("interface", ex.getMessage(), "give an interface that exists here: " +
-                    "`ip link show` lists them"));
-                host();
-                return findings;
+                missing = ex.getMessage();
             }
+        }
+        kernel();
+        privileges();
+        memlock();
+        bpffs();
+        if (null != missing)
+        {
+            findings.add(Finding.fail("interface", missing, "give an interface that exists here: " +
+                "`ip link show` lists them"));
+        }
+        else if (null != device)
+        {
             driver(device);
             zeroCopy(device);
             final boolean free = otherProgram();
@@ -438,7 +446,7 @@ public final class Doctor
                 other.add(message);
             }
         }
-        final int used = Profile.ALL_QUEUES == profile.queues() ? device.rxQueues() : profile.queues();
+        final int used = profile.queueCount(device.rxQueues());
         findings.add(null == queues ?
             Finding.pass("queues", device.name() + " has " + device.rxQueues() + " RX queue" +
                 (1 == device.rxQueues() ? "" : "s") + "; Sluice uses " + used) :
@@ -467,7 +475,7 @@ public final class Doctor
         }
         final int[] cores = profile.pipelineConfig().cores();
         final boolean busyPoll = profile.xskConfig().busyPoll().preferBusyPoll();
-        final int queues = Profile.ALL_QUEUES == profile.queues() ? irqs.size() : profile.queues();
+        final int queues = profile.queueCount(irqs.size());
         final List<String> wrong = new ArrayList<>();
         final StringBuilder seen = new StringBuilder();
         for (final Map.Entry<Integer, List<Integer>> entry : irqs.entrySet())
@@ -625,22 +633,11 @@ public final class Doctor
 
     /**
      * @return the queues Sluice would receive from: the profile's count, or for {@code all} the interface's, or one
-     * when no interface is checked.
+     * when no interface is checked (or it could not be read).
      */
     private int queues()
     {
-        if (Profile.ALL_QUEUES != profile.queues())
-        {
-            return profile.queues();
-        }
-        try
-        {
-            return null == iface ? 1 : NetDevice.read(iface).rxQueues();
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            return 1;
-        }
+        return profile.queueCount(null == device ? 1 : device.rxQueues());
     }
 
     private long memlockLimit()

@@ -56,11 +56,13 @@ public final class TunePlan
     private final List<Setting> settings = new ArrayList<>();
     private final List<String> unchanged = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private final int queues;
 
     private TunePlan(final String iface, final Profile profile)
     {
         this.iface = iface;
         this.profile = profile;
+        this.queues = Profile.ALL_QUEUES == profile.queues() ? sysfsQueues() : profile.queues();
     }
 
     /**
@@ -142,7 +144,7 @@ public final class TunePlan
      */
     public int queues()
     {
-        return Profile.ALL_QUEUES == profile.queues() ? sysfsQueues() : profile.queues();
+        return queues;
     }
 
     // ---------------------------------------------------------------- settings

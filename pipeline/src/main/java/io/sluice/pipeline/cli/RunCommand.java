@@ -150,8 +150,8 @@ public final class RunCommand implements Callable<Integer>
         checkOptions();
         final Rules rules = RulesFile.load(rulesFile);
         final Profile given = null == profileFile ? null : ProfileFile.load(profileFile);
-        // the options' own errors first, before the interface is looked at
-        PacketProcessor.captureRule(settings(rules, null == given ? Profile.defaults() : given));
+        // the options' own errors first, before the interface is looked at (one queue stands in for its count)
+        PacketProcessor.captureRule(settings(rules, null == given ? Profile.defaults() : given, 1));
         final NetDevice device = NetDevice.read(iface);
         final Profile profile;
         if (null == given)
@@ -164,7 +164,7 @@ public final class RunCommand implements Callable<Integer>
         {
             profile = given;
         }
-        final PacketProcessor.Settings settings = settings(rules, profile);
+        final PacketProcessor.Settings settings = settings(rules, profile, device.rxQueues());
         check(profile, device, settings);
 
         final CountDownLatch stop = new CountDownLatch(1);
@@ -293,8 +293,10 @@ public final class RunCommand implements Callable<Integer>
 
     /**
      * The profile's settings, each overridden by its option when the option is given.
+     *
+     * @param rxQueues the interface's RX queues, for the profile's {@code queues: all}.
      */
-    private PacketProcessor.Settings settings(final Rules rules, final Profile profile)
+    private PacketProcessor.Settings settings(final Rules rules, final Profile profile, final int rxQueues)
     {
         final PipelineConfig fromProfile = profile.pipelineConfig();
         final ThreadingMode mode = null != threading ? ThreadingMode.fromLabel(threading) : fromProfile.mode();
@@ -324,19 +326,18 @@ public final class RunCommand implements Callable<Integer>
             umem = umem.withHugePages(HugePagePolicy.fromLabel(hugePages));
         }
 
-        return new PacketProcessor.Settings(iface, queueList(profile), rules,
+        return new PacketProcessor.Settings(iface, queueList(profile.queueCount(rxQueues)), rules,
             null != xdpMode ? XdpMode.fromLabel(xdpMode) : profile.xdpMode(), xsk, umem, pipeline,
             null == instance ? iface : instance,
             null == captureFile ? null : new PacketProcessor.Capture(captureFile, captureRule, captureMax));
     }
 
-    private int[] queueList(final Profile profile)
+    private int[] queueList(final int count)
     {
         if (null != queues)
         {
             return IntList.parse("--queues", queues);
         }
-        final int count = Profile.ALL_QUEUES == profile.queues() ? NetDevice.read(iface).rxQueues() : profile.queues();
         final int[] list = new int[count];
         for (int i = 0; i < count; i++)
         {

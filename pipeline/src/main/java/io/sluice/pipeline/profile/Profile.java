@@ -106,6 +106,15 @@ public final class Profile
     }
 
     /**
+     * @param available queues the interface has (RX queues, or per-queue interrupts found).
+     * @return how many queues Sluice receives from: the profile's count, or for {@code all} the ones available.
+     */
+    public int queueCount(final int available)
+    {
+        return ALL_QUEUES == queues ? available : queues;
+    }
+
+    /**
      * @return where the XDP program runs.
      */
     public XdpMode xdpMode()

@@ -37,7 +37,7 @@ public final class ProfileCheck
     public static List<ProfileException> check(final Profile profile, final NetDevice device, final int[] onlineCpus)
     {
         final List<ProfileException> problems = new ArrayList<>();
-        final int queues = Profile.ALL_QUEUES == profile.queues() ? device.rxQueues() : profile.queues();
+        final int queues = profile.queueCount(device.rxQueues());
         final long channels = profile.hostTuning().channels();
         if (HostTuning.LEAVE != channels && queues > channels)
         {
