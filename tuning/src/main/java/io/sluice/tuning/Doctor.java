@@ -44,7 +44,6 @@ public final class Doctor
     static final int[] BPF_LINK_SINCE = { 5, 9 };
     static final int[] BUSY_POLL_SINCE = { 5, 11 };
 
-    private static final int CAP_IPC_LOCK = 14;
     private static final Pattern RELEASE = Pattern.compile("([0-9]+)\\.([0-9]+).*");
 
     private final HostFiles files;
@@ -220,23 +219,10 @@ public final class Doctor
     private void privileges()
     {
         final long effective = Capabilities.effective();
-        final List<String> missing = new ArrayList<>();
-        final boolean sysAdmin = has(effective, Capabilities.CAP_SYS_ADMIN);
-        if (!has(effective, Capabilities.CAP_NET_ADMIN))
-        {
-            missing.add("CAP_NET_ADMIN");
-        }
-        if (!has(effective, Capabilities.CAP_NET_RAW))
+        final List<String> missing = Capabilities.missingForXdp(effective);
+        if (!Capabilities.effective(Capabilities.CAP_NET_RAW))
         {
             missing.add("CAP_NET_RAW");
-        }
-        if (!sysAdmin && !has(effective, Capabilities.CAP_BPF))
-        {
-            missing.add("CAP_BPF");
-        }
-        if (!sysAdmin && !has(effective, Capabilities.CAP_PERFMON))
-        {
-            missing.add("CAP_PERFMON");
         }
         if (missing.isEmpty())
         {
@@ -254,7 +240,7 @@ public final class Doctor
     private void memlock()
     {
         final long umemBytes = umemBytes();
-        if (has(Capabilities.effective(), CAP_IPC_LOCK))
+        if (Capabilities.effective(Capabilities.CAP_IPC_LOCK))
         {
             findings.add(Finding.pass("memlock", "CAP_IPC_LOCK: the " + mib(umemBytes) + " UMEM is locked without " +
                 "counting against RLIMIT_MEMLOCK"));
@@ -678,11 +664,6 @@ public final class Doctor
     private static boolean atLeast(final int[] version, final int[] since)
     {
         return version[0] > since[0] || (version[0] == since[0] && version[1] >= since[1]);
-    }
-
-    private static boolean has(final long mask, final int capability)
-    {
-        return mask >= 0 && (mask & (1L << capability)) != 0;
     }
 
     private static boolean contains(final int[] values, final int value)

@@ -13,6 +13,7 @@ public final class Capabilities
 {
     public static final int CAP_NET_ADMIN = 12;
     public static final int CAP_NET_RAW = 13;
+    public static final int CAP_IPC_LOCK = 14;
     public static final int CAP_SYS_ADMIN = 21;
     public static final int CAP_PERFMON = 38;
     public static final int CAP_BPF = 39;
@@ -53,6 +54,24 @@ public final class Capabilities
     public static String xdpHint()
     {
         final long effective = effective();
+        final List<String> missing = missingForXdp(effective);
+        final String fix = "run as root, or grant them: setcap cap_bpf,cap_perfmon,cap_net_admin,cap_net_raw+ep " +
+            "on the java binary";
+
+        return missing.isEmpty() ?
+            "the process has CAP_BPF and CAP_NET_ADMIN, so a security module (lockdown, SELinux) or " +
+                "kernel.unprivileged_bpf_disabled refused it" :
+            "missing " + String.join(", ", missing) + " (effective capabilities 0x" +
+                Long.toHexString(Math.max(0, effective)) + "): " + fix;
+    }
+
+    /**
+     * @param effective an effective capability mask, as {@link #effective()} reads it.
+     * @return what loading and attaching the XDP program needs and the mask lacks, by name: CAP_BPF, CAP_PERFMON
+     * (CAP_SYS_ADMIN stands in for both, as the kernel allows) and CAP_NET_ADMIN.
+     */
+    public static List<String> missingForXdp(final long effective)
+    {
         final List<String> missing = new ArrayList<>();
         final boolean sysAdmin = has(effective, CAP_SYS_ADMIN);
         if (!sysAdmin && !has(effective, CAP_BPF))
@@ -67,14 +86,8 @@ public final class Capabilities
         {
             missing.add("CAP_NET_ADMIN");
         }
-        final String fix = "run as root, or grant them: setcap cap_bpf,cap_perfmon,cap_net_admin,cap_net_raw+ep " +
-            "on the java binary";
 
-        return missing.isEmpty() ?
-            "the process has CAP_BPF and CAP_NET_ADMIN, so a security module (lockdown, SELinux) or " +
-                "kernel.unprivileged_bpf_disabled refused it" :
-            "missing " + String.join(", ", missing) + " (effective capabilities 0x" +
-                Long.toHexString(Math.max(0, effective)) + "): " + fix;
+        return missing;
     }
 
     /**
