@@ -159,8 +159,7 @@ public final class SoakBench implements Callable<Integer>
         finally
         {
             Files.deleteIfExists(rules);
-            Files.deleteIfExists(CountersFile.fileOf(instance));
-            Files.deleteIfExists(CountersFile.fileOf(instance).getParent());
+            CountersFile.remove(instance);
         }
     }
 

@@ -29,13 +29,6 @@ class FaultsTest
 {
     private static final String GEN = "10.227.0.1";
     private static final String DUT = "10.227.0.2";
-    private static final String RULES = """
-        steer:
-          - {name: udp-9, proto: udp, dst_port: 9, action: steer}
-        filter:
-          - {name: count-9, proto: udp, dst_port: 9, action: count}
-        default: drop
-        """;
 
     @TempDir
     Path dir;
@@ -52,7 +45,7 @@ class FaultsTest
         // GRO gives the DUT's veth NAPI without an XDP program, so frames reach its stack once Sluice's is gone
         TestHosts.run("ip", "netns", "exec", hosts.dutNs(), "ethtool", "-K", hosts.dutIf(), "gro", "on");
         rules = dir.resolve("rules.yaml");
-        Files.writeString(rules, RULES);
+        Files.writeString(rules, RunCommandTest.RULES);
         instance = "flt-" + ProcessHandle.current().pid();
     }
 
@@ -63,9 +56,7 @@ class FaultsTest
         {
             hosts.close();
         }
-        final Path file = CountersFile.fileOf(instance);
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(file.getParent());
+        CountersFile.remove(instance);
     }
 
     @Test
@@ -227,7 +218,7 @@ class FaultsTest
             extends: veth
             rings: {rx: 64, tx: 64, fill: 64, completion: 64}
             """);
-        Files.writeString(rules, RULES.replace("action: count", "action: reflect"));
+        Files.writeString(rules, RunCommandTest.RULES.replace("action: count", "action: reflect"));
         final int frames = 100_000;
         try (SluiceProcess run = start("--profile", tiny.toString()))
         {

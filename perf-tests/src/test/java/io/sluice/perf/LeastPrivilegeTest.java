@@ -37,13 +37,6 @@ class LeastPrivilegeTest
     static final List<String> CAPABILITIES = List.of("net_admin", "net_raw", "bpf", "perfmon", "ipc_lock");
 
     private static final String NOBODY = "65534";
-    private static final String RULES = """
-        steer:
-          - {name: udp-9, proto: udp, dst_port: 9, action: steer}
-        filter:
-          - {name: count-9, proto: udp, dst_port: 9, action: count}
-        default: drop
-        """;
 
     private static Path root;
     private static String classpath;
@@ -99,7 +92,7 @@ class LeastPrivilegeTest
                 Files.copy(profile, profiles.resolve(profile.getFileName()));
             }
         }
-        Files.writeString(root.resolve("rules.yaml"), RULES);
+        Files.writeString(root.resolve("rules.yaml"), RunCommandTest.RULES);
         final Path counters = Files.createDirectories(root.resolve("counters"));
         final UserPrincipalLookupService users = root.getFileSystem().getUserPrincipalLookupService();
         Files.setOwner(counters, users.lookupPrincipalByName("nobody"));

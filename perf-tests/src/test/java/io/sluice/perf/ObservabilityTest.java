@@ -38,13 +38,6 @@ class ObservabilityTest
     private static final String GEN_ADDR = "10.224.0.1";
     private static final String DUT_ADDR = "10.224.0.2";
 
-    private static final String RULES = """
-        steer:
-          - {name: udp-9, proto: udp, dst_port: 9, action: steer}
-        filter:
-          - {name: count-9, proto: udp, dst_port: 9, action: count}
-        default: drop
-        """;
 
     @TempDir
     Path dir;
@@ -58,7 +51,7 @@ class ObservabilityTest
         final int captured = 100;
         final int port = 9464;
         final Path rules = dir.resolve("rules.yaml");
-        Files.writeString(rules, RULES);
+        Files.writeString(rules, RunCommandTest.RULES);
         final Path pcap = dir.resolve("count-9.pcap");
         try (TestHosts hosts = new TestHosts("obs", "obs0", GEN_ADDR + "/24", "obs1", DUT_ADDR + "/24");
             SluiceProcess run = SluiceProcess.start(hosts.dutNs(), "run", "--iface", hosts.dutIf(), "--rules",
@@ -123,7 +116,7 @@ class ObservabilityTest
         }
         finally
         {
-            deleteInstance(instance);
+            CountersFile.remove(instance);
         }
     }
 
@@ -134,7 +127,7 @@ class ObservabilityTest
         final String instance = "mir-" + ProcessHandle.current().pid();
         final int frames = 300;
         final Path rules = dir.resolve("mirror.yaml");
-        Files.writeString(rules, RULES.replace("action: count", "action: mirror"));
+        Files.writeString(rules, RunCommandTest.RULES.replace("action: count", "action: mirror"));
         final Path pcap = dir.resolve("mirror.pcap");
         try (TestHosts hosts = new TestHosts("mir", "mir0", GEN_ADDR + "/24", "mir1", DUT_ADDR + "/24");
             SluiceProcess run = SluiceProcess.start(hosts.dutNs(), "run", "--iface", hosts.dutIf(), "--rules",
@@ -154,7 +147,7 @@ class ObservabilityTest
         }
         finally
         {
-            deleteInstance(instance);
+            CountersFile.remove(instance);
         }
     }
 
@@ -163,7 +156,7 @@ class ObservabilityTest
     {
         Privileged.require("./sluice run");
         final Path rules = dir.resolve("mirror.yaml");
-        Files.writeString(rules, RULES.replace("action: count", "action: mirror"));
+        Files.writeString(rules, RunCommandTest.RULES.replace("action: count", "action: mirror"));
         try (SluiceProcess run = SluiceProcess.start(null, "run", "--iface", "lo", "--rules", rules.toString()))
         {
             assertEquals(2, run.waitFor(120), run::output);
@@ -279,13 +272,6 @@ class ObservabilityTest
     private static long row(final SluiceProcess run, final String label)
     {
         return RunCommandTest.count(run, label);
-    }
-
-    private static void deleteInstance(final String instance) throws Exception
-    {
-        final Path file = CountersFile.fileOf(instance);
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(file.getParent());
     }
 
     /**

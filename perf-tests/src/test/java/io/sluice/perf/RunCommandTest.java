@@ -17,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RunCommandTest
 {
-    private static final String RULES = """
+    /**
+     * Steer UDP to port 9 and count it: the rules the run tests share.
+     */
+    static final String RULES = """
         steer:
           - {name: udp-9, proto: udp, dst_port: 9, action: steer}
         filter:
@@ -71,9 +74,7 @@ class RunCommandTest
         {
             Files.deleteIfExists(rules);
             // the counters file of the default instance, the interface's name, stays after a run: remove it
-            final Path counters = CountersFile.fileOf("rct1");
-            Files.deleteIfExists(counters);
-            Files.deleteIfExists(counters.getParent());
+            CountersFile.remove("rct1");
         }
     }
 

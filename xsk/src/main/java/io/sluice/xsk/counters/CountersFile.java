@@ -161,6 +161,26 @@ public final class CountersFile implements AutoCloseable
     }
 
     /**
+     * Remove an instance's counters file and its folder, which stay after it stops.
+     *
+     * @param instance an instance name.
+     * @throws IllegalStateException naming the file if it cannot be removed.
+     */
+    public static void remove(final String instance)
+    {
+        final Path file = fileOf(instance);
+        try
+        {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(file.getParent());
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot remove " + file + ": " + ex.getMessage());
+        }
+    }
+
+    /**
      * Counters in memory only, laid out as in a file: for sockets and tests outside a named instance.
      *
      * @param capacity counters it can hold.
