@@ -2,7 +2,6 @@ package io.sluice.perf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.util.NetNamespace;
 import io.sluice.xsk.xdp.FlowRule;
@@ -190,9 +189,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         {
             // NAPI on both ends, so AF_PACKET's receive side sees frames without an XDP program
             TestHosts.run("ip", "netns", "exec", hosts.dutNs(), "ethtool", "-K", DUT_IF, "gro", "on");
-            final byte[] template = Frames.ethernet().macs(TestHosts.mac(hosts.dutNs(), DUT_IF),
-                TestHosts.mac(hosts.genNs(), GEN_IF)).ipv4(GEN_ADDR, DUT_ADDR).udp(40_000, 9)
-                .payload(new byte[frameSize - FCS_BYTES - 42]).build();
+            final byte[] template = hosts.udpToDut(GEN_ADDR, DUT_ADDR, 40_000, 9, frameSize - FCS_BYTES - 42);
             System.out.println("# " + commandLine(chosen));
             System.out.println("# test hosts " + hosts.genNs() + "/" + GEN_IF + " -> " + hosts.dutNs() + "/" + DUT_IF +
                 "; " + queues + " queue(s); generator on CPU(s) " + Arrays.toString(generatorCpus) +

@@ -2,7 +2,6 @@ package io.sluice.perf;
 
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.CountersView;
-import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.util.NetNamespace;
 import picocli.CommandLine.Command;
@@ -78,9 +77,7 @@ public final class SoakBench implements Callable<Integer>
                 throw new IllegalStateException("sluice run did not start:\n" + run.output());
             }
             final Path counters = CountersFile.fileOf(instance);
-            final byte[] template = Frames.ethernet()
-                .macs(TestHosts.mac(hosts.dutNs(), hosts.dutIf()), TestHosts.mac(hosts.genNs(), hosts.genIf()))
-                .ipv4(GEN, DUT).udp(4000, 9).payload(new byte[22]).build();
+            final byte[] template = hosts.udpToDut(GEN, DUT, 4000, 9, 22);
 
             final long vethErrors0 = vethXmitErrors(hosts);
             final long received0 = sums(counters).getOrDefault("sluice_pipeline_received_total", 0L);

@@ -1,5 +1,7 @@
 package io.sluice.perf;
 
+import io.sluice.xsk.frame.Frames;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -98,6 +100,23 @@ public final class TestHosts implements AutoCloseable
     public String dutIf()
     {
         return dutIf;
+    }
+
+    /**
+     * A UDP frame from the generator's end to the DUT's, between the two ends' MAC addresses.
+     *
+     * @param genAddr      source address, the generator's end's.
+     * @param dutAddr      destination address, the DUT's end's.
+     * @param srcPort      source port.
+     * @param dstPort      destination port.
+     * @param payloadBytes payload length; 22 makes a 64-byte frame on the wire, FCS included.
+     * @return the frame.
+     */
+    public byte[] udpToDut(
+        final String genAddr, final String dutAddr, final int srcPort, final int dstPort, final int payloadBytes)
+    {
+        return Frames.ethernet().macs(mac(dutNs, dutIf), mac(genNs, genIf)).ipv4(genAddr, dutAddr)
+            .udp(srcPort, dstPort).payload(new byte[payloadBytes]).build();
     }
 
     /**

@@ -2,7 +2,6 @@ package io.sluice.perf;
 
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.CountersView;
-import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.testing.Privileged;
 import io.sluice.xsk.util.NetNamespace;
@@ -196,9 +195,7 @@ class ObservabilityTest
 
     private static long send(final TestHosts hosts, final long frames, final long ratePps) throws Exception
     {
-        final byte[] template = Frames.ethernet()
-            .macs(TestHosts.mac(hosts.dutNs(), hosts.dutIf()), TestHosts.mac(hosts.genNs(), hosts.genIf()))
-            .ipv4(GEN_ADDR, DUT_ADDR).udp(SOURCE_PORT, 9).payload(new byte[22]).build();
+        final byte[] template = hosts.udpToDut(GEN_ADDR, DUT_ADDR, SOURCE_PORT, 9, 22);
         return NetNamespace.call(hosts.genNs(), () ->
         {
             try (TrafficGenerator generator = TrafficGenerator.builder().egress(hosts.genIf()).template(template)

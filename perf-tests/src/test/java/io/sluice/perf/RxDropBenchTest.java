@@ -1,6 +1,5 @@
 package io.sluice.perf;
 
-import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.testing.Privileged;
 import io.sluice.xsk.util.NetNamespace;
@@ -62,9 +61,7 @@ class RxDropBenchTest
     static long send(final TestHosts hosts, final String genAddr, final String dutAddr, final long frames,
         final long ratePps) throws Exception
     {
-        final byte[] template = Frames.ethernet()
-            .macs(TestHosts.mac(hosts.dutNs(), hosts.dutIf()), TestHosts.mac(hosts.genNs(), hosts.genIf()))
-            .ipv4(genAddr, dutAddr).udp(4000, 9).payload(new byte[22]).build();
+        final byte[] template = hosts.udpToDut(genAddr, dutAddr, 4000, 9, 22);
 
         return NetNamespace.call(hosts.genNs(), () ->
         {
