@@ -11,6 +11,7 @@ import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
 import io.sluice.xsk.testing.Resources;
+import io.sluice.xsk.testing.Transmit;
 import io.sluice.xsk.umem.Umem;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.FlowRule;
@@ -243,15 +244,7 @@ class PipelineVethTest
             MemorySegment.copy(frame, 0, umem.memory(), ValueLayout.JAVA_BYTE, addresses[i], frame.length);
             lengths[i] = frame.length;
         }
-        int sent = 0;
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while ((sent < addresses.length || socket.txFrames() > 0) && System.nanoTime() < deadlineNs)
-        {
-            sent += socket.transmit(addresses, lengths, sent, addresses.length - sent);
-            socket.flushTx();
-            socket.completeToPool(Integer.MAX_VALUE);
-        }
-        assertEquals(addresses.length, sent);
+        assertEquals(addresses.length, Transmit.all(socket, addresses, lengths, addresses.length));
         assertEquals(0, socket.txFrames(), "malformed frames completed");
     }
 

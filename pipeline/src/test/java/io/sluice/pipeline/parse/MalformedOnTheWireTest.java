@@ -10,6 +10,7 @@ import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
 import io.sluice.xsk.testing.Resources;
+import io.sluice.xsk.testing.Transmit;
 import io.sluice.xsk.umem.Umem;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.XdpMode;
@@ -159,15 +160,7 @@ class MalformedOnTheWireTest
             MemorySegment.copy(frame, 0, umem.memory(), ValueLayout.JAVA_BYTE, addresses[i], frame.length);
             lengths[i] = frame.length;
         }
-        int sent = 0;
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while ((sent < EACH || socket.txFrames() > 0) && System.nanoTime() < deadlineNs)
-        {
-            sent += socket.transmit(addresses, lengths, sent, EACH - sent);
-            socket.flushTx();
-            socket.completeToPool(Integer.MAX_VALUE);
-        }
-        assertEquals(EACH, sent);
+        assertEquals(EACH, Transmit.all(socket, addresses, lengths, EACH));
         assertEquals(0, socket.txFrames(), "sent frames completed");
     }
 

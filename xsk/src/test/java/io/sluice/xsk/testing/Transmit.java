@@ -1,0 +1,40 @@
+package io.sluice.xsk.testing;
+
+import io.sluice.xsk.socket.XskSocket;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A test sender's way of putting frames on the wire from an AF_XDP socket: transmit, kick and take completions back
+ * to the UMEM's pool until every frame is sent and completed; a bound keeps a stuck ring from hanging a test.
+ */
+public final class Transmit
+{
+    private static final long PATIENCE_NS = TimeUnit.SECONDS.toNanos(5);
+
+    private Transmit()
+    {
+    }
+
+    /**
+     * @param socket    the sending socket.
+     * @param addresses the frames, from index 0, their bytes in place.
+     * @param lengths   their lengths.
+     * @param count     how many.
+     * @return frames put on the TX ring: {@code count} unless the ring stayed full for the bound. Check
+     * {@code socket.txFrames()} for any still in flight.
+     */
+    public static int all(final XskSocket socket, final long[] addresses, final int[] lengths, final int count)
+    {
+        int sent = 0;
+        final long deadlineNs = System.nanoTime() + PATIENCE_NS;
+        while ((sent < count || socket.txFrames() > 0) && System.nanoTime() < deadlineNs)
+        {
+            sent += socket.transmit(addresses, lengths, sent, count - sent);
+            socket.flushTx();
+            socket.completeToPool(Integer.MAX_VALUE);
+        }
+
+        return sent;
+    }
+}
