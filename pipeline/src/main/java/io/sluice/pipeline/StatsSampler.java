@@ -69,7 +69,7 @@ public final class StatsSampler
     private final long[] lastReceived;
     private final Pipeline pipeline;
     private final CounterSet pipelineSet;
-    private final String iface;
+    private final java.nio.file.Path operstateFile;
     private final CounterSet linkSet;
     private final CounterSet processSet;
     private boolean lastUp = true;
@@ -98,7 +98,7 @@ public final class StatsSampler
         final Pipeline pipeline)
     {
         this.pipeline = pipeline;
-        this.iface = iface;
+        operstateFile = java.nio.file.Path.of("/sys/class/net", iface, "operstate");
         linkSet = file.allocate(labels(iface),
             CountersFile.Metric.gauge("sluice_link_up", "1 while the interface's link is up (operstate up), else 0"),
             CountersFile.Metric.counter("sluice_link_down_total", "times the interface's link went down"),
@@ -327,14 +327,19 @@ public final class StatsSampler
         lastUp = up;
         linkSet.set(0, up ? 1 : 0);
         linkSet.set(2, SteeringProgram.Presence.ATTACHED == presence ? 1 : 0);
-        health = new Health(presence, up, linkDowns);
+        final Health last = health;
+        if (last.presence() != presence || last.linkUp() != up || last.linkDowns() != linkDowns)
+        {
+            // a new snapshot only when something changed: the watchdog runs ten times a second
+            health = new Health(presence, up, linkDowns);
+        }
     }
 
     private String operstate()
     {
         try
         {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", iface, "operstate")).strip();
+            return java.nio.file.Files.readString(operstateFile).strip();
         }
         catch (final java.io.IOException ex)
         {
