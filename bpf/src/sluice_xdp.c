@@ -6,7 +6,8 @@
  *   1. Ethernet and up to two VLAN tags (802.1Q or 802.1ad); anything but IPv4/IPv6 passes.
  *   2. IPv4 (options skipped by IHL) or IPv6 (fixed header); a header cut short, or an IPv6 packet with an
  *      IPv4-mapped address (never valid on the wire), passes as malformed.
- *   3. The source blocklist (longest prefix match) drops.
+ *   3. The source blocklist (longest prefix match) drops, counted per block, unless the block has expired or the
+ *      source is on the allowlist (both then go on to the rules, counted as observations).
  *   4. The rule classifier: per-field lookups give a 64-bit vector of the rules that field allows;
  *      the vectors are ANDed and the lowest set bit, the rule of highest precedence, decides.
  *      No rule matching passes.
@@ -57,8 +58,24 @@ struct {
     __uint(max_entries, SLUICE_BLOCKLIST_MAX_DEFAULT);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct sluice_lpm_key);
-    __type(value, __u32);
+    __type(value, struct sluice_block);
 } sluice_blocklist SEC(".maps");
+
+/* per block slot, sized with the blocklist by user space */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, SLUICE_BLOCKLIST_MAX_DEFAULT);
+    __type(key, __u32);
+    __type(value, struct sluice_stat);
+} sluice_block_stats SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+    __uint(max_entries, SLUICE_ALLOWLIST_MAX);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, struct sluice_lpm_key);
+    __type(value, __u32);
+} sluice_allowlist SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -285,8 +302,19 @@ int sluice_xdp(struct xdp_md *ctx)
         struct sluice_lpm_key key = { .prefixlen = 128 };
 
         __builtin_memcpy(key.addr, saddr, 16);
-        if (bpf_map_lookup_elem(&sluice_blocklist, &key))
-            return outcome(SLUICE_DROP_BLOCKLIST, bytes, XDP_DROP);
+        struct sluice_block *block = bpf_map_lookup_elem(&sluice_blocklist, &key);
+
+        if (block) {
+            /* the allowlist is consulted only for a blocked source, so unblocked traffic never pays for it */
+            if (block->expires_ns && bpf_ktime_get_ns() >= block->expires_ns) {
+                count(&sluice_counters, SLUICE_BLOCK_STALE, bytes);
+            } else if (bpf_map_lookup_elem(&sluice_allowlist, &key)) {
+                count(&sluice_counters, SLUICE_BLOCK_EXEMPT, bytes);
+            } else {
+                count(&sluice_block_stats, block->slot, bytes);
+                return outcome(SLUICE_DROP_BLOCKLIST, bytes, XDP_DROP);
+            }
+        }
     }
 
     if (ports != PORTS_UNKNOWN) {

@@ -18,7 +18,10 @@
 #define SLUICE_PORT_SLOTS 65537
 /* Per bank and per address trie: one prefix per rule plus the default route. */
 #define SLUICE_RULE_PREFIXES_MAX (SLUICE_BANKS * (SLUICE_MAX_RULES + 1))
-#define SLUICE_BLOCKLIST_MAX_DEFAULT 65536
+/* Blocked source prefixes, each with its own per-CPU drop counter slot: 16,384 x 16 bytes per CPU. */
+#define SLUICE_BLOCKLIST_MAX_DEFAULT 16384
+/* Source prefixes a block never applies to. */
+#define SLUICE_ALLOWLIST_MAX 1024
 #define SLUICE_XSKMAP_MAX_DEFAULT 64
 
 /* The data byte of a rule trie key that precedes the address; prefixlen counts it. */
@@ -47,6 +50,8 @@ enum sluice_counter {
     SLUICE_OUTCOMES,
     SLUICE_L4_UNKNOWN = SLUICE_OUTCOMES,
     SLUICE_VLAN_TAGGED,
+    SLUICE_BLOCK_EXEMPT,   /* a block matched the source, but the allowlist covers it: not dropped */
+    SLUICE_BLOCK_STALE,    /* a block matched the source, but its expiry has passed: not dropped */
     SLUICE_COUNTERS,
 };
 
@@ -69,6 +74,17 @@ struct sluice_stat {
 struct sluice_lpm_key {
     __u32 prefixlen;
     __u8 addr[16];
+};
+
+/*
+ * A blocklist entry. expires_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns, Java's System.nanoTime) after which the
+ * block no longer drops, 0 for never; user space deletes expired entries, the program need not wait for it.
+ * slot indexes sluice_block_stats, the block's own per-CPU drop counter.
+ */
+struct sluice_block {
+    __u64 expires_ns;
+    __u32 slot;
+    __u32 pad;
 };
 
 struct sluice_rule_lpm_key {

@@ -24,13 +24,14 @@ public final class SteeringDescriptor
     public static final int PORT_NONE = (int)constant(H, "SLUICE_PORT_NONE", 65536);
     public static final int PORT_SLOTS = (int)constant(H, "SLUICE_PORT_SLOTS", 65537);
     public static final int RULE_PREFIXES_MAX = (int)constant(H, "SLUICE_RULE_PREFIXES_MAX", 130);
-    public static final int BLOCKLIST_MAX_DEFAULT = (int)constant(H, "SLUICE_BLOCKLIST_MAX_DEFAULT", 65536);
+    public static final int BLOCKLIST_MAX_DEFAULT = (int)constant(H, "SLUICE_BLOCKLIST_MAX_DEFAULT", 16384);
+    public static final int ALLOWLIST_MAX = (int)constant(H, "SLUICE_ALLOWLIST_MAX", 1024);
     public static final int XSKMAP_MAX_DEFAULT = (int)constant(H, "SLUICE_XSKMAP_MAX_DEFAULT", 64);
     public static final int BANK_BITS = (int)constant(H, "SLUICE_BANK_BITS", 8);
     public static final int CONFIG_BLOCKLIST_ACTIVE = (int)constant(H, "SLUICE_CONFIG_BLOCKLIST_ACTIVE", 1);
     public static final int CONFIG_STEER_ALL = (int)constant(H, "SLUICE_CONFIG_STEER_ALL", 2);
     public static final int OUTCOMES = (int)constant(H, "SLUICE_OUTCOMES", 8);
-    public static final int COUNTERS = (int)constant(H, "SLUICE_COUNTERS", 10);
+    public static final int COUNTERS = (int)constant(H, "SLUICE_COUNTERS", 12);
 
     public static final StructLayout CONFIG_LAYOUT = struct(H, MemoryLayout.structLayout(
         JAVA_INT.withName("active_bank"),
@@ -49,6 +50,13 @@ public final class SteeringDescriptor
         MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("addr")).withName("sluice_lpm_key"));
     public static final long LPM_KEY_PREFIXLEN = offset(LPM_KEY_LAYOUT, "prefixlen");
     public static final long LPM_KEY_ADDR = offset(LPM_KEY_LAYOUT, "addr");
+
+    public static final StructLayout BLOCK_LAYOUT = struct(H, MemoryLayout.structLayout(
+        JAVA_LONG.withName("expires_ns"),
+        JAVA_INT.withName("slot"),
+        JAVA_INT.withName("pad")).withName("sluice_block"));
+    public static final long BLOCK_EXPIRES_NS = offset(BLOCK_LAYOUT, "expires_ns");
+    public static final long BLOCK_SLOT = offset(BLOCK_LAYOUT, "slot");
 
     public static final StructLayout RULE_LPM_KEY_LAYOUT = struct(H, MemoryLayout.structLayout(
         JAVA_INT.withName("prefixlen"),

@@ -102,6 +102,7 @@ public final class SteeringProgram implements AutoCloseable
         {
             setMaxEntries("sluice_xsks", xskMapEntries);
             setMaxEntries("sluice_blocklist", blocklistCapacity);
+            setMaxEntries("sluice_block_stats", blocklistCapacity);
         }
         catch (final RuntimeException ex)
         {
@@ -128,7 +129,7 @@ public final class SteeringProgram implements AutoCloseable
     }
 
     /**
-     * Open with the defaults: 64 queues, 65,536 blocklist prefixes.
+     * Open with the defaults: 64 queues, 16,384 blocklist prefixes.
      *
      * @return the program, owned by the caller.
      */
@@ -783,7 +784,7 @@ public final class SteeringProgram implements AutoCloseable
     private void onLoaded()
     {
         progFd = LibBpf.bpf_program__fd(findProgram());
-        tables = new SteeringTables(this, numCpus);
+        tables = new SteeringTables(this, numCpus, blocklistCapacity);
     }
 
     private MemorySegment findProgram()
@@ -830,6 +831,7 @@ public final class SteeringProgram implements AutoCloseable
         object = BpfObject.open(arena, OBJECT_RESOURCE);
         setMaxEntries("sluice_xsks", xskMapEntries);
         setMaxEntries("sluice_blocklist", blocklistCapacity);
+        setMaxEntries("sluice_block_stats", blocklistCapacity);
     }
 
     private void closeObject()

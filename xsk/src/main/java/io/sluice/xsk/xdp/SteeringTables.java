@@ -16,8 +16,10 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import static io.sluice.xsk.xdp.SteeringDescriptor.BANKS;
@@ -54,6 +56,8 @@ public final class SteeringTables implements AutoCloseable
     private final int configFd;
     private boolean steerAll;
     private final int blocklistFd;
+    private final int blockStatsFd;
+    private final int allowlistFd;
     private final int srcFd;
     private final int dstFd;
     private final int protoFd;
@@ -73,15 +77,25 @@ public final class SteeringTables implements AutoCloseable
     private final List<Prefix>[] bankSources = new List[] { new ArrayList<Prefix>(), new ArrayList<Prefix>() };
     @SuppressWarnings("unchecked")
     private final List<Prefix>[] bankDestinations = new List[] { new ArrayList<Prefix>(), new ArrayList<Prefix>() };
-    private final Map<Prefix, Integer> blocklist = new LinkedHashMap<>();
+    private final Map<Prefix, Block> blocklist = new LinkedHashMap<>();
+    private final Set<Prefix> allowlist = new LinkedHashSet<>();
+    private final int blockSlots;
+    private final BitSet usedBlockSlots;
+    private int nextBlockSlot;
+    private long retiredBlockPackets;
+    private long retiredBlockBytes;
     private int activeBank;
     private boolean closed;
 
-    SteeringTables(final SteeringProgram program, final int numCpus)
+    SteeringTables(final SteeringProgram program, final int numCpus, final int blockSlots)
     {
         this.numCpus = numCpus;
+        this.blockSlots = blockSlots;
+        usedBlockSlots = new BitSet(blockSlots);
         configFd = program.mapFd("sluice_config");
         blocklistFd = program.mapFd("sluice_blocklist");
+        blockStatsFd = program.mapFd("sluice_block_stats");
+        allowlistFd = program.mapFd("sluice_allowlist");
         srcFd = program.mapFd("sluice_rule_src");
         dstFd = program.mapFd("sluice_rule_dst");
         protoFd = program.mapFd("sluice_rule_proto");
@@ -192,24 +206,71 @@ public final class SteeringTables implements AutoCloseable
     }
 
     /**
-     * Drop every packet whose source lies in a prefix, before any rule is consulted.
+     * A source block: its prefix, when it stops dropping, and its drop counter's slot.
+     *
+     * @param prefix      the blocked source prefix.
+     * @param expiresAtNs {@code System.nanoTime()} (CLOCK_MONOTONIC, the program's clock) from which it no longer
+     *                    drops, or 0 for never.
+     * @param slot        index of its per-CPU drop counter.
+     */
+    public record Block(Prefix prefix, long expiresAtNs, int slot)
+    {
+        /**
+         * @param nowNs {@code System.nanoTime()}.
+         * @return true if the program no longer drops for it.
+         */
+        public boolean expired(final long nowNs)
+        {
+            return 0 != expiresAtNs && nowNs - expiresAtNs >= 0;
+        }
+    }
+
+    /**
+     * Drop every packet whose source lies in a prefix, before any rule is consulted, until unblocked.
      *
      * @param prefix source prefix.
      */
     public synchronized void blockSource(final Prefix prefix)
     {
+        block(prefix, 0);
+    }
+
+    /**
+     * Drop every packet whose source lies in a prefix, before any rule is consulted, until a time; a source on the
+     * allowlist is never dropped. Blocking a prefix again moves its expiry and keeps its drop counter.
+     * <p>
+     * The program stops dropping at the expiry by itself; the entry stays in the trie until {@link #unblock}.
+     *
+     * @param prefix      source prefix.
+     * @param expiresAtNs {@code System.nanoTime()} from which it no longer drops, or 0 for never.
+     * @return the block.
+     * @throws IllegalStateException when every slot of the blocklist is taken.
+     */
+    public synchronized Block block(final Prefix prefix, final long expiresAtNs)
+    {
+        final Block existing = blocklist.get(prefix);
+        final int slot = null != existing ? existing.slot() : takeBlockSlot(prefix);
+        final Block block = new Block(prefix, expiresAtNs, slot);
         try (Arena call = Arena.ofConfined())
         {
-            final int result = LibBpf.bpf_map_update_elem(blocklistFd, lpmKey(call, prefix),
-                call.allocateFrom(JAVA_INT, 1), LinuxBpf.BPF_ANY);
+            final MemorySegment value = call.allocate(SteeringDescriptor.BLOCK_LAYOUT);
+            value.set(JAVA_LONG, SteeringDescriptor.BLOCK_EXPIRES_NS, expiresAtNs);
+            value.set(JAVA_INT, SteeringDescriptor.BLOCK_SLOT, slot);
+            final int result = LibBpf.bpf_map_update_elem(blocklistFd, lpmKey(call, prefix), value, LinuxBpf.BPF_ANY);
             if (result < 0)
             {
+                if (null == existing)
+                {
+                    usedBlockSlots.clear(slot);
+                }
                 throw new NativeException("blocklist add " + prefix, -result, Errno.E2BIG == -result ||
                     Errno.ENOSPC == -result ? "the blocklist is full; open the program with a larger capacity" : null);
             }
         }
-        blocklist.put(prefix, 1);
+        blocklist.put(prefix, block);
         writeConfig();
+
+        return block;
     }
 
     /**
@@ -220,18 +281,151 @@ public final class SteeringTables implements AutoCloseable
      */
     public synchronized boolean unblockSource(final Prefix prefix)
     {
+        return !unblock(List.of(prefix)).isEmpty();
+    }
+
+    /**
+     * Take prefixes off the blocklist, wait until no program run can still count a packet to them, and read their
+     * final drop counts; those are added to {@link #retiredBlockDrops()} and their slots become free.
+     *
+     * @param prefixes exactly as they were added; prefixes not on the list are ignored.
+     * @return the final drop counts of those that were on the list.
+     */
+    public synchronized Map<Prefix, Stat> unblock(final Collection<Prefix> prefixes)
+    {
+        final List<Block> removed = new ArrayList<>();
         try (Arena call = Arena.ofConfined())
         {
-            final int result = LibBpf.bpf_map_delete_elem(blocklistFd, lpmKey(call, prefix));
-            if (result < 0 && Errno.ENOENT != -result)
+            for (final Prefix prefix : prefixes)
             {
-                NativeException.check(result, "blocklist delete " + prefix);
+                final Block block = blocklist.remove(prefix);
+                if (null == block)
+                {
+                    continue;
+                }
+                final int result = LibBpf.bpf_map_delete_elem(blocklistFd, lpmKey(call, prefix));
+                if (result < 0 && Errno.ENOENT != -result)
+                {
+                    blocklist.put(prefix, block);
+                    NativeException.check(result, "blocklist delete " + prefix);
+                }
+                removed.add(block);
             }
-            final boolean removed = null != blocklist.remove(prefix);
-            writeConfig();
-
-            return removed && result == 0;
         }
+        if (removed.isEmpty())
+        {
+            return Map.of();
+        }
+        writeConfig();
+        // a program run that found an entry before its delete may still count to its slot: wait those out
+        awaitGracePeriod();
+
+        final Map<Prefix, Stat> finals = new LinkedHashMap<>();
+        for (final Block block : removed)
+        {
+            final Stat stat = readStat(blockStatsFd, block.slot());
+            retiredBlockPackets += stat.packets();
+            retiredBlockBytes += stat.bytes();
+            usedBlockSlots.clear(block.slot());
+            finals.put(block.prefix(), stat);
+        }
+
+        return finals;
+    }
+
+    /**
+     * @return the blocks, in the order they were first added.
+     */
+    public synchronized List<Block> blocks()
+    {
+        return new ArrayList<>(blocklist.values());
+    }
+
+    /**
+     * @param prefix a blocked prefix.
+     * @return the block, or null.
+     */
+    public synchronized Block block(final Prefix prefix)
+    {
+        return blocklist.get(prefix);
+    }
+
+    /**
+     * Packets and bytes a block has dropped in XDP, summed over CPUs.
+     *
+     * @param block a block these tables hold.
+     * @return the counts.
+     */
+    public synchronized Stat blockStat(final Block block)
+    {
+        return readStat(blockStatsFd, block.slot());
+    }
+
+    /**
+     * @return what blocks since removed dropped, in all; with the live blocks' counts it adds up to
+     * {@link XdpCounter#DROP_BLOCKLIST}.
+     */
+    public synchronized Stat retiredBlockDrops()
+    {
+        return new Stat(retiredBlockPackets, retiredBlockBytes);
+    }
+
+    /**
+     * @return how many blocks the blocklist holds at most.
+     */
+    public int blockCapacity()
+    {
+        return blockSlots;
+    }
+
+    /**
+     * Exempt a source prefix from every block, present and future, in the program itself: a blocked source the
+     * allowlist covers goes on to the rules, counted as {@link XdpCounter#BLOCK_EXEMPT}.
+     *
+     * @param prefix source prefix.
+     */
+    public synchronized void allowSource(final Prefix prefix)
+    {
+        try (Arena call = Arena.ofConfined())
+        {
+            final int result = LibBpf.bpf_map_update_elem(allowlistFd, lpmKey(call, prefix),
+                call.allocateFrom(JAVA_INT, 1), LinuxBpf.BPF_ANY);
+            if (result < 0)
+            {
+                throw new NativeException("allowlist add " + prefix, -result, Errno.E2BIG == -result ||
+                    Errno.ENOSPC == -result ? "the allowlist holds " + SteeringDescriptor.ALLOWLIST_MAX +
+                    " prefixes" : null);
+            }
+        }
+        allowlist.add(prefix);
+    }
+
+    /**
+     * @return the allowlisted prefixes.
+     */
+    public synchronized List<Prefix> allowedSources()
+    {
+        return new ArrayList<>(allowlist);
+    }
+
+    private int takeBlockSlot(final Prefix prefix)
+    {
+        // round robin, so a slot just freed is the last to be taken again
+        int slot = usedBlockSlots.nextClearBit(nextBlockSlot);
+        if (slot >= blockSlots)
+        {
+            slot = usedBlockSlots.nextClearBit(0);
+        }
+        if (slot >= blockSlots)
+        {
+            throw new IllegalStateException("blocklist add " + prefix + ": the blocklist is full (" + blockSlots +
+                " prefixes); open the program with a larger capacity");
+        }
+        usedBlockSlots.set(slot);
+        nextBlockSlot = slot + 1;
+        zeroSlot(blockStatsFd, slot, "zeroing block counter slot ");
+
+        return slot;
     }
 
     /**
@@ -487,10 +681,15 @@ public final class SteeringTables implements AutoCloseable
 
     private void zeroStat(final int slot)
     {
+        zeroSlot(ruleStatsFd, slot, "zeroing rule counter slot ");
+    }
+
+    private void zeroSlot(final int fd, final int slot, final String what)
+    {
         try (Arena call = Arena.ofConfined())
         {
-            NativeException.check(LibBpf.bpf_map_update_elem(ruleStatsFd, call.allocateFrom(JAVA_INT, slot),
-                call.allocate(STAT_BYTES * numCpus, 8), LinuxBpf.BPF_ANY), "zeroing rule counter slot " + slot);
+            NativeException.check(LibBpf.bpf_map_update_elem(fd, call.allocateFrom(JAVA_INT, slot),
+                call.allocate(STAT_BYTES * numCpus, 8), LinuxBpf.BPF_ANY), what + slot);
         }
     }
 

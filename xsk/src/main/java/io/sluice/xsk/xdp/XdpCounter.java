@@ -17,7 +17,9 @@ public enum XdpCounter
     DROP_RULE("SLUICE_DROP_RULE", 6, "dropped: a drop rule matched"),
     REDIRECT("SLUICE_REDIRECT", 7, "redirected to an AF_XDP socket"),
     L4_UNKNOWN("SLUICE_L4_UNKNOWN", 8, "matched on addresses only: fragment or IPv6 extension header"),
-    VLAN_TAGGED("SLUICE_VLAN_TAGGED", 9, "carried one or two VLAN tags");
+    VLAN_TAGGED("SLUICE_VLAN_TAGGED", 9, "carried one or two VLAN tags"),
+    BLOCK_EXEMPT("SLUICE_BLOCK_EXEMPT", 10, "blocked source on the allowlist: not dropped"),
+    BLOCK_STALE("SLUICE_BLOCK_STALE", 11, "blocked source whose block had expired: not dropped");
 
     private final int id;
     private final String label;
