@@ -15,7 +15,8 @@ import java.util.Locale;
  * <ol>
  *     <li>offered = passed to the kernel + dropped in XDP + steered;</li>
  *     <li>steered = received + dropped by the kernel for want of room (XDP_STATISTICS) + left in the RX rings;</li>
- *     <li>received = the sum of the pipeline's outcomes.</li>
+ *     <li>received = the sum of the pipeline's outcomes;</li>
+ *     <li>dropped by blocks = the sum of every block's own drop counter, live or removed.</li>
  * </ol>
  *
  * @param xdp           the XDP program's counters, indexed by {@link XdpCounter#ordinal()}.
@@ -26,6 +27,7 @@ import java.util.Locale;
  * @param leftInRx      frames still in the RX rings when the pipeline stopped reading.
  * @param ownership     where every UMEM frame is, after the stop.
  * @param ruleNames     filter rule names, by index.
+ * @param blockDrops    packets the blocks dropped by their own counters: the live blocks' and the removed ones'.
  */
 public record Accounting(
     Stat[] xdp,
@@ -35,7 +37,8 @@ public record Accounting(
     long fillEmpty,
     long leftInRx,
     FrameOwnership ownership,
-    List<String> ruleNames)
+    List<String> ruleNames,
+    long blockDrops)
 {
     /**
      * @return packets the XDP program decided on.
@@ -86,6 +89,7 @@ public record Accounting(
     {
         return steered() == received() + kernelDropped + leftInRx &&
             received() == pipeline.outcomes() &&
+            packets(XdpCounter.DROP_BLOCKLIST) == blockDrops &&
             ownership.balanced();
     }
 
@@ -114,6 +118,8 @@ public record Accounting(
             }
         }
         row(lines, 1, "dropped in XDP", xdpDropped());
+        row(lines, 2, "by blocks", packets(XdpCounter.DROP_BLOCKLIST));
+        row(lines, 2, "by drop rules", packets(XdpCounter.DROP_RULE));
         row(lines, 1, "steered to AF_XDP", steered());
         row(lines, 2, "dropped by the kernel", kernelDropped);
         row(lines, 3, "RX ring full", rxRingFull);
@@ -146,10 +152,11 @@ public record Accounting(
         lines.add(String.format(Locale.ROOT, "UMEM frames: %s", ownership));
         lines.add(balanced() ?
             "accounting: balanced (offered = passed + dropped in XDP + steered; steered = received + kernel drops " +
-            "+ left in RX; received = sum of outcomes)" :
+            "+ left in RX; received = sum of outcomes; by blocks = sum of the blocks' counters)" :
             "accounting: NOT BALANCED: steered " + steered() + " vs received + kernel drops + left in RX " +
             (received() + kernelDropped + leftInRx) + "; received " + received() + " vs outcomes " +
-            pipeline.outcomes() + "; frames " + ownership);
+            pipeline.outcomes() + "; by blocks " + packets(XdpCounter.DROP_BLOCKLIST) + " vs the blocks' counters " +
+            blockDrops + "; frames " + ownership);
 
         return lines;
     }

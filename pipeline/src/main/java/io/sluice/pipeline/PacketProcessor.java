@@ -1,5 +1,8 @@
 package io.sluice.pipeline;
 
+import io.sluice.pipeline.blocking.BlockControl;
+import io.sluice.pipeline.blocking.Blocker;
+import io.sluice.pipeline.blocking.FloodDetector;
 import io.sluice.pipeline.rules.Action;
 import io.sluice.pipeline.rules.FilterRule;
 import io.sluice.pipeline.rules.RuleSet;
@@ -11,11 +14,15 @@ import io.sluice.xsk.socket.XskStatistics;
 import io.sluice.xsk.umem.Umem;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.SteeringProgram;
+import io.sluice.xsk.xdp.SteeringTables;
 import io.sluice.xsk.xdp.XdpMode;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Sluice on an interface: the steering program attached with the rules file's XDP rules, one AF_XDP socket per
@@ -30,6 +37,20 @@ public final class PacketProcessor implements AutoCloseable
      * to drain: generous against a 2,048-slot ring at any rate the pipeline keeps up with.
      */
     public static final long DRAIN_TIMEOUT_NS = 2_000_000_000L;
+
+    /**
+     * The detector's outbox: 64 KiB, room for about 1,300 flags the blocker has not taken yet.
+     */
+    public static final int OUTBOX_BYTES = 64 * 1024;
+
+    /**
+     * Where the blocker's lines go unless {@link #launch(Settings, Consumer)} says: stdout, as {@code run} prints.
+     */
+    public static final Consumer<String> STDOUT_LOG = (line) ->
+    {
+        System.out.println("sluice: " + line);
+        System.out.flush();
+    };
 
     /**
      * What to run.
@@ -102,6 +123,8 @@ public final class PacketProcessor implements AutoCloseable
     private final CountersFile counters;
     private final StatsSampler sampler;
     private final FrameCapture capture;
+    private final Blocker blocker;
+    private final BlockControl control;
     private Accounting accounting;
 
     private PacketProcessor(
@@ -113,9 +136,13 @@ public final class PacketProcessor implements AutoCloseable
         final Pipeline pipeline,
         final CountersFile counters,
         final StatsSampler sampler,
-        final FrameCapture capture)
+        final FrameCapture capture,
+        final Blocker blocker,
+        final BlockControl control)
     {
         this.capture = capture;
+        this.blocker = blocker;
+        this.control = control;
         this.counters = counters;
         this.sampler = sampler;
         this.settings = settings;
@@ -150,6 +177,18 @@ public final class PacketProcessor implements AutoCloseable
      * @return the running processor.
      */
     public static PacketProcessor launch(final Settings settings)
+    {
+        return launch(settings, STDOUT_LOG);
+    }
+
+    /**
+     * Attach, open the sockets, start the pipeline and the blocker, then steer.
+     *
+     * @param settings what to run.
+     * @param log      where the blocker's lines go: a block added or removed.
+     * @return the running processor.
+     */
+    public static PacketProcessor launch(final Settings settings, final Consumer<String> log)
     {
         final Rules rules = settings.rules();
         final List<String> forwardTo = rules.filter().forwardInterfaces();
@@ -200,9 +239,21 @@ public final class PacketProcessor implements AutoCloseable
             {
                 opened.add(capture);
             }
+            final String labels = "iface=\"" + settings.iface() + "\"";
+            final OneToOneRingBuffer outbox = rules.triggers().isEmpty() ? null : FloodDetector.newOutbox(OUTBOX_BYTES);
             final Pipeline pipeline = Pipeline.start(umem, ports, rules.filter(), forwardPorts, settings.pipeline(),
-                counters, "iface=\"" + settings.iface() + "\"", capture, captureRule);
+                counters, labels, capture, captureRule,
+                new Pipeline.Detection(rules.triggers(), rules.blocking(), outbox));
             opened.add(pipeline);
+            final Blocker blocker = new Blocker(program.tables(), rules.blocking(), rules.triggers(), outbox, counters,
+                labels, log).start();
+            opened.add(blocker);
+            final BlockControl control = null == settings.instance() ? null : BlockControl.start(
+                CountersFile.fileOf(settings.instance()).resolveSibling(BlockControl.SOCKET_NAME), blocker);
+            if (null != control)
+            {
+                opened.add(control);
+            }
 
             awaitFilled(ports, queues.length);
             program.tables().replaceAll(rules.steering());
@@ -213,10 +264,10 @@ public final class PacketProcessor implements AutoCloseable
             }
 
             final StatsSampler sampler = new StatsSampler(counters, settings.iface(),
-                java.util.Arrays.copyOf(ports, queues.length), program, rules.steeringNames(), pipeline);
+                Arrays.copyOf(ports, queues.length), program, rules.steeringNames(), pipeline);
 
             return new PacketProcessor(settings, program, umem, ports, queues.length, pipeline, counters, sampler,
-                capture);
+                capture, blocker, control);
         }
         catch (final RuntimeException ex)
         {
@@ -311,6 +362,22 @@ public final class PacketProcessor implements AutoCloseable
     }
 
     /**
+     * @return the blocker: the blocks the detector and operators added.
+     */
+    public Blocker blocker()
+    {
+        return blocker;
+    }
+
+    /**
+     * @return the operators' control socket, or null without an instance name.
+     */
+    public BlockControl control()
+    {
+        return control;
+    }
+
+    /**
      * @return the steering program.
      */
     public SteeringProgram program()
@@ -366,6 +433,12 @@ public final class PacketProcessor implements AutoCloseable
         }
         pipeline.stop(DRAIN_TIMEOUT_NS);
         program.detach();
+        if (null != control)
+        {
+            control.close();
+        }
+        // no packet reaches a block now: its last sample holds every block's final count
+        blocker.close();
         if (null != capture)
         {
             // the handlers are done: what they offered is written and the file complete
@@ -385,9 +458,21 @@ public final class PacketProcessor implements AutoCloseable
             fillEmpty += stats.rxFillRingEmptyDescs();
         }
         accounting = new Accounting(program.counters(), pipeline.stats(), dropped, ringFull, fillEmpty,
-            framesInRxRings(), umem.ownership(), settings.rules().filter().rules().stream().map(FilterRule::name).toList());
+            framesInRxRings(), umem.ownership(), settings.rules().filter().rules().stream().map(FilterRule::name).toList(),
+            blockDrops());
 
         return accounting;
+    }
+
+    private long blockDrops()
+    {
+        long packets = program.tables().retiredBlockDrops().packets();
+        for (final SteeringTables.Block block : program.tables().blocks())
+        {
+            packets += program.tables().blockStat(block).packets();
+        }
+
+        return packets;
     }
 
     private long framesInRxRings()
@@ -410,6 +495,11 @@ public final class PacketProcessor implements AutoCloseable
         final List<AutoCloseable> all = new ArrayList<>();
         all.add(counters);
         all.add(program);
+        all.add(blocker);
+        if (null != control)
+        {
+            all.add(control);
+        }
         all.add(umem);
         all.addAll(List.of(ports));
         all.add(pipeline);

@@ -3,6 +3,9 @@ package io.sluice.pipeline;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
+import io.sluice.pipeline.blocking.BlockTrigger;
+import io.sluice.pipeline.blocking.BlockingPolicy;
+import io.sluice.pipeline.blocking.FloodDetector;
 import io.sluice.pipeline.rules.Filter;
 import io.sluice.pipeline.rules.RuleSet;
 import io.sluice.xsk.counters.CountersFile;
@@ -11,6 +14,7 @@ import io.sluice.xsk.umem.Umem;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +40,7 @@ public final class Pipeline implements AutoCloseable
     private final XskReceiver receiver;
     private final FrameHandler[] handlers;
     private final XskTransmitter transmitter;
+    private final FloodDetector detector;
     private final Counters[] counters;
     private final List<AgentRunner> runners = new ArrayList<>();
     private final AtomicReference<Throwable> firstError = new AtomicReference<>();
@@ -50,7 +55,8 @@ public final class Pipeline implements AutoCloseable
         final CountersFile counterFile,
         final String labels,
         final FrameCapture capture,
-        final int captureRule)
+        final int captureRule,
+        final Detection detection)
     {
         this.umem = umem;
         this.ports = ports.clone();
@@ -84,6 +90,27 @@ public final class Pipeline implements AutoCloseable
         transmitter = new XskTransmitter(ring, handlerSequences, this.ports, umem.pool(), counters[handlerCount + 1],
             config.txBatch(), config.txRetryNs(), !pinned ? -1 : cores[cores.length - 1]);
         ring.addGatingSequences(transmitter.sequence());
+        if (null != detection && !detection.triggers().isEmpty())
+        {
+            detector = new FloodDetector(ring, handlerSequences, rules.size(), detection.triggers(),
+                detection.policy(), detection.outbox(), counterFile, labels);
+            ring.addGatingSequences(detector.sequence());
+        }
+        else
+        {
+            detector = null;
+        }
+    }
+
+    /**
+     * The detector stage: the rules' {@code block_if} triggers and where its flags go.
+     *
+     * @param triggers the triggers; none means no detector.
+     * @param policy   the detector's table size.
+     * @param outbox   the flags' ring, read by the {@link io.sluice.pipeline.blocking.Blocker}.
+     */
+    public record Detection(List<BlockTrigger> triggers, BlockingPolicy policy, OneToOneRingBuffer outbox)
+    {
     }
 
     /**
@@ -134,6 +161,37 @@ public final class Pipeline implements AutoCloseable
         final FrameCapture capture,
         final int captureRule)
     {
+        return start(umem, ports, rules, forwardPorts, config, counterFile, labels, capture, captureRule, null);
+    }
+
+    /**
+     * Build the pipeline, with a detector stage if {@code detection} has triggers, and start its threads.
+     *
+     * @param umem         the UMEM every port shares.
+     * @param ports        sockets, their index being the port number events carry.
+     * @param rules        the filter's rules.
+     * @param forwardPorts per forward target of {@code rules}, its ports (see {@link FrameActor}).
+     * @param config       threads, cores, rings.
+     * @param counterFile  where the agents' counters go.
+     * @param labels       labels every series carries, {@code iface="veth1"}.
+     * @param capture      where mirror rules' frames go, or null.
+     * @param captureRule  index of a rule whose frames are captured whatever its action, or
+     *                     {@link FrameEvent#ABSENT}.
+     * @param detection    the detector stage, or null.
+     * @return the running pipeline.
+     */
+    public static Pipeline start(
+        final Umem umem,
+        final XskSocket[] ports,
+        final RuleSet rules,
+        final int[][] forwardPorts,
+        final PipelineConfig config,
+        final CountersFile counterFile,
+        final String labels,
+        final FrameCapture capture,
+        final int captureRule,
+        final Detection detection)
+    {
         if (0 == ports.length)
         {
             throw new IllegalArgumentException("a pipeline needs at least one port");
@@ -152,7 +210,7 @@ public final class Pipeline implements AutoCloseable
         }
 
         final Pipeline pipeline = new Pipeline(umem, ports, rules, forwardPorts, config, counterFile, labels, capture,
-            captureRule);
+            captureRule, detection);
         pipeline.startThreads();
 
         return pipeline;
@@ -166,6 +224,10 @@ public final class Pipeline implements AutoCloseable
             agents.add(receiver);
             agents.add(handlers[0]);
             agents.add(transmitter);
+            if (null != detector)
+            {
+                agents.add(detector);
+            }
             startRunner(new CompositeAgent(agents));
         }
         else
@@ -175,7 +237,8 @@ public final class Pipeline implements AutoCloseable
             {
                 startRunner(handler);
             }
-            startRunner(transmitter);
+            // the detector is light (a hash and a few stores a frame): it shares the transmitter's thread
+            startRunner(null == detector ? transmitter : new CompositeAgent(transmitter, detector));
         }
     }
 
@@ -232,7 +295,8 @@ public final class Pipeline implements AutoCloseable
 
     private boolean drained()
     {
-        return transmitter.sequence().get() == ring.getCursor() && 0 == transmitter.outstanding();
+        return transmitter.sequence().get() == ring.getCursor() && 0 == transmitter.outstanding() &&
+            (null == detector || detector.sequence().get() == ring.getCursor());
     }
 
     /**
@@ -310,6 +374,14 @@ public final class Pipeline implements AutoCloseable
     public Throwable error()
     {
         return firstError.get();
+    }
+
+    /**
+     * @return the detector stage, or null without {@code block_if} triggers.
+     */
+    public FloodDetector detector()
+    {
+        return detector;
     }
 
     public PipelineConfig config()

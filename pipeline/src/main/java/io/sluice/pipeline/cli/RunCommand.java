@@ -7,6 +7,8 @@ import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.StatsSampler;
 import io.sluice.pipeline.StatusLine;
 import io.sluice.pipeline.ThreadingMode;
+import io.sluice.pipeline.blocking.BlockTrigger;
+import io.sluice.pipeline.blocking.Blocker;
 import io.sluice.pipeline.profile.NetDevice;
 import io.sluice.pipeline.profile.Profile;
 import io.sluice.pipeline.profile.ProfileCatalog;
@@ -30,6 +32,7 @@ import sun.misc.Signal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -177,12 +180,17 @@ public final class RunCommand implements Callable<Integer>
         {
             System.out.println("sluice: running on " + iface + " queues " + IntList.format(settings.queues()) +
                  " (" + processor.ports()[0].mode() + ", xdp " + processor.program().attachment().name()
-                .toLowerCase(java.util.Locale.ROOT) + "), pipeline " + settings.pipeline().describe() + ", profile " +
+                .toLowerCase(Locale.ROOT) + "), pipeline " + settings.pipeline().describe() + ", profile " +
                 profile.source() + ", rules " +
                 rulesFile + ": " + rules.steering().size() + " steering, " + rules.filter().size() + " filter");
             System.out.println("sluice: counters in " + processor.counters().file() + " (./sluice stats --instance " +
                 processor.counters().instance() + ")" + (null == metrics ? "" : "; metrics at http://0.0.0.0:" +
                 metrics.port() + "/metrics"));
+            System.out.println("sluice: blocks: " + (rules.triggers().isEmpty() ? "no block_if rules" :
+                rules.triggers().size() + " block_if rule" + (1 == rules.triggers().size() ? "" : "s") + " (" +
+                String.join(", ", rules.triggers().stream().map(BlockTrigger::ruleName).toList()) + ")") +
+                ", at most " + rules.blocking().maxBlocks() + ", " + rules.blocking().allow().size() +
+                " allowlisted prefixes; ./sluice blocks --instance " + processor.counters().instance());
             System.out.flush();
 
             final long startNs = System.nanoTime();
@@ -237,6 +245,11 @@ public final class RunCommand implements Callable<Integer>
             {
                 System.out.println(line);
             }
+            final Blocker blocker = processor.blocker();
+            System.out.printf(Locale.ROOT, "blocks: added %d by the detector and %d by operators, %d " +
+                "expired, %d removed, %d skipped at the cap, %d skipped as allowlisted; %d in place at the stop%n",
+                blocker.addedByDetector(), blocker.addedManually(), blocker.expired(), blocker.removed(),
+                blocker.skippedAtCap(), blocker.skippedAllowlisted(), blocker.blocks().size());
             System.out.flush();
 
             return !accounting.balanced() ? 3 : null != fault ? EXIT_FAULT : 0;

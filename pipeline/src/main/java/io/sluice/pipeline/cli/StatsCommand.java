@@ -7,7 +7,9 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -83,17 +85,23 @@ public final class StatsCommand implements Callable<Integer>
         {
             width = Math.max(width, one.name().length());
         }
-        for (int i = 0; i < series.size(); i++)
+        // series come and go (a block's), so match them by name, not position
+        final Map<String, Long> earlier = new HashMap<>();
+        if (null != before)
         {
-            final CountersView.Series one = series.get(i);
-            if (null == before || one.metric().gauge())
+            before.forEach((one) -> earlier.put(one.name(), one.value()));
+        }
+        for (final CountersView.Series one : series)
+        {
+            final Long was = earlier.get(one.name());
+            if (null == was || one.metric().gauge())
             {
                 out.printf(Locale.ROOT, "%-" + width + "s %,20d%n", one.name(), one.value());
             }
             else
             {
                 out.printf(Locale.ROOT, "%-" + width + "s %,20d %,16.0f/s%n", one.name(), one.value(),
-                    (one.value() - before.get(i).value()) / seconds);
+                    (one.value() - was) / seconds);
             }
         }
         out.flush();

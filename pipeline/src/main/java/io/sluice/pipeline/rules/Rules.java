@@ -1,5 +1,7 @@
 package io.sluice.pipeline.rules;
 
+import io.sluice.pipeline.blocking.BlockTrigger;
+import io.sluice.pipeline.blocking.BlockingPolicy;
 import io.sluice.xsk.xdp.FlowRule;
 
 import java.util.List;
@@ -15,6 +17,8 @@ public final class Rules
     private final List<String> steeringNames;
     private final boolean steerAll;
     private final RuleSet filter;
+    private final List<BlockTrigger> triggers;
+    private final BlockingPolicy blocking;
 
     /**
      * @param source        name of the file the rules came from.
@@ -29,6 +33,27 @@ public final class Rules
         final List<String> steeringNames,
         final boolean steerAll,
         final RuleSet filter)
+    {
+        this(source, steering, steeringNames, steerAll, filter, List.of(), BlockingPolicy.DEFAULTS);
+    }
+
+    /**
+     * @param source        name of the file the rules came from.
+     * @param steering      steering rules; rule {@code i} has id {@code i}.
+     * @param steeringNames name of each steering rule, by id.
+     * @param steerAll      true to hand every frame to user space unparsed.
+     * @param filter        the user-space filter.
+     * @param triggers      the filter rules' {@code block_if}s, at most one per rule.
+     * @param blocking      what every block shares.
+     */
+    public Rules(
+        final String source,
+        final List<FlowRule> steering,
+        final List<String> steeringNames,
+        final boolean steerAll,
+        final RuleSet filter,
+        final List<BlockTrigger> triggers,
+        final BlockingPolicy blocking)
     {
         if (steering.size() != steeringNames.size())
         {
@@ -47,6 +72,32 @@ public final class Rules
         this.steeringNames = List.copyOf(steeringNames);
         this.steerAll = steerAll;
         this.filter = filter;
+        for (final BlockTrigger trigger : triggers)
+        {
+            if (trigger.rule() < 0 || trigger.rule() >= filter.size() ||
+                !filter.rule(trigger.rule()).name().equals(trigger.ruleName()))
+            {
+                throw new IllegalArgumentException("block_if of " + trigger.ruleName() + " names no filter rule");
+            }
+        }
+        this.triggers = List.copyOf(triggers);
+        this.blocking = blocking;
+    }
+
+    /**
+     * @return the filter rules' {@code block_if}s.
+     */
+    public List<BlockTrigger> triggers()
+    {
+        return triggers;
+    }
+
+    /**
+     * @return what every block shares: lifetime, cap, the detector's table size, the allowlist.
+     */
+    public BlockingPolicy blocking()
+    {
+        return blocking;
     }
 
     /**

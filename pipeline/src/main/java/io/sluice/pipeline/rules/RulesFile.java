@@ -1,5 +1,7 @@
 package io.sluice.pipeline.rules;
 
+import io.sluice.pipeline.blocking.BlockTrigger;
+import io.sluice.pipeline.blocking.BlockingPolicy;
 import io.sluice.pipeline.yaml.ConfigFileException;
 import io.sluice.pipeline.yaml.YamlReader;
 import io.sluice.xsk.xdp.FlowRule;
@@ -90,11 +92,13 @@ import static io.sluice.pipeline.yaml.YamlReader.line;
  */
 public final class RulesFile
 {
-    static final List<String> TOP_KEYS = List.of("steer", "steer_all", "filter", "default");
+    static final List<String> TOP_KEYS = List.of("steer", "steer_all", "filter", "default", "blocking");
+    static final List<String> BLOCK_IF_KEYS = List.of("pps", "window_ms", "syn_ratio", "prefix", "prefix6", "ttl_s");
+    static final List<String> BLOCKING_KEYS = List.of("ttl_s", "max_blocks", "track", "allow");
     static final List<String> STEER_KEYS = List.of("name", "proto", "src", "dst", "dst_port", "priority", "action");
     static final List<String> FILTER_KEYS = List.of(
         "name", "vlan", "ether_type", "ip", "proto", "src", "dst", "src_port", "dst_port", "tcp_flags", "icmp_type",
-        "icmp_code", "fragment", "action", "swap", "to");
+        "icmp_code", "fragment", "action", "swap", "to", "block_if");
 
     private static final String STEER_ACTIONS = "steer, pass, drop";
     private static final String FILTER_ACTIONS = "drop, count, reflect, forward, mirror";
@@ -144,6 +148,8 @@ public final class RulesFile
         final List<FlowRule> steering = new ArrayList<>();
         final List<String> steeringNames = new ArrayList<>();
         final List<FilterRule> filter = new ArrayList<>();
+        final List<BlockTrigger> triggers = new ArrayList<>();
+        BlockingPolicy blocking = BlockingPolicy.DEFAULTS;
         boolean steerAll = false;
         Action defaultAction = RuleSet.DEFAULT_ACTION_DEFAULT;
         for (final Map.Entry<String, NodeTuple> entry : reader.keys(mapping, "", TOP_KEYS).entrySet())
@@ -153,15 +159,17 @@ public final class RulesFile
             {
                 case "steer" -> steerRules(value, steering, steeringNames);
                 case "steer_all" -> steerAll = reader.bool(value, "steer_all");
-                case "filter" -> filterRules(value, filter);
+                case "filter" -> filterRules(value, filter, triggers);
                 case "default" -> defaultAction = defaultAction(value);
+                case "blocking" -> blocking = blocking(value);
                 default -> throw new IllegalStateException(entry.getKey());
             }
         }
 
         try
         {
-            return new Rules(source, steering, steeringNames, steerAll, new RuleSet(filter, defaultAction));
+            return new Rules(source, steering, steeringNames, steerAll, new RuleSet(filter, defaultAction), triggers,
+                blocking);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -256,7 +264,7 @@ public final class RulesFile
         }
     }
 
-    private void filterRules(final Node value, final List<FilterRule> filter)
+    private void filterRules(final Node value, final List<FilterRule> filter, final List<BlockTrigger> triggers)
     {
         final List<Node> items = reader.list(value, "filter", "a list of rules");
         for (int index = 0; index < items.size(); index++)
@@ -267,8 +275,131 @@ public final class RulesFile
             {
                 throw reader.error(item, "filter rule '" + name + "' must be a mapping of keys, not " + kind(item));
             }
-            filter.add(filterRule(mapping, name));
+            final FilterRule rule = filterRule(mapping, name);
+            for (final NodeTuple tuple : mapping.getValue())
+            {
+                if (tuple.getKeyNode() instanceof ScalarNode key && "block_if".equals(key.getValue()))
+                {
+                    triggers.add(blockIf(tuple.getValueNode(), index, rule));
+                }
+            }
+            filter.add(rule);
         }
+    }
+
+    private BlockTrigger blockIf(final Node value, final int index, final FilterRule rule)
+    {
+        final String label = "filter rule '" + rule.name() + "': block_if";
+        if (!(value instanceof MappingNode mapping))
+        {
+            throw reader.error(value, label + " must be a mapping such as {pps: 50000, window_ms: 100}, not " +
+                kind(value));
+        }
+        final Map<String, NodeTuple> keys = reader.keys(mapping, label + ": ", BLOCK_IF_KEYS);
+        if (!keys.containsKey("pps"))
+        {
+            throw reader.error(mapping, label + ": pps is required: the rate above which a source is blocked");
+        }
+        long pps = 0;
+        long windowNs = BlockTrigger.WINDOW_NS_DEFAULT;
+        int synRatio = 0;
+        int prefixV4 = 32;
+        int prefixV6 = 128;
+        long ttlNs = 0;
+        for (final Map.Entry<String, NodeTuple> entry : keys.entrySet())
+        {
+            final Node node = entry.getValue().getValueNode();
+            final String field = label + "." + entry.getKey();
+            switch (entry.getKey())
+            {
+                case "pps" -> pps = reader.number(node, field, 1, 1_000_000_000L, "frames per second");
+                case "window_ms" -> windowNs = 1_000_000L *
+                    reader.number(node, field, 1, BlockTrigger.WINDOW_NS_MAX / 1_000_000L, "milliseconds");
+                case "syn_ratio" ->
+                {
+                    synRatio = (int)reader.number(node, field, 1, 1_000_000, "SYNs per completed handshake");
+                    if (rule.protocol() != FlowRule.PROTO_TCP)
+                    {
+                        throw reader.error(node, field + " counts TCP SYNs: the rule needs proto tcp");
+                    }
+                }
+                case "prefix" -> prefixV4 = (int)reader.number(node, field, 1, 32, "an IPv4 prefix length");
+                case "prefix6" -> prefixV6 = (int)reader.number(node, field, 1, 128, "an IPv6 prefix length");
+                case "ttl_s" -> ttlNs = 1_000_000_000L *
+                    reader.number(node, field, 1, BlockingPolicy.TTL_S_MAX, "seconds");
+                default -> throw new IllegalStateException(entry.getKey());
+            }
+        }
+
+        try
+        {
+            return new BlockTrigger(index, rule.name(), pps, windowNs, synRatio, prefixV4, prefixV6, ttlNs);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw reader.error(mapping, "filter rule '" + rule.name() + "': " + ex.getMessage());
+        }
+    }
+
+    private BlockingPolicy blocking(final Node value)
+    {
+        if (!(value instanceof MappingNode mapping))
+        {
+            throw reader.error(value, "blocking must be a mapping of " + String.join(", ", BLOCKING_KEYS) + ", not " +
+                kind(value));
+        }
+        long ttlNs = BlockingPolicy.TTL_NS_DEFAULT;
+        int maxBlocks = BlockingPolicy.MAX_BLOCKS_DEFAULT;
+        int track = BlockingPolicy.TRACK_DEFAULT;
+        final List<Prefix> allow = new ArrayList<>();
+        for (final Map.Entry<String, NodeTuple> entry : reader.keys(mapping, "blocking: ", BLOCKING_KEYS).entrySet())
+        {
+            final Node node = entry.getValue().getValueNode();
+            final String field = "blocking." + entry.getKey();
+            switch (entry.getKey())
+            {
+                case "ttl_s" -> ttlNs = 1_000_000_000L *
+                    reader.number(node, field, 1, BlockingPolicy.TTL_S_MAX, "seconds");
+                case "max_blocks" -> maxBlocks = (int)reader.number(node, field, 1,
+                    SteeringDescriptor.BLOCKLIST_MAX_DEFAULT, "a number of blocks (at most the XDP blocklist's " +
+                    SteeringDescriptor.BLOCKLIST_MAX_DEFAULT + ")");
+                case "track" ->
+                {
+                    final long tracked = reader.number(node, field, BlockingPolicy.TRACK_MIN,
+                        BlockingPolicy.TRACK_MAX, "a power of two");
+                    if (Long.bitCount(tracked) != 1)
+                    {
+                        throw reader.error(node, field + " " + tracked + " is not a power of two");
+                    }
+                    track = (int)tracked;
+                }
+                case "allow" ->
+                {
+                    final List<Node> items = node instanceof SequenceNode ? reader.list(node, field,
+                        "a list of prefixes") : List.of(node);
+                    for (final Node item : items)
+                    {
+                        final String text = reader.text(item, field, PREFIX_EXPECTED);
+                        try
+                        {
+                            allow.add(Prefix.parse(text));
+                        }
+                        catch (final IllegalArgumentException ex)
+                        {
+                            throw reader.error(item, field + ": " + ex.getMessage());
+                        }
+                    }
+                    if (allow.size() > SteeringDescriptor.ALLOWLIST_MAX)
+                    {
+                        throw reader.error(node, field + " holds at most " + SteeringDescriptor.ALLOWLIST_MAX +
+                            " prefixes, the XDP allowlist's size");
+                    }
+                }
+                default -> throw new IllegalStateException(entry.getKey());
+            }
+        }
+
+        return new BlockingPolicy(ttlNs, maxBlocks, track, allow);
     }
 
     private FilterRule filterRule(final MappingNode mapping, final String name)
@@ -354,6 +485,10 @@ public final class RulesFile
             case "action" -> builder.action(filterAction(value, label));
             case "swap" -> swap(builder, value, label);
             case "to" -> builder.forwardTo(reader.text(value, label + key, "an interface name"));
+            case "block_if" ->
+            {
+                // read by filterRules, once the rule is built
+            }
             default -> throw new IllegalStateException(key);
         }
     }

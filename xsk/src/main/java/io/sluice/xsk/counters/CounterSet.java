@@ -64,6 +64,11 @@ public final class CounterSet
         return values.getLongAcquire(offsets[index]);
     }
 
+    int offset(final int index)
+    {
+        return offsets[index];
+    }
+
     /**
      * @return counters in the set.
      */

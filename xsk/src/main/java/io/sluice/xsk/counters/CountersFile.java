@@ -245,6 +245,8 @@ public final class CountersFile implements AutoCloseable
                 final int id = manager.allocate(SERIES_TYPE_ID, keyOf(family), 0, Integer.BYTES,
                     new UnsafeBuffer(label), 0, label.length);
                 offsets[i] = CountersReader.counterOffset(id);
+                // a freed slot may come back holding its last value
+                values.putLongRelease(offsets[i], 0);
             }
         }
         catch (final IllegalStateException ex)
@@ -254,6 +256,20 @@ public final class CountersFile implements AutoCloseable
         }
 
         return new CounterSet(values, offsets);
+    }
+
+    /**
+     * Free a set's counters: readers no longer see them, and their slots go to later allocations. For series that
+     * come and go, such as a block's; the set must not be written after.
+     *
+     * @param set a set this file allocated.
+     */
+    public synchronized void free(final CounterSet set)
+    {
+        for (int i = 0; i < set.size(); i++)
+        {
+            manager.free(set.offset(i) / CountersReader.COUNTER_LENGTH);
+        }
     }
 
     /**

@@ -190,7 +190,12 @@ public final class Prefix
         }
     }
 
-    static Prefix fromMapped(final byte[] address, final int mappedLength)
+    /**
+     * @param address      16 bytes, IPv4 as IPv4-mapped.
+     * @param mappedLength prefix length in the 128-bit space (an IPv4 /24 is 120).
+     * @return the prefix, host bits cleared.
+     */
+    public static Prefix fromMapped(final byte[] address, final int mappedLength)
     {
         final boolean ipv4 = mappedLength >= V4_MAPPED_BITS && isV4Mapped(address);
         final byte[] copy = address.clone();

@@ -1,0 +1,590 @@
+package io.sluice.pipeline.blocking;
+
+import io.sluice.xsk.counters.CounterSet;
+import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.xdp.Prefix;
+import io.sluice.xsk.xdp.SteeringTables;
+import io.sluice.xsk.xdp.Stat;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.MessageHandler;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The control-plane agent of the adaptive fast path, on its own thread ({@code sluice-blocks}), never on the data
+ * path. It is the only writer of the XDP program's blocklist while it runs:
+ * <ul>
+ *     <li>it takes the {@link FloodDetector}'s flags and blocks each flagged prefix in XDP with an expiry, unless
+ *     the allowlist covers it or the cap is reached, both skipped and counted;</li>
+ *     <li>it takes operators' commands ({@code ./sluice blocks add|remove|list}, through {@link BlockControl});</li>
+ *     <li>every {@value #EXPIRY_PERIOD_MS} ms it removes expired blocks (the program has already stopped dropping
+ *     for them at their expiry), and every {@value #SAMPLE_PERIOD_MS} ms it copies each block's XDP drop counts
+ *     into the counters file.</li>
+ * </ul>
+ * Counters: {@code sluice_blocks_added_total{origin}}, {@code sluice_blocks_expired_total},
+ * {@code sluice_blocks_removed_total}, {@code sluice_blocks_skipped_total{reason}}, {@code sluice_blocks_active},
+ * per block {@code sluice_block_dropped_packets_total{prefix,origin,rule}} and bytes, and what removed blocks
+ * dropped, {@code sluice_blocks_retired_dropped_packets_total}: with the live blocks' it sums to the program's
+ * {@code drop_blocklist}.
+ */
+public final class Blocker implements Agent, AutoCloseable
+{
+    static final long EXPIRY_PERIOD_MS = 10;
+    static final long SAMPLE_PERIOD_MS = 100;
+    static final String ORIGIN_DETECTOR = "detector";
+    static final String ORIGIN_MANUAL = "manual";
+
+    private static final int ADDED_DETECTOR = 0;
+    private static final int ADDED_MANUAL = 1;
+    private static final int EXPIRED = 2;
+    private static final int REMOVED = 3;
+    private static final int SKIPPED_CAP = 4;
+    private static final int SKIPPED_ALLOWLIST = 5;
+    private static final int ACTIVE = 6;
+    private static final int RETIRED_PACKETS = 7;
+    private static final int RETIRED_BYTES = 8;
+
+    /**
+     * A block as the blocker keeps it.
+     *
+     * @param prefix       the blocked prefix.
+     * @param origin       {@code detector} or {@code manual}.
+     * @param rule         the filter rule whose trigger flagged it, or {@code -} for a manual block.
+     * @param ratePps      the rate the detector measured, 0 for a manual block.
+     * @param detectedAtNs when the frame that crossed the rate was received (a manual block: when asked).
+     * @param addedAtNs    when the block went into the XDP program.
+     * @param expiresAtNs  when it stops dropping, 0 for never.
+     * @param dropped      its XDP drops at the last sample.
+     */
+    public record Block(
+        Prefix prefix, String origin, String rule, long ratePps, long detectedAtNs, long addedAtNs, long expiresAtNs,
+        Stat dropped)
+    {
+    }
+
+    private final SteeringTables tables;
+    private final BlockingPolicy policy;
+    private final List<BlockTrigger> triggers;
+    private final OneToOneRingBuffer outbox;
+    private final CountersFile file;
+    private final String labels;
+    private final Consumer<String> log;
+    private final CounterSet counters;
+    private final Map<Prefix, Entry> entries = new LinkedHashMap<>();
+    private final ManyToOneConcurrentArrayQueue<Command> commands = new ManyToOneConcurrentArrayQueue<>(64);
+    private final MessageHandler onFlag = this::onFlag;
+    private final byte[] address = new byte[16];
+    private volatile List<Block> snapshot = List.of();
+    private long nextExpiryNs;
+    private long nextSampleNs;
+    private AgentRunner runner;
+
+    private static final class Entry
+    {
+        final Block block;
+        final CounterSet series;
+        final SteeringTables.Block xdp;
+
+        Entry(final Block block, final CounterSet series, final SteeringTables.Block xdp)
+        {
+            this.block = block;
+            this.series = series;
+            this.xdp = xdp;
+        }
+    }
+
+    private record Command(String line, CompletableFuture<String> reply)
+    {
+    }
+
+    /**
+     * @param tables   the XDP program's tables.
+     * @param policy   lifetime, cap and allowlist; the allowlist is written into the program here.
+     * @param triggers the triggers, indexed as the detector's flags name them.
+     * @param outbox   the detector's flags, or null without a detector.
+     * @param file     the instance's counters.
+     * @param labels   labels every series carries, {@code iface="veth1"}.
+     * @param log      where a line goes for each block added or removed.
+     */
+    public Blocker(
+        final SteeringTables tables,
+        final BlockingPolicy policy,
+        final List<BlockTrigger> triggers,
+        final OneToOneRingBuffer outbox,
+        final CountersFile file,
+        final String labels,
+        final Consumer<String> log)
+    {
+        this.tables = tables;
+        this.policy = policy;
+        this.triggers = List.copyOf(triggers);
+        this.outbox = outbox;
+        this.file = file;
+        this.labels = labels;
+        this.log = log;
+        final String prefix = labels.isEmpty() ? "" : labels + ",";
+        final CountersFile.Metric added = CountersFile.Metric.counter("sluice_blocks_added_total",
+            "blocks: source prefixes blocked in XDP, by origin");
+        final CountersFile.Metric skipped = CountersFile.Metric.counter("sluice_blocks_skipped_total",
+            "blocks: flagged prefixes not blocked, by reason");
+        counters = file.allocate(new CountersFile.Metric[] {
+            added, added,
+            CountersFile.Metric.counter("sluice_blocks_expired_total", "blocks: removed at the end of their TTL"),
+            CountersFile.Metric.counter("sluice_blocks_removed_total", "blocks: removed by an operator"),
+            skipped, skipped,
+            CountersFile.Metric.gauge("sluice_blocks_active", "blocks: in the XDP program now"),
+            CountersFile.Metric.counter("sluice_blocks_retired_dropped_packets_total",
+                "blocks: packets dropped in XDP by blocks since removed"),
+            CountersFile.Metric.counter("sluice_blocks_retired_dropped_bytes_total",
+                "blocks: bytes dropped in XDP by blocks since removed") },
+            new String[] {
+                prefix + "origin=\"" + ORIGIN_DETECTOR + "\"", prefix + "origin=\"" + ORIGIN_MANUAL + "\"",
+                labels, labels, prefix + "reason=\"cap\"", prefix + "reason=\"allowlist\"", labels, labels, labels });
+        for (final Prefix allowed : policy.allow())
+        {
+            tables.allowSource(allowed);
+        }
+    }
+
+    /**
+     * Start the agent on its own thread, sleeping a millisecond when idle: a flag waits at most that long.
+     *
+     * @return this.
+     */
+    public Blocker start()
+    {
+        runner = new AgentRunner(new SleepingMillisIdleStrategy(1), (error) ->
+            log.accept("blocker failed: " + error), null, this);
+        AgentRunner.startOnThread(runner, (task) ->
+        {
+            final Thread thread = new Thread(task, roleName());
+            thread.setDaemon(true);
+            return thread;
+        });
+
+        return this;
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = null == outbox ? 0 : outbox.read(onFlag, 64);
+        Command command;
+        while (null != (command = commands.poll()))
+        {
+            command.reply().complete(execute(command.line()));
+            work++;
+        }
+        final long nowNs = System.nanoTime();
+        if (nowNs - nextExpiryNs >= 0)
+        {
+            nextExpiryNs = nowNs + EXPIRY_PERIOD_MS * 1_000_000L;
+            work += expire(nowNs);
+        }
+        if (nowNs - nextSampleNs >= 0)
+        {
+            nextSampleNs = nowNs + SAMPLE_PERIOD_MS * 1_000_000L;
+            sample();
+        }
+
+        return work;
+    }
+
+    @Override
+    public void onClose()
+    {
+        sample();
+    }
+
+    /**
+     * Stop the thread, after a last sample of every block's counts.
+     */
+    @Override
+    public void close()
+    {
+        if (null != runner)
+        {
+            runner.close();
+            runner = null;
+        }
+        else
+        {
+            sample();
+        }
+    }
+
+    /**
+     * Hand an operator's command to the agent's thread: {@code list}, {@code add PREFIX [TTL_S]},
+     * {@code remove PREFIX}.
+     *
+     * @param line the command.
+     * @return its reply: {@code ok} or {@code error}, a newline, then text for people.
+     */
+    public CompletableFuture<String> submit(final String line)
+    {
+        final CompletableFuture<String> reply = new CompletableFuture<>();
+        if (!commands.offer(new Command(line, reply)))
+        {
+            reply.complete("error\nthe blocker is busy: try again");
+        }
+        else if (null == runner)
+        {
+            // not started: run it here (tests, and before start)
+            doWork();
+        }
+
+        return reply;
+    }
+
+    /**
+     * @return the blocks at the last sample, oldest first.
+     */
+    public List<Block> blocks()
+    {
+        return snapshot;
+    }
+
+    /**
+     * @return blocks the detector added so far.
+     */
+    public long addedByDetector()
+    {
+        return counters.get(ADDED_DETECTOR);
+    }
+
+    /**
+     * @return blocks operators added so far.
+     */
+    public long addedManually()
+    {
+        return counters.get(ADDED_MANUAL);
+    }
+
+    /**
+     * @return blocks removed at their expiry so far.
+     */
+    public long expired()
+    {
+        return counters.get(EXPIRED);
+    }
+
+    /**
+     * @return blocks operators removed so far.
+     */
+    public long removed()
+    {
+        return counters.get(REMOVED);
+    }
+
+    /**
+     * @return flags skipped because the cap was reached.
+     */
+    public long skippedAtCap()
+    {
+        return counters.get(SKIPPED_CAP);
+    }
+
+    /**
+     * @return flags skipped because the allowlist covers the prefix.
+     */
+    public long skippedAllowlisted()
+    {
+        return counters.get(SKIPPED_ALLOWLIST);
+    }
+
+    /**
+     * @return packets removed blocks dropped in XDP, at the last sample.
+     */
+    public long retiredDroppedPackets()
+    {
+        return counters.get(RETIRED_PACKETS);
+    }
+
+    /**
+     * @return the policy.
+     */
+    public BlockingPolicy policy()
+    {
+        return policy;
+    }
+
+    private void onFlag(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
+    {
+        final long hi = buffer.getLong(index + FloodDetector.FLAG_HI);
+        final long lo = buffer.getLong(index + FloodDetector.FLAG_LO);
+        for (int i = 0; i < 8; i++)
+        {
+            address[i] = (byte)(hi >>> (56 - 8 * i));
+            address[8 + i] = (byte)(lo >>> (56 - 8 * i));
+        }
+        final Prefix prefix = Prefix.fromMapped(address, buffer.getInt(index + FloodDetector.FLAG_PREFIX_LENGTH));
+        final BlockTrigger trigger = triggers.get(buffer.getInt(index + FloodDetector.FLAG_TRIGGER));
+        final long detectedAtNs = buffer.getLong(index + FloodDetector.FLAG_DETECTED_NS);
+        final long ratePps = buffer.getLong(index + FloodDetector.FLAG_RATE_PPS);
+        if (entries.containsKey(prefix))
+        {
+            return; // its last frames, already in the pipeline when it was blocked
+        }
+        final Prefix allowed = policy.allowlisted(prefix);
+        if (null != allowed)
+        {
+            counters.increment(SKIPPED_ALLOWLIST);
+            return;
+        }
+        if (entries.size() >= policy.maxBlocks())
+        {
+            counters.increment(SKIPPED_CAP);
+            return;
+        }
+        final long ttlNs = 0 != trigger.ttlNs() ? trigger.ttlNs() : policy.ttlNs();
+        final Block block = add(prefix, ORIGIN_DETECTOR, trigger.ruleName(), ratePps, detectedAtNs, ttlNs);
+        counters.increment(ADDED_DETECTOR);
+        log.accept(String.format(Locale.ROOT, "blocked %s for %d s: rule %s saw %,d pps from it (over %,d pps " +
+            "in %d ms), blocked %.1f ms after the frame that crossed it", prefix, ttlNs / 1_000_000_000L,
+            trigger.ruleName(), ratePps, trigger.pps(), trigger.windowNs() / 1_000_000L,
+            (block.addedAtNs() - detectedAtNs) / 1e6));
+    }
+
+    private Block add(
+        final Prefix prefix, final String origin, final String rule, final long ratePps, final long detectedAtNs,
+        final long ttlNs)
+    {
+        final long nowNs = System.nanoTime();
+        final long expiresAtNs = 0 == ttlNs ? 0 : nowNs + ttlNs;
+        final SteeringTables.Block xdp = tables.block(prefix, expiresAtNs);
+        final Entry old = entries.get(prefix);
+        final Block block = new Block(prefix, origin, rule, ratePps, detectedAtNs, System.nanoTime(), expiresAtNs,
+            null == old ? Stat.ZERO : old.block.dropped());
+        final CounterSet series = null != old ? old.series : file.allocate(
+            (labels.isEmpty() ? "" : labels + ",") + "prefix=\"" + prefix + "\",origin=\"" + origin + "\",rule=\"" +
+            rule + "\"",
+            CountersFile.Metric.counter("sluice_block_dropped_packets_total",
+                "blocks: packets each block dropped in XDP"),
+            CountersFile.Metric.counter("sluice_block_dropped_bytes_total",
+                "blocks: bytes each block dropped in XDP"));
+        entries.put(prefix, new Entry(block, series, xdp));
+        counters.set(ACTIVE, entries.size());
+        publish();
+
+        return block;
+    }
+
+    private int expire(final long nowNs)
+    {
+        List<Prefix> due = null;
+        for (final Entry entry : entries.values())
+        {
+            final long expiresAtNs = entry.block.expiresAtNs();
+            if (0 != expiresAtNs && nowNs - expiresAtNs >= 0)
+            {
+                if (null == due)
+                {
+                    due = new ArrayList<>();
+                }
+                due.add(entry.block.prefix());
+            }
+        }
+        if (null == due)
+        {
+            return 0;
+        }
+        for (final Map.Entry<Prefix, Stat> gone : remove(due).entrySet())
+        {
+            counters.increment(EXPIRED);
+            log.accept(String.format(Locale.ROOT, "unblocked %s: its TTL ended; it dropped %,d packets in XDP",
+                gone.getKey(), gone.getValue().packets()));
+        }
+
+        return due.size();
+    }
+
+    private Map<Prefix, Stat> remove(final List<Prefix> prefixes)
+    {
+        final Map<Prefix, Stat> finals = tables.unblock(prefixes);
+        for (final Prefix prefix : prefixes)
+        {
+            final Entry entry = entries.remove(prefix);
+            if (null != entry)
+            {
+                file.free(entry.series);
+            }
+        }
+        final Stat retired = tables.retiredBlockDrops();
+        counters.set(RETIRED_PACKETS, retired.packets());
+        counters.set(RETIRED_BYTES, retired.bytes());
+        counters.set(ACTIVE, entries.size());
+        publish();
+
+        return finals;
+    }
+
+    private void sample()
+    {
+        for (final Map.Entry<Prefix, Entry> each : entries.entrySet())
+        {
+            final Entry entry = each.getValue();
+            final Stat dropped = tables.blockStat(entry.xdp);
+            entry.series.set(0, dropped.packets());
+            entry.series.set(1, dropped.bytes());
+            if (!dropped.equals(entry.block.dropped()))
+            {
+                final Block was = entry.block;
+                each.setValue(new Entry(new Block(was.prefix(), was.origin(), was.rule(), was.ratePps(),
+                    was.detectedAtNs(), was.addedAtNs(), was.expiresAtNs(), dropped), entry.series, entry.xdp));
+            }
+        }
+        final Stat retired = tables.retiredBlockDrops();
+        counters.set(RETIRED_PACKETS, retired.packets());
+        counters.set(RETIRED_BYTES, retired.bytes());
+        publish();
+    }
+
+    private void publish()
+    {
+        final List<Block> blocks = new ArrayList<>(entries.size());
+        entries.values().forEach((entry) -> blocks.add(entry.block));
+        snapshot = List.copyOf(blocks);
+    }
+
+    private String execute(final String line)
+    {
+        final String[] words = line.strip().split("\\s+");
+        try
+        {
+            return switch (words[0])
+            {
+                case "list" -> "ok\n" + list(System.nanoTime());
+                case "add" -> addManually(words);
+                case "remove" -> removeManually(words);
+                default -> "error\nunknown command '" + words[0] + "': list, add PREFIX [TTL_S], remove PREFIX";
+            };
+        }
+        catch (final IllegalArgumentException | IllegalStateException ex)
+        {
+            return "error\n" + ex.getMessage();
+        }
+    }
+
+    private String addManually(final String[] words)
+    {
+        if (words.length < 2 || words.length > 3)
+        {
+            return "error\nadd PREFIX [TTL_S]";
+        }
+        final Prefix prefix = Prefix.parse(words[1]);
+        if (Prefix.ANY == prefix || 0 == prefix.mappedLength())
+        {
+            return "error\n" + words[1] + " would block every source; name a narrower prefix";
+        }
+        long ttlS = 0;
+        if (3 == words.length)
+        {
+            try
+            {
+                ttlS = Long.parseLong(words[2]);
+            }
+            catch (final NumberFormatException ex)
+            {
+                ttlS = -1;
+            }
+            if (ttlS < 1 || ttlS > BlockingPolicy.TTL_S_MAX)
+            {
+                return "error\nTTL " + words[2] + " is not 1.." + BlockingPolicy.TTL_S_MAX + " seconds";
+            }
+        }
+        final Prefix allowed = policy.allowlisted(prefix);
+        if (null != allowed)
+        {
+            return "error\n" + prefix + " is on the allowlist (" + allowed + "): it is never blocked";
+        }
+        final boolean again = entries.containsKey(prefix);
+        if (!again && entries.size() >= policy.maxBlocks())
+        {
+            return "error\nthe cap of " + policy.maxBlocks() + " blocks is reached (blocking.max_blocks); " +
+                "remove one first";
+        }
+        add(prefix, ORIGIN_MANUAL, "-", 0, System.nanoTime(), ttlS * 1_000_000_000L);
+        if (!again)
+        {
+            counters.increment(ADDED_MANUAL);
+        }
+        final String what = "blocked " + prefix + (0 == ttlS ? " until removed" : " for " + ttlS + " s") +
+            (again ? " (it was blocked already: its expiry moved)" : "");
+        log.accept(what + " (by an operator)");
+
+        return "ok\n" + what + "\n";
+    }
+
+    private String removeManually(final String[] words)
+    {
+        if (words.length != 2)
+        {
+            return "error\nremove PREFIX";
+        }
+        final Prefix prefix = Prefix.parse(words[1]);
+        if (!entries.containsKey(prefix))
+        {
+            return "error\n" + prefix + " is not blocked (" + entries.size() + " blocks: see ./sluice blocks)";
+        }
+        final Stat dropped = remove(List.of(prefix)).getOrDefault(prefix, Stat.ZERO);
+        counters.increment(REMOVED);
+        final String what = String.format(Locale.ROOT, "unblocked %s: it dropped %,d packets in XDP", prefix,
+            dropped.packets());
+        log.accept(what + " (by an operator)");
+
+        return "ok\n" + what + "\n";
+    }
+
+    /**
+     * @param nowNs {@code System.nanoTime()}.
+     * @return the blocks as a table for people.
+     */
+    String list(final long nowNs)
+    {
+        sample();
+        final StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%d blocks (cap %d), added %d by the detector and %d by operators, " +
+            "%d expired, %d removed, %d skipped at the cap, %d allowlisted%n", entries.size(), policy.maxBlocks(),
+            counters.get(ADDED_DETECTOR), counters.get(ADDED_MANUAL), counters.get(EXPIRED), counters.get(REMOVED),
+            counters.get(SKIPPED_CAP), counters.get(SKIPPED_ALLOWLIST)));
+        if (entries.isEmpty())
+        {
+            return out.toString();
+        }
+        int width = "PREFIX".length();
+        for (final Prefix prefix : entries.keySet())
+        {
+            width = Math.max(width, prefix.toString().length());
+        }
+        final String row = "%-" + width + "s  %-8s  %-20s  %10s  %16s  %16s%n";
+        out.append(String.format(Locale.ROOT, row, "PREFIX", "ORIGIN", "RULE", "REMAINING", "DROPPED_PACKETS",
+            "DROPPED_BYTES"));
+        for (final Entry entry : entries.values())
+        {
+            final Block block = entry.block;
+            out.append(String.format(Locale.ROOT, row, block.prefix(), block.origin(), block.rule(),
+                0 == block.expiresAtNs() ? "never" :
+                String.format(Locale.ROOT, "%.1f s", Math.max(0, block.expiresAtNs() - nowNs) / 1e9),
+                block.dropped().packets(), block.dropped().bytes()));
+        }
+
+        return out.toString();
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "sluice-blocks";
+    }
+}
