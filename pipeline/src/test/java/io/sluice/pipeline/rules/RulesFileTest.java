@@ -276,15 +276,15 @@ class RulesFileTest
     {
         return Stream.of(
             arguments("empty file", "", "rules.yaml:1: the file is empty; expected a mapping with keys steer, " +
-                "steer_all, filter, default"),
+                "steer_all, filter, default, blocking"),
             arguments("only comments", "# nothing yet\n\n", "rules.yaml:1: the file is empty; expected a mapping " +
-                "with keys steer, steer_all, filter, default"),
+                "with keys steer, steer_all, filter, default, blocking"),
             arguments("top level a list", "# rules\n- name: a\n", "rules.yaml:2: the top level must be a mapping " +
-                "with keys steer, steer_all, filter, default, not a list"),
+                "with keys steer, steer_all, filter, default, blocking, not a list"),
             arguments("top level a scalar", "drop\n", "rules.yaml:1: the top level must be a mapping with keys " +
-                "steer, steer_all, filter, default, not 'drop'"),
+                "steer, steer_all, filter, default, blocking, not 'drop'"),
             arguments("unknown top-level key", "steer: []\nfilters: []\n", "rules.yaml:2: unknown key 'filters'; " +
-                "allowed keys are steer, steer_all, filter, default"),
+                "allowed keys are steer, steer_all, filter, default, blocking"),
             arguments("duplicate top-level key", "default: drop\nsteer: []\ndefault: count\n",
                 "rules.yaml:3: key default appears twice (first at line 1)"),
             arguments("unknown filter key", """
@@ -294,7 +294,7 @@ class RulesFileTest
                     action: drop
                 """, "rules.yaml:3: filter rule 'to-b': unknown key 'dts'; allowed keys are name, vlan, " +
                 "ether_type, ip, proto, src, dst, src_port, dst_port, tcp_flags, icmp_type, icmp_code, fragment, " +
-                "action, swap, to"),
+                "action, swap, to, block_if"),
             arguments("unknown steer key", "steer:\n  - src_port: 53\n", "rules.yaml:2: steer rule 'steer-0': " +
                 "unknown key 'src_port'; allowed keys are name, proto, src, dst, dst_port, priority, action"),
             arguments("duplicate rule key", """
