@@ -45,7 +45,10 @@ public final class BlocksCommand implements Callable<Integer>
         {
             case "list" ->
             {
-                expect(1, "list takes no prefix");
+                if (words.size() > 1)
+                {
+                    throw new IllegalArgumentException("list takes no prefix");
+                }
                 yield "list";
             }
             case "add" ->

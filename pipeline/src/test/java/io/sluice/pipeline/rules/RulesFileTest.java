@@ -214,8 +214,8 @@ class RulesFileTest
         assertEquals(0x02, l4.tcpFlagsSet());
         assertEquals(0x10, l4.tcpFlagsClear());
         assertEquals(0, l4.fragment());
-        assertEquals("{name: all-l4, vlan: 100, ether_type: ipv6, ip: 6, proto: tcp, src: 2001:db8:0:0:0:0:0:0/32, " +
-            "dst: 2001:db8:0:80:0:0:0:0/57, src_port: 1024-65535, dst_port: 443, tcp_flags: 'syn,!ack', " +
+        assertEquals("{name: all-l4, vlan: 100, ether_type: ipv6, ip: 6, proto: tcp, src: 2001:db8::/32, " +
+            "dst: 2001:db8:0:80::/57, src_port: 1024-65535, dst_port: 443, tcp_flags: 'syn,!ack', " +
             "fragment: false, action: drop}", l4.toString());
 
         final FilterRule icmp = filter.rule(1);
@@ -348,7 +348,7 @@ class RulesFileTest
             arguments("family mismatch with ip", "filter:\n  - name: m\n    ip: 4\n    src: ::/0\n    action: drop\n",
                 "rules.yaml:4: filter rule 'm': src ::/0 is IPv6 but ip is 4"),
             arguments("steering family mismatch", "steer:\n  - name: m\n    src: 10.0.0.0/8\n    dst: fd00::1\n",
-                "rules.yaml:4: steer rule 'm': dst fd00:0:0:0:0:0:0:1/128 is IPv6 but src 10.0.0.0/8 is IPv4"),
+                "rules.yaml:4: steer rule 'm': dst fd00::1/128 is IPv6 but src 10.0.0.0/8 is IPv4"),
             arguments("ether_type disagrees with family", """
                 filter:
                   - name: e

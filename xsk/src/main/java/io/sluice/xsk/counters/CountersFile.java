@@ -11,9 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static io.sluice.xsk.counters.CountersFileDescriptor.COUNTER_FAMILY_TYPE_ID;
 import static io.sluice.xsk.counters.CountersFileDescriptor.GAUGE_FAMILY_TYPE_ID;
@@ -161,7 +163,7 @@ public final class CountersFile implements AutoCloseable
     }
 
     /**
-     * Remove an instance's counters file and its folder, which stay after it stops.
+     * Remove an instance's counters file, anything else in its folder, and the folder, which stay after it stops.
      *
      * @param instance an instance name.
      * @throws IllegalStateException naming the file if it cannot be removed.
@@ -172,6 +174,18 @@ public final class CountersFile implements AutoCloseable
         try
         {
             Files.deleteIfExists(file);
+            // and what else an instance keeps beside its counters (its control socket, if it was killed)
+            try (Stream<Path> others = Files.list(file.getParent()))
+            {
+                for (final Path other : (Iterable<Path>)others::iterator)
+                {
+                    Files.deleteIfExists(other);
+                }
+            }
+            catch (final NoSuchFileException ex)
+            {
+                return;
+            }
             Files.deleteIfExists(file.getParent());
         }
         catch (final IOException ex)

@@ -3,7 +3,6 @@ package io.sluice.xsk.xdp;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * An IPv4 or IPv6 prefix, held as a 128-bit address: IPv4 is IPv4-mapped ({@code ::ffff:a.b.c.d}), so one trie
@@ -168,26 +167,69 @@ public final class Prefix
         return 31 * Arrays.hashCode(address) + length;
     }
 
+    /**
+     * @return e.g. {@code 10.0.0.0/8}, or IPv6 in RFC 5952's canonical text ({@code 2001:db8::/32}), or
+     * {@code any}.
+     */
     public String toString()
     {
         if (0 == length)
         {
             return "any";
         }
-        try
+        if (ipv4)
         {
-            if (ipv4)
-            {
-                return InetAddress.getByAddress(Arrays.copyOfRange(address, 12, 16)).getHostAddress() +
-                    "/" + (length - V4_MAPPED_BITS);
-            }
+            return (address[12] & 0xFF) + "." + (address[13] & 0xFF) + "." + (address[14] & 0xFF) + "." +
+                (address[15] & 0xFF) + "/" + (length - V4_MAPPED_BITS);
+        }
 
-            return InetAddress.getByAddress(address).getHostAddress() + "/" + length;
-        }
-        catch (final java.net.UnknownHostException ex)
+        return ipv6Text(address) + "/" + length;
+    }
+
+    /**
+     * RFC 5952: lowercase hex without leading zeros, the longest run of two or more zero groups (the first of
+     * equals) as {@code ::}.
+     */
+    private static String ipv6Text(final byte[] address)
+    {
+        final int[] groups = new int[8];
+        for (int i = 0; i < 8; i++)
         {
-            return HexFormat.of().formatHex(address) + "/" + length;
+            groups[i] = (address[2 * i] & 0xFF) << 8 | (address[2 * i + 1] & 0xFF);
         }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++)
+        {
+            int end = i;
+            while (end < 8 && 0 == groups[end])
+            {
+                end++;
+            }
+            if (end - i > bestLength)
+            {
+                bestStart = i;
+                bestLength = end - i;
+            }
+            i = Math.max(i, end);
+        }
+        final StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && ':' != text.charAt(text.length() - 1))
+            {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+
+        return text.toString();
     }
 
     /**

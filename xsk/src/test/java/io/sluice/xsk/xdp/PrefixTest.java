@@ -74,7 +74,20 @@ class PrefixTest
         assertEquals(Prefix.parse("10.0.0.0/8"), v4);
         assertEquals(Prefix.parse("10.0.0.0/8").hashCode(), v4.hashCode());
         assertEquals(Prefix.parse("2001:db8:a000::/36"), v6);
-        assertEquals("2001:db8:a000:0:0:0:0:0/36", v6.toString());
+        assertEquals("2001:db8:a000::/36", v6.toString());
+    }
+
+    @Test
+    void shouldWriteIpv6AsRfc5952Says()
+    {
+        assertEquals("2001:db8:0:1::1/128", Prefix.parse("2001:0DB8:0000:0001:0:0:0:1").toString());
+        assertEquals("2001:0:0:1::1/128", Prefix.parse("2001:0:0:1:0:0:0:1").toString(), "the longest run");
+        assertEquals("2001:db8::1:0:0:1/128", Prefix.parse("2001:db8:0:0:1:0:0:1").toString(), "the first of equals");
+        assertEquals("2001:db8:0:1:1:1:1:1/128", Prefix.parse("2001:db8:0:1:1:1:1:1").toString(), "one zero group stays");
+        assertEquals("::1/128", Prefix.parse("::1").toString());
+        assertEquals("fe80::/10", Prefix.parse("fe80::/10").toString());
+        assertEquals("1::/16", Prefix.parse("1::/16").toString());
+        assertEquals("1:2:3:4:5:6:7:8/128", Prefix.parse("1:2:3:4:5:6:7:8").toString());
     }
 
     @Test
