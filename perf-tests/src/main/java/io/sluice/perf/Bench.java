@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice bench", mixinStandardHelpOptions = true,
     description = "Sluice benchmarks",
     subcommands = {RxDropBench.class, RxDropVsDpdk.class, L2FwdBench.class, L2FwdVsDpdk.class, TxOnlyBench.class,
-        JmhBench.class, SoakBench.class})
+        JmhBench.class, SoakBench.class, ReactionBench.class})
 public final class Bench implements Runnable
 {
     public static void main(final String[] args)

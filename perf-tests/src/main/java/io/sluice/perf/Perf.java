@@ -7,6 +7,7 @@ import io.sluice.xsk.util.NetNamespace;
 import io.sluice.xsk.xdp.FlowRule;
 import io.sluice.xsk.xdp.SteeringProgram;
 import io.sluice.xsk.xdp.XdpMode;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,6 +48,9 @@ import java.util.concurrent.FutureTask;
  *     the test host ({@link LatencyScenario}); rates given as shares are of the maximum testpmd's AF_XDP macswap
  *     reached in this invocation's l2fwd scenario (measured first, in one run, when l2fwd is not among those
  *     asked for).</li>
+ *     <li>{@code reaction}: the adaptive fast path, on test hosts of its own ({@link ReactionBench}): floods from
+ *     new sources, and the distribution of the time from each flood's start to its first packet dropped in XDP by
+ *     the block the detector pushed. No peer does this, so it has no ratio.</li>
  * </ul>
  * A run's figure is the median of its per-second rates after {@code --warmup} seconds; a system's figures are the
  * min, median and max over {@code --runs}. It prints a table and writes {@code results.json} into {@code --out}.
@@ -55,7 +59,7 @@ import java.util.concurrent.FutureTask;
     description = "Measure Sluice next to DPDK testpmd (AF_XDP, AF_PACKET) and plain XDP_DROP on a veth it makes")
 public final class Perf implements java.util.concurrent.Callable<Integer>
 {
-    static final List<String> SCENARIOS = List.of("rxdrop", "l2fwd", "txonly", "latency");
+    static final List<String> SCENARIOS = List.of("rxdrop", "l2fwd", "txonly", "latency", "reaction");
     static final String REFERENCE = "dpdk-af_xdp";
 
     private static final String GEN_IF = "pfg0";
@@ -65,7 +69,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     private static final int FCS_BYTES = 4;
     private static final long POLL_MS = 50;
 
-    @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "rxdrop, l2fwd, txonly, latency (default: all)")
+    @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "rxdrop, l2fwd, txonly, latency, reaction (default: all)")
     List<String> scenarios = new ArrayList<>();
 
     @Option(names = "--runs", description = "runs per system (default ${DEFAULT-VALUE})")
@@ -98,6 +102,10 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     @Option(names = "--rate", split = ",", paramLabel = "RATE", description = "latency: rates, as shares of the " +
         "measured l2fwd maximum (50%) or frames per second (250k) (default: 10%,50%,90%)")
     List<String> rates = new ArrayList<>(List.of("10%", "50%", "90%"));
+
+    @Option(names = "--reaction-trials", description = "reaction: floods, each from a new source " +
+        "(default ${DEFAULT-VALUE})")
+    int reactionTrials = 30;
 
     @Option(names = "--out", description = "folder for results.json, the latency logs and plot " +
         "(default: perf-results/DATE-TIME)")
@@ -159,6 +167,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         }
         final int cpus = Runtime.getRuntime().availableProcessors();
         require(runs >= 1, "--runs " + runs + ": at least 1");
+        require(reactionTrials >= 1 && reactionTrials <= 60_000, "--reaction-trials " + reactionTrials + ": 1..60000");
         require(warmupS >= 0, "--warmup " + warmupS + ": at least 0");
         require(durationS >= warmupS + 2, "--duration " + durationS + ": at least --warmup + 2 (" + (warmupS + 2) +
             "), for two measured seconds");
@@ -209,6 +218,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
                 {
                     scenarioResults.put(scenario, "latency".equals(scenario) ?
                         runLatency(latencyRates, hosts, generators, sink, template, results) :
+                        "reaction".equals(scenario) ? runReaction() :
                         runScenario(scenario, hosts, generators, sink));
                 }
             }
@@ -316,6 +326,48 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         return new LatencyScenario(hosts, GEN_IF, sink, template,
             (system) -> system("l2fwd", system, hosts, null),
             runs, durationS, warmupS, genCpu, queues, folder).run(latencyRates, l2fwdReferenceMpps, latency);
+    }
+
+    /**
+     * The adaptive fast path's reaction time, on test hosts of its own: no peer does this (neither DPDK's af_xdp
+     * driver nor libxdp pushes blocks into XDP), so there is no ratio.
+     */
+    private Map<String, Object> runReaction() throws Exception
+    {
+        final ReactionBench bench = new ReactionBench();
+        bench.trials = reactionTrials;
+        System.out.println();
+        final ReactionBench.Result result = bench.measure();
+        final Map<String, Object> reaction = new LinkedHashMap<>();
+        reaction.put("command", String.format(Locale.ROOT, "./sluice bench reaction --trials %d --rate %d --pps %d " +
+            "--window-ms %d --flood-ms %d", bench.trials, bench.ratePps, bench.thresholdPps, bench.windowMs,
+            bench.floodMs));
+        reaction.put("trials", bench.trials);
+        reaction.put("flood_pps", bench.ratePps);
+        reaction.put("block_if", Map.of("pps", bench.thresholdPps, "window_ms", bench.windowMs));
+        reaction.put("fill_floor_us", round(bench.limit() * 1e6 / bench.ratePps));
+        reaction.put("peer", "none: neither DPDK's af_xdp driver nor libxdp pushes blocks into XDP");
+        final Map<String, Object> percentiles = new LinkedHashMap<>();
+        percentiles.put("reaction", percentilesUs(result.reaction()));
+        percentiles.put("arrive", percentilesUs(result.arrive()));
+        percentiles.put("detect", percentilesUs(result.detect()));
+        percentiles.put("push", percentilesUs(result.push()));
+        percentiles.put("next", percentilesUs(result.next()));
+        reaction.put("us", percentiles);
+
+        return reaction;
+    }
+
+    private static Map<String, Object> percentilesUs(final Histogram histogram)
+    {
+        final Map<String, Object> values = new LinkedHashMap<>();
+        values.put("count", histogram.getTotalCount());
+        values.put("p50", round(histogram.getValueAtPercentile(50) / 1e3));
+        values.put("p90", round(histogram.getValueAtPercentile(90) / 1e3));
+        values.put("p99", round(histogram.getValueAtPercentile(99) / 1e3));
+        values.put("max", round(histogram.getMaxValue() / 1e3));
+
+        return values;
     }
 
     private static List<String> systems(final String scenario)
@@ -513,7 +565,8 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     {
         return "./sluice perf " + String.join(" ", chosen) + " --runs " + runs + " --duration " + durationS +
             " --warmup " + warmupS + " --frame-size " + frameSize + " --queues " + queues + " --gen-cpu " + genCpu +
-            " --dut-cpu " + dutCpu + (chosen.contains("latency") ? " --rate " + String.join(",", rates) : "");
+            " --dut-cpu " + dutCpu + (chosen.contains("latency") ? " --rate " + String.join(",", rates) : "") +
+            (chosen.contains("reaction") ? " --reaction-trials " + reactionTrials : "");
     }
 
     /**

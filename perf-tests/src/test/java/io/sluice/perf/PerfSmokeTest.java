@@ -40,7 +40,7 @@ class PerfSmokeTest
         Privileged.require("./sluice perf on its own test hosts");
         final Path out = Files.createTempDirectory("sluice-perf");
         try (SluiceProcess process = SluiceProcess.start(null, "perf", "--runs", "1", "--duration", "4", "--warmup",
-            "1", "--out", out.toString()))
+            "1", "--reaction-trials", "10", "--out", out.toString()))
         {
             assertEquals(0, process.waitFor(600), process::output);
             final JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -63,9 +63,35 @@ class PerfSmokeTest
                 assertTrue(table.contains(scenario.getKey() + ", 64-byte frames, 1 run(s) of 4 s"), table);
             }
             checkLatency(results, out, process.output());
+            checkReaction(results.get("scenarios").get("reaction"), process.output());
             assertTrue(!TestHosts.run("ip", "netns", "list").contains("sluice-perf-" + process.pid()),
                 "test hosts torn down");
         }
+    }
+
+    /**
+     * The reaction scenario: every trial in every component's distribution, percentiles in order, detection no
+     * sooner than the flood can fill the block_if's threshold, the whole reaction no shorter than its parts.
+     */
+    private static void checkReaction(final JsonNode reaction, final String output)
+    {
+        assertEquals(10, reaction.get("trials").asInt(), reaction::toString);
+        assertEquals("./sluice bench reaction --trials 10 --rate 50000 --pps 5000 --window-ms 100 --flood-ms 300",
+            reaction.get("command").asText());
+        final JsonNode us = reaction.get("us");
+        for (final String component : List.of("reaction", "arrive", "detect", "push", "next"))
+        {
+            final JsonNode values = us.get(component);
+            assertEquals(10, values.get("count").asInt(), component + ": " + values);
+            assertTrue(values.get("p50").asDouble() <= values.get("p90").asDouble() &&
+                values.get("p90").asDouble() <= values.get("p99").asDouble() &&
+                values.get("p99").asDouble() <= values.get("max").asDouble(), component + ": " + values);
+        }
+        final double floorUs = reaction.get("fill_floor_us").asDouble();
+        assertEquals(10_000.0, floorUs, 1e-9, "500 frames at 50,000 pps");
+        assertTrue(us.get("detect").get("p50").asDouble() >= 0.8 * floorUs, us::toString);
+        assertTrue(us.get("reaction").get("max").asDouble() >= us.get("detect").get("max").asDouble(), us::toString);
+        assertTrue(output.contains("reaction      10 "), output);
     }
 
     /**
@@ -80,7 +106,8 @@ class PerfSmokeTest
         Privileged.require("./sluice perf --queues 2 on its own test hosts");
         final Path out = Files.createTempDirectory("sluice-perf-queues");
         try (SluiceProcess process = SluiceProcess.start(null, "perf", "--queues", "2", "--frame-size", "1500",
-            "--runs", "1", "--duration", "3", "--warmup", "1", "--rate", "20k", "--out", out.toString()))
+            "--runs", "1", "--duration", "3", "--warmup", "1", "--rate", "20k", "--reaction-trials", "3", "--out",
+            out.toString()))
         {
             assertEquals(0, process.waitFor(600), process::output);
             final JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());

@@ -62,14 +62,15 @@ public final class Blocker implements Agent, AutoCloseable
      * @param origin       {@code detector} or {@code manual}.
      * @param rule         the filter rule whose trigger flagged it, or {@code -} for a manual block.
      * @param ratePps      the rate the detector measured, 0 for a manual block.
+     * @param firstSeenNs  when the detector's table first held the prefix (a manual block: when asked).
      * @param detectedAtNs when the frame that crossed the rate was received (a manual block: when asked).
      * @param addedAtNs    when the block went into the XDP program.
      * @param expiresAtNs  when it stops dropping, 0 for never.
      * @param dropped      its XDP drops at the last sample.
      */
     public record Block(
-        Prefix prefix, String origin, String rule, long ratePps, long detectedAtNs, long addedAtNs, long expiresAtNs,
-        Stat dropped)
+        Prefix prefix, String origin, String rule, long ratePps, long firstSeenNs, long detectedAtNs, long addedAtNs,
+        long expiresAtNs, Stat dropped)
     {
     }
 
@@ -332,6 +333,7 @@ public final class Blocker implements Agent, AutoCloseable
         final BlockTrigger trigger = triggers.get(buffer.getInt(index + FloodDetector.FLAG_TRIGGER));
         final long detectedAtNs = buffer.getLong(index + FloodDetector.FLAG_DETECTED_NS);
         final long ratePps = buffer.getLong(index + FloodDetector.FLAG_RATE_PPS);
+        final long firstSeenNs = buffer.getLong(index + FloodDetector.FLAG_FIRST_SEEN_NS);
         if (entries.containsKey(prefix))
         {
             return; // its last frames, already in the pipeline when it was blocked
@@ -348,7 +350,8 @@ public final class Blocker implements Agent, AutoCloseable
             return;
         }
         final long ttlNs = 0 != trigger.ttlNs() ? trigger.ttlNs() : policy.ttlNs();
-        final Block block = add(prefix, ORIGIN_DETECTOR, trigger.ruleName(), ratePps, detectedAtNs, ttlNs);
+        final Block block = add(prefix, ORIGIN_DETECTOR, trigger.ruleName(), ratePps, firstSeenNs, detectedAtNs,
+            ttlNs);
         counters.increment(ADDED_DETECTOR);
         log.accept(String.format(Locale.ROOT, "blocked %s for %d s: rule %s saw %,d pps from it (over %,d pps " +
             "in %d ms), blocked %.1f ms after the frame that crossed it", prefix, ttlNs / 1_000_000_000L,
@@ -357,15 +360,20 @@ public final class Blocker implements Agent, AutoCloseable
     }
 
     private Block add(
-        final Prefix prefix, final String origin, final String rule, final long ratePps, final long detectedAtNs,
+        final Prefix prefix,
+        final String origin,
+        final String rule,
+        final long ratePps,
+        final long firstSeenNs,
+        final long detectedAtNs,
         final long ttlNs)
     {
         final long nowNs = System.nanoTime();
         final long expiresAtNs = 0 == ttlNs ? 0 : nowNs + ttlNs;
         final SteeringTables.Block xdp = tables.block(prefix, expiresAtNs);
         final Entry old = entries.get(prefix);
-        final Block block = new Block(prefix, origin, rule, ratePps, detectedAtNs, System.nanoTime(), expiresAtNs,
-            null == old ? Stat.ZERO : old.block.dropped());
+        final Block block = new Block(prefix, origin, rule, ratePps, firstSeenNs, detectedAtNs, System.nanoTime(),
+            expiresAtNs, null == old ? Stat.ZERO : old.block.dropped());
         final CounterSet series = null != old ? old.series : file.allocate(
             (labels.isEmpty() ? "" : labels + ",") + "prefix=\"" + prefix + "\",origin=\"" + origin + "\",rule=\"" +
             rule + "\"",
@@ -441,7 +449,8 @@ public final class Blocker implements Agent, AutoCloseable
             {
                 final Block was = entry.block;
                 each.setValue(new Entry(new Block(was.prefix(), was.origin(), was.rule(), was.ratePps(),
-                    was.detectedAtNs(), was.addedAtNs(), was.expiresAtNs(), dropped), entry.series, entry.xdp));
+                    was.firstSeenNs(), was.detectedAtNs(), was.addedAtNs(), was.expiresAtNs(), dropped), entry.series,
+                    entry.xdp));
             }
         }
         final Stat retired = tables.retiredBlockDrops();
@@ -514,7 +523,8 @@ public final class Blocker implements Agent, AutoCloseable
             return "error\nthe cap of " + policy.maxBlocks() + " blocks is reached (blocking.max_blocks); " +
                 "remove one first";
         }
-        add(prefix, ORIGIN_MANUAL, "-", 0, System.nanoTime(), ttlS * 1_000_000_000L);
+        final long nowNs = System.nanoTime();
+        add(prefix, ORIGIN_MANUAL, "-", 0, nowNs, nowNs, ttlS * 1_000_000_000L);
         if (!again)
         {
             counters.increment(ADDED_MANUAL);

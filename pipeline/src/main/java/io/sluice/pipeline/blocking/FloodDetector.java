@@ -65,7 +65,8 @@ public final class FloodDetector implements Agent
     static final int FLAG_RATE_PPS = 24;
     static final int FLAG_PREFIX_LENGTH = 32;
     static final int FLAG_TRIGGER = 36;
-    static final int FLAG_LENGTH = 40;
+    static final int FLAG_FIRST_SEEN_NS = 40;
+    static final int FLAG_LENGTH = 48;
 
     private static final long V4_MAPPED = 0x0000_FFFF_0000_0000L;
     private static final int MAX_BATCH = 256;
@@ -95,6 +96,7 @@ public final class FloodDetector implements Agent
     private final int[] keyTrigger;
     private final long[] windowStartNs;
     private final long[] lastSeenNs;
+    private final long[] firstSeenNs;
     private final long[] holdUntilNs;
     private final int[] current;
     private final int[] previous;
@@ -174,6 +176,7 @@ public final class FloodDetector implements Agent
         keyTrigger = new int[size];
         windowStartNs = new long[size];
         lastSeenNs = new long[size];
+        firstSeenNs = new long[size];
         holdUntilNs = new long[size];
         current = new int[size];
         previous = new int[size];
@@ -315,12 +318,12 @@ public final class FloodDetector implements Agent
                 return;
             }
             holdUntilNs[i] = nowNs + HOLD_OFF_NS;
-            flag(hi, lo, prefixLength, t, nowNs, (long)(estimate * 1_000_000_000.0 / window));
+            flag(hi, lo, prefixLength, t, nowNs, (long)(estimate * 1_000_000_000.0 / window), firstSeenNs[i]);
         }
     }
 
     private void flag(final long hi, final long lo, final int prefixLength, final int t, final long nowNs,
-        final long ratePps)
+        final long ratePps, final long firstSeenNs)
     {
         final int index = outbox.tryClaim(FLAG_MSG_TYPE, FLAG_LENGTH);
         if (index < 0)
@@ -335,6 +338,7 @@ public final class FloodDetector implements Agent
         buffer.putLong(index + FLAG_RATE_PPS, ratePps);
         buffer.putInt(index + FLAG_PREFIX_LENGTH, prefixLength);
         buffer.putInt(index + FLAG_TRIGGER, t);
+        buffer.putLong(index + FLAG_FIRST_SEEN_NS, firstSeenNs);
         outbox.commit(index);
         counters.increment(PER_TRIGGER_BASE + 2 * t + 1);
     }
@@ -389,6 +393,7 @@ public final class FloodDetector implements Agent
         keyTrigger[i] = tag;
         windowStartNs[i] = nowNs;
         lastSeenNs[i] = nowNs;
+        firstSeenNs[i] = nowNs;
         holdUntilNs[i] = nowNs;
         current[i] = 0;
         previous[i] = 0;
