@@ -6,6 +6,7 @@ import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.PipelineCounter;
 import io.sluice.pipeline.StatusLine;
+import io.sluice.pipeline.blocking.Blocker;
 import io.sluice.pipeline.rules.RulesFile;
 import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
@@ -14,6 +15,7 @@ import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.umem.Umem;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.util.NetNamespace;
+import io.sluice.xsk.xdp.Prefix;
 import io.sluice.xsk.xdp.SteeringProgram;
 import io.sluice.xsk.xdp.XdpCounter;
 import io.sluice.xsk.xdp.XdpMode;
@@ -53,6 +55,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *     the accounting table, which must add up exactly.</li>
  *     <li>Everything is torn down, on Ctrl-C too.</li>
  * </ol>
+ * With {@code --attack}, the reflect rule carries a {@code block_if}, and from the second second a flood from
+ * another source ({@value #ATTACKER}) joins the flow: the detector flags it, the blocker blocks it in XDP, the
+ * flow goes on, and the block expires after its TTL, after which a trickle from the attacker is reflected again.
  */
 @Command(name = "sluice demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Run Sluice on a self-made test host: steer, reflect, account")
@@ -64,6 +69,16 @@ public final class Demo implements Callable<Integer>
     static final String DUT_ADDR = "10.216.0.2";
     static final int STEERED_PORT = 7000;
     static final int KERNEL_PORT = 7001;
+    static final String ATTACKER = "10.216.0.66";
+    static final int ATTACK_TTL_S = 4;
+    static final int ATTACK_START_S = 2;
+    static final int ATTACK_S = 2;
+
+    /**
+     * The attacker sends from the other CPU than the steered flow's generator, which would otherwise fall behind its
+     * pace and catch up in bursts over the block_if's rate.
+     */
+    static final int ATTACK_CPU = 1;
 
     /**
      * Where the generator puts the sequence number and timestamp: the UDP payload of an untagged IPv4 frame.
@@ -71,12 +86,20 @@ public final class Demo implements Callable<Integer>
     private static final int PAYLOAD_OFFSET = 42;
     private static final long MAX_RTT_NS = 60_000_000_000L;
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int GEN_ADDR_HOST_ORDER = 10 << 24 | 216 << 16 | 1;
+    private static final int IPV4_DST_OFFSET = 30;
 
     /**
      * Rings deep enough for the generator's bursts: paced above ~40 kpps it sends in bursts of about 26 ms worth of
      * frames (one BPF_PROG_TEST_RUN call each), which the RX ring must hold while the pipeline reflects them.
      */
     private static final XskConfig DEMO_RINGS = XskConfig.defaults().withRings(4096, 2048, 8192, 2048);
+
+    /**
+     * --attack: above ~100 kpps the generator's bursts are ~26 ms of the flood, which the RX ring holds too.
+     */
+    private static final XskConfig ATTACK_RINGS = XskConfig.defaults().withRings(8192, 2048, 16384, 2048);
 
     static final String RULES = """
         # The demo's rules: UDP to port 7000 goes to Sluice, everything else to the kernel.
@@ -109,6 +132,26 @@ public final class Demo implements Callable<Integer>
     @Option(names = "--malformed", description = "malformed frames of each kind (default ${DEFAULT-VALUE})")
     int malformedEach = 10;
 
+    @Option(names = "--attack", description = "add a flood from another source, which Sluice blocks in XDP " +
+        "and unblocks after its TTL (at least 10 s of traffic)")
+    boolean attack;
+
+    @Option(names = "--attack-rate", description = "--attack: the flood's frames per second " +
+        "(default ${DEFAULT-VALUE})")
+    long attackPps = 250_000;
+
+    /**
+     * The attack's rules: the demo's, the reflect rule guarded by a block_if over the steered flow's rate.
+     */
+    static String attackRules(final long steeredPps)
+    {
+        final long threshold = Math.max(1000, 2 * steeredPps);
+        return RULES.replace("    swap: [ip, ports]\n", "    swap: [ip, ports]\n" +
+            "    # a source sending more than " + threshold + " pps is a flood: blocked in XDP for " + ATTACK_TTL_S +
+            " s\n    # (over a second: the generator's pacing comes in bursts, which a short window would take for floods)" +
+            "\n    block_if: {pps: " + threshold + ", window_ms: 1000, ttl_s: " + ATTACK_TTL_S + "}\n");
+    }
+
     public static void main(final String[] args)
     {
         final CommandLine commandLine = new CommandLine(new Demo());
@@ -127,12 +170,17 @@ public final class Demo implements Callable<Integer>
         {
             throw new IllegalArgumentException("--seconds, --rate and --kernel-rate must be >= 1, --malformed >= 0");
         }
+        if (attack && (seconds < 10 || attackPps <= 2 * steeredPps))
+        {
+            throw new IllegalArgumentException("--attack needs --seconds >= 10 (the flood, its block and the " +
+                "block's expiry) and --attack-rate above twice --rate");
+        }
         try (TestHosts hosts = new TestHosts("demo", GEN_IF, GEN_ADDR + "/24", DUT_IF, DUT_ADDR + "/24"))
         {
             System.out.println("sluice demo: test host " + hosts.genNs() + " (" + GEN_IF + " " + GEN_ADDR + ") <-veth-> " +
                 hosts.dutNs() + " (" + DUT_IF + " " + DUT_ADDR + ")");
             System.out.println("sluice demo: rules:");
-            RULES.lines().forEach((line) -> System.out.println("    " + line));
+            rules().lines().forEach((line) -> System.out.println("    " + line));
 
             return run(hosts);
         }
@@ -145,14 +193,15 @@ public final class Demo implements Callable<Integer>
         final String genMac = TestHosts.mac(genNs, GEN_IF);
         final String dutMac = TestHosts.mac(dutNs, DUT_IF);
         final PacketProcessor.Settings settings = new PacketProcessor.Settings(DUT_IF, new int[]{0},
-            RulesFile.parse("demo rules", RULES), XdpMode.NATIVE, DEMO_RINGS, UmemConfig.defaults(),
-            PipelineConfig.defaults());
+            RulesFile.parse("demo rules", rules()), XdpMode.NATIVE, attack ? ATTACK_RINGS : DEMO_RINGS,
+            UmemConfig.defaults(), PipelineConfig.defaults());
 
         final List<AutoCloseable> resources = new ArrayList<>();
         final ExecutorService executor = Executors.newCachedThreadPool();
         try
         {
-            final PacketProcessor processor = NetNamespace.call(dutNs, () -> PacketProcessor.launch(settings));
+            final PacketProcessor processor = NetNamespace.call(dutNs,
+                () -> PacketProcessor.launch(settings, (line) -> System.out.println("sluice demo: " + line)));
             resources.add(processor);
             final DatagramChannel kernelSocket = NetNamespace.call(dutNs, () -> DatagramChannel.open()
                 .setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20)
@@ -192,13 +241,15 @@ public final class Demo implements Callable<Integer>
                 "UDP :%d at %,d pps (kernel socket), %d malformed frames%n", seconds, STEERED_PORT, steeredPps,
                 KERNEL_PORT, kernelPps, malformed);
 
+            final Future<Attack> attacked = attack ? executor.submit(() -> attack(genNs, genMac, dutMac, processor)) :
+                null;
             final long startNs = System.nanoTime();
             final Future<Long> steeredSent = executor.submit(() -> NetNamespace.call(genNs,
                 () -> steered.send(steeredPps * seconds, steeredPps)));
             final Future<Long> kernelSent = executor.submit(() -> NetNamespace.call(genNs,
                 () -> unsteered.send(kernelPps * seconds, kernelPps)));
             final StatusLine status = new StatusLine(processor, startNs);
-            while (!steeredSent.isDone() || !kernelSent.isDone())
+            while (!steeredSent.isDone() || !kernelSent.isDone() || (null != attacked && !attacked.isDone()))
             {
                 Thread.sleep(1000);
                 System.out.println(status.next(System.nanoTime()));
@@ -211,6 +262,11 @@ public final class Demo implements Callable<Integer>
             receiving.get();
             Thread.sleep(100);
             kernelSocket.close();
+
+            if (null != attacked)
+            {
+                attacked.get().print(processor);
+            }
 
             return summary(accounting, returns, steeredSent.get(), kernelSent.get(), kernelReceived.get(), malformed,
                 trafficNs);
@@ -232,6 +288,67 @@ public final class Demo implements Callable<Integer>
         }
     }
 
+    private String rules()
+    {
+        return attack ? attackRules(steeredPps) : RULES;
+    }
+
+    /**
+     * What the attacker sent: the flood, then, once its block has expired, a trickle below the rate.
+     *
+     * @param flood          frames of the flood.
+     * @param blockedAfterNs from its start to its block in XDP, or -1 if it was not blocked.
+     * @param dropped        what its block dropped in XDP.
+     * @param trickle        frames sent after the block expired.
+     */
+    private record Attack(long flood, long blockedAfterNs, long dropped, long trickle)
+    {
+        void print(final PacketProcessor processor)
+        {
+            System.out.printf(Locale.ROOT, "  attack:         %s sent a flood of %,d frames, blocked in XDP %.1f ms " +
+                "after it began; its block dropped %,d, the other %,d came before it; %d block(s) added, %d expired; " +
+                "after the expiry %,d more below the rate, reflected again%n", ATTACKER, flood, blockedAfterNs / 1e6,
+                dropped, flood - dropped, processor.blocker().addedByDetector(), processor.blocker().expired(),
+                trickle);
+        }
+    }
+
+    /**
+     * From the second second: the flood for two seconds, then, once its block has expired, a trickle.
+     */
+    private Attack attack(final String genNs, final String genMac, final String dutMac,
+        final PacketProcessor processor) throws Exception
+    {
+        final byte[] template = Frames.ethernet().macs(dutMac, genMac).ipv4(ATTACKER, DUT_ADDR).udp(40_000,
+            STEERED_PORT).payload(new byte[22]).build();
+        try (TrafficGenerator generator = NetNamespace.call(genNs,
+            () -> TrafficGenerator.builder().egress(GEN_IF).template(template).cpu(ATTACK_CPU).open()))
+        {
+            Thread.sleep(ATTACK_START_S * 1000L);
+            System.out.printf(Locale.ROOT, "sluice demo: attack: %s floods UDP :%d at %,d pps for %d s%n", ATTACKER,
+                STEERED_PORT, attackPps, ATTACK_S);
+            final long floodStartNs = System.nanoTime();
+            final long flood = NetNamespace.call(genNs, () -> generator.send(attackPps * ATTACK_S, attackPps));
+            // the blocker samples every block's XDP drops each 100 ms: the flood's are all counted after that
+            Thread.sleep(300);
+            final Prefix attacker = Prefix.parse(ATTACKER);
+            final Blocker.Block block = processor.blocker().blocks().stream()
+                .filter((b) -> b.prefix().equals(attacker)).findFirst().orElse(null);
+            final long blockedAfterNs = null == block ? -1 : block.addedAtNs() - floodStartNs;
+            final long dropped = null == block ? 0 : block.dropped().packets();
+            final long deadlineNs = System.nanoTime() + (ATTACK_TTL_S + 2) * 1_000_000_000L;
+            while (0 == processor.blocker().expired() && System.nanoTime() - deadlineNs < 0)
+            {
+                Thread.sleep(50);
+            }
+            System.out.println("sluice demo: attack: " + ATTACKER + " sends a trickle again: 1,000 frames at " +
+                "1,000 pps, below the rate");
+            final long trickle = NetNamespace.call(genNs, () -> generator.send(1_000, 1_000));
+
+            return new Attack(flood, blockedAfterNs, dropped, trickle);
+        }
+    }
+
     private int summary(
         final Accounting accounting,
         final Returns returns,
@@ -246,7 +363,9 @@ public final class Demo implements Callable<Integer>
         System.out.println();
         System.out.println("summary");
         System.out.printf(Locale.ROOT, "  steered flow:   %,d sent, %,d reflected, %,d back at the sender; " +
-            "%.3f Mpps reflected%n", steeredSent, reflected, returns.frames, reflected * 1e3 / trafficNs);
+            "%.3f Mpps reflected%s%n", steeredSent, reflected, returns.ownFrames, reflected * 1e3 / trafficNs,
+            attack ? String.format(Locale.ROOT, " (with the attacker's; %,d of them back at %s)",
+            returns.frames - returns.ownFrames, ATTACKER) : "");
         System.out.printf(Locale.ROOT, "  round trip µs:  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  " +
                 "(%,d frames; generator's CLOCK_MONOTONIC stamp to the test host's receipt)%n",
             rtt.getValueAtPercentile(50) / 1e3, rtt.getValueAtPercentile(90) / 1e3,
@@ -361,6 +480,7 @@ public final class Demo implements Callable<Integer>
         private final Histogram histogram = new Histogram(MAX_RTT_NS, 3);
         private volatile boolean running = true;
         private long frames;
+        private long ownFrames;
 
         Returns(final XskSocket socket)
         {
@@ -385,10 +505,13 @@ public final class Demo implements Callable<Integer>
                 final long nowNs = System.nanoTime();
                 for (int i = 0; i < n; i++)
                 {
-                    if (lengths[i] >= PAYLOAD_OFFSET + 16)
+                    // the steered flow's reflections only: an attacker's are not stamped
+                    if (lengths[i] >= PAYLOAD_OFFSET + 16 && GEN_ADDR_HOST_ORDER ==
+                        memory.get(BE32, addresses[i] + IPV4_DST_OFFSET))
                     {
                         final long sentNs = memory.get(U64, addresses[i] + PAYLOAD_OFFSET + 8);
                         histogram.recordValue(Math.min(MAX_RTT_NS, Math.max(0, nowNs - sentNs)));
+                        ownFrames++;
                     }
                 }
                 frames += n;

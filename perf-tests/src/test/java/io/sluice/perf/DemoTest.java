@@ -3,6 +3,10 @@ package io.sluice.perf;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +35,46 @@ class DemoTest
                 "Sluice, 10 passed by XDP as malformed"), output);
             assertTrue(!TestHosts.run("ip", "netns", "list").contains("sluice-demo-"), "namespaces torn down");
         }
+    }
+
+    /**
+     * {@code ./sluice demo --attack}: the flood is blocked in XDP, live; the steered flow's source never is; the
+     * block expires after its TTL and the attacker's trickle is reflected again; the accounting balances with the
+     * block's drops in it.
+     */
+    @Test
+    void shouldBlockTheAttackLiveAndUnblockItAfterItsTtl() throws Exception
+    {
+        Privileged.require("./sluice demo --attack");
+        try (SluiceProcess process = SluiceProcess.start(null, "demo", "--attack", "--seconds", "10"))
+        {
+            assertEquals(0, process.waitFor(180), process::output);
+            final String output = process.output();
+            assertTrue(process.line("        block_if: {pps: 100000, window_ms: 1000, ttl_s: 4}").length() > 0, output);
+            final List<String> blocked = process.lines().stream().filter((l) -> l.startsWith("sluice demo: blocked "))
+                .toList();
+            assertEquals(1, blocked.size(), output);
+            assertTrue(blocked.get(0).startsWith("sluice demo: blocked 10.216.0.66/32 for 4 s: rule " +
+                "reflect-demo-flow saw "), output);
+            assertTrue(process.line("sluice demo: unblocked 10.216.0.66/32: its TTL ended; it dropped ")
+                .length() > 0, output);
+            final Matcher attack = Pattern.compile("^  attack: +10\\.216\\.0\\.66 sent a flood of ([0-9,]+) frames, " +
+                "blocked in XDP ([0-9.]+) ms after it began; its block dropped ([0-9,]+), the other ([0-9,]+) came before it; " +
+                "1 block\\(s\\) added, 1 expired; after the expiry 1,000 more below the rate, reflected again$")
+                .matcher(process.line("  attack:"));
+            assertTrue(attack.matches(), output);
+            assertEquals(500_000, number(attack.group(1)));
+            assertTrue(number(attack.group(3)) > 0, output);
+            assertEquals(500_000, number(attack.group(3)) + number(attack.group(4)));
+            assertEquals(number(attack.group(3)), process.row("      by blocks"), output);
+            assertTrue(process.line("  accounting: balanced").length() > 0, output);
+            assertTrue(process.line("sluice demo: ok: every packet accounted for").length() > 0, output);
+        }
+    }
+
+    private static long number(final String text)
+    {
+        return Long.parseLong(text.replace(",", ""));
     }
 
     @Test
