@@ -1,9 +1,7 @@
 package io.sluice.pipeline.rules;
 
 import io.sluice.xsk.xdp.FlowRule;
-
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.sluice.xsk.xdp.Prefix;
 
 /**
  * The names the rules file gives to protocol numbers, EtherTypes and TCP flags, both ways.
@@ -112,13 +110,23 @@ final class Names
 
     static String ipv4Text(final int address, final int bits)
     {
-        final byte[] bytes = { (byte)(address >>> 24), (byte)(address >>> 16), (byte)(address >>> 8), (byte)address };
+        final byte[] mapped = new byte[16];
+        mapped[10] = (byte)0xFF;
+        mapped[11] = (byte)0xFF;
+        mapped[12] = (byte)(address >>> 24);
+        mapped[13] = (byte)(address >>> 16);
+        mapped[14] = (byte)(address >>> 8);
+        mapped[15] = (byte)address;
 
-        return addressText(bytes) + "/" + bits;
+        return Prefix.fromMapped(mapped, 96 + bits).toString();
     }
 
     static String ipv6Text(final long hi, final long lo, final int bits)
     {
+        if (0 == bits)
+        {
+            return "::/0";
+        }
         final byte[] bytes = new byte[16];
         for (int i = 0; i < 8; i++)
         {
@@ -126,18 +134,6 @@ final class Names
             bytes[8 + i] = (byte)(lo >>> (56 - 8 * i));
         }
 
-        return addressText(bytes) + "/" + bits;
-    }
-
-    private static String addressText(final byte[] bytes)
-    {
-        try
-        {
-            return InetAddress.getByAddress(bytes).getHostAddress();
-        }
-        catch (final UnknownHostException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        return Prefix.fromMapped(bytes, bits).toString();
     }
 }
