@@ -30,7 +30,9 @@ class PerfOptionsTest
         assertRefused("sluice perf: --runs 0: at least 1", "--runs", "0");
         assertRefused("sluice perf: --duration 3: at least --warmup + 2 (4), for two measured seconds", "--duration",
             "3", "--warmup", "2");
-        assertRefused("sluice perf: scenario 'rxdorp' is not one of rxdrop, l2fwd, txonly, latency", "rxdorp");
+        assertRefused("sluice perf: scenario 'rxdorp' is not one of rxdrop, l2fwd, txonly, latency, reaction",
+            "rxdorp");
+        assertRefused("sluice perf: --reaction-trials 0: 1..60000", "--reaction-trials", "0");
         assertRefused("sluice perf: --rate '50x' is neither a share of the measured maximum (50%) nor frames per " +
             "second (250000, 250k, 1.2M)", "--rate", "50x");
         assertRefused("sluice perf: --rate 150%: a share must be above 0% and at most 100%", "--rate", "150%");

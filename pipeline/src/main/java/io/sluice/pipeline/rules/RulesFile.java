@@ -52,10 +52,21 @@ import static io.sluice.pipeline.yaml.YamlReader.line;
  *     dst: 10.1.0.0/16
  *     action: forward
  *     to: veth-b               # forward only: the egress interface
+ *   - name: udp-guard
+ *     proto: udp
+ *     action: count
+ *     block_if: {pps: 50000, window_ms: 100}   # a source over 50 kpps is blocked in XDP
  * default: drop                # action when no filter rule matches (drop | count | reflect; default drop)
+ *
+ * # What every block shares.
+ * blocking:
+ *   ttl_s: 60
+ *   max_blocks: 1024
+ *   track: 65536
+ *   allow: [10.0.0.0/8]
  * }</pre>
  * <b>Top level</b> (a mapping; every key optional): {@code steer}, {@code steer_all}, {@code filter},
- * {@code default}.
+ * {@code default}, {@code blocking}.
  * <p>
  * <b>{@code steer}</b>: the XDP steering rules, at most {@link SteeringDescriptor#MAX_RULES}, each a
  * {@link FlowRule} whose id is its position in the list (0-based). Keys: {@code name}, {@code proto}, {@code src},
@@ -86,6 +97,11 @@ import static io.sluice.pipeline.yaml.YamlReader.line;
  * {@code drop}, {@code count}, {@code reflect}, {@code forward}, {@code mirror}: offered to the packet capture of
  * {@code run --capture FILE}, then dropped), {@code swap} (reflect only: a list of {@code ip}, {@code ports}) and
  * {@code to} (forward only, required there: the egress interface's name). Frames that are not IP never match an IP constraint.
+ * <p>
+ * <b>{@code block_if}</b> on a filter rule: a {@link BlockTrigger}, keys {@code pps} (required), {@code window_ms}
+ * (default 1000), {@code syn_ratio} (proto tcp only), {@code prefix} (1..32, default 32), {@code prefix6} (1..128,
+ * default 128), {@code ttl_s} (default the blocking section's). <b>{@code blocking}</b>: a {@link BlockingPolicy},
+ * keys {@code ttl_s}, {@code max_blocks}, {@code track}, {@code allow}.
  * <p>
  * Rule names are unique across the whole file. An invalid file throws {@link RulesFileException} with one line,
  * {@code FILE:LINE: problem}, naming the allowed values where there is a set.
