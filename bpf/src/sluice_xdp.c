@@ -305,10 +305,11 @@ int sluice_xdp(struct xdp_md *ctx)
         struct sluice_block *block = bpf_map_lookup_elem(&sluice_blocklist, &key);
 
         if (block) {
-            /* the allowlist is consulted only for a blocked source, so unblocked traffic never pays for it */
+            /* the allowlist is consulted only for a blocked source, and only when it holds a prefix */
             if (block->expires_ns && bpf_ktime_get_ns() >= block->expires_ns) {
                 count(&sluice_counters, SLUICE_BLOCK_STALE, bytes);
-            } else if (bpf_map_lookup_elem(&sluice_allowlist, &key)) {
+            } else if ((config->flags & SLUICE_CONFIG_ALLOWLIST_ACTIVE) &&
+                       bpf_map_lookup_elem(&sluice_allowlist, &key)) {
                 count(&sluice_counters, SLUICE_BLOCK_EXEMPT, bytes);
             } else {
                 count(&sluice_block_stats, block->slot, bytes);

@@ -59,6 +59,8 @@ enum sluice_counter {
 #define SLUICE_CONFIG_BLOCKLIST_ACTIVE 1u
 /* every frame to the queue's socket, unparsed (or passed if the queue has none); rules and blocklist unused */
 #define SLUICE_CONFIG_STEER_ALL 2u
+/* the allowlist holds a prefix: a blocked source is looked up in it */
+#define SLUICE_CONFIG_ALLOWLIST_ACTIVE 4u
 
 struct sluice_config {
     __u32 active_bank;

@@ -398,6 +398,7 @@ public final class SteeringTables implements AutoCloseable
             }
         }
         allowlist.add(prefix);
+        writeConfig();
     }
 
     /**
@@ -673,6 +674,7 @@ public final class SteeringTables implements AutoCloseable
             value.set(JAVA_INT, SteeringDescriptor.CONFIG_ACTIVE_BANK, activeBank);
             value.set(JAVA_INT, SteeringDescriptor.CONFIG_FLAGS,
                 (blocklist.isEmpty() ? 0 : SteeringDescriptor.CONFIG_BLOCKLIST_ACTIVE) |
+                (allowlist.isEmpty() ? 0 : SteeringDescriptor.CONFIG_ALLOWLIST_ACTIVE) |
                 (steerAll ? SteeringDescriptor.CONFIG_STEER_ALL : 0));
             NativeException.check(LibBpf.bpf_map_update_elem(configFd, call.allocateFrom(JAVA_INT, 0), value,
                 LinuxBpf.BPF_ANY), "writing sluice_config");
