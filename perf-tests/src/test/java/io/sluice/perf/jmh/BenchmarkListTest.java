@@ -34,7 +34,8 @@ class BenchmarkListTest
         }
 
         final List<String> missing = new ArrayList<>();
-        for (final Class<?> benchmark : List.of(ParserBenchmark.class, FilterBenchmark.class, RingBenchmark.class))
+        for (final Class<?> benchmark : List.of(ParserBenchmark.class, FilterBenchmark.class, RingBenchmark.class,
+            DetectorBenchmark.class))
         {
             if (!lists.toString().contains(benchmark.getName()))
             {
