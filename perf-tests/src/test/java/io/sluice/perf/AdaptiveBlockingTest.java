@@ -5,11 +5,16 @@ import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.PipelineCounter;
 import io.sluice.pipeline.blocking.Blocker;
+import io.sluice.pipeline.parse.TcpFlyweight;
 import io.sluice.pipeline.rules.Rules;
 import io.sluice.pipeline.rules.RulesFile;
+import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.testing.Privileged;
+import io.sluice.xsk.testing.Transmit;
+import io.sluice.xsk.umem.Umem;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.util.NetNamespace;
 import io.sluice.xsk.xdp.Prefix;
@@ -17,6 +22,8 @@ import io.sluice.xsk.xdp.XdpCounter;
 import io.sluice.xsk.xdp.XdpMode;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -190,6 +197,87 @@ class AdaptiveBlockingTest
             final Accounting accounting = scenario.stop();
             assertTrue(accounting.balanced(), () -> String.join("\n", accounting.lines()));
         }
+    }
+
+    /**
+     * A SYN flood over veth, as the handlers parse it: a source sending SYNs and never completing a handshake is
+     * blocked; a busier one that completes each is not.
+     */
+    @Test
+    void shouldBlockASynFloodButNotAClientThatCompletesItsHandshakes() throws Exception
+    {
+        Privileged.require("a SYN flood blocked in XDP on veth");
+        final Rules rules = RulesFile.parse("syn rules", """
+            steer:
+              - {name: to-sluice, proto: tcp, dst: %s/32, dst_port: 80}
+            filter:
+              - name: syn-guard
+                proto: tcp
+                action: count
+                block_if: {pps: 2000, syn_ratio: 4}
+            """.formatted(DUT_ADDR));
+        try (Scenario scenario = new Scenario("syn", rules);
+            Umem umem = Umem.create(UmemConfig.defaults().withFrameCount(16_384));
+            XskSocket sender = NetNamespace.call(scenario.hosts.genNs(),
+                () -> XskSocket.open(umem, scenario.hosts.genIf(), 0, XskConfig.defaults().withPrefill(false))))
+        {
+            final String genMac = TestHosts.mac(scenario.hosts.genNs(), scenario.hosts.genIf());
+            final String dutMac = TestHosts.mac(scenario.hosts.dutNs(), scenario.hosts.dutIf());
+            final byte[] clientSyn = Frames.ethernet().macs(dutMac, genMac).ipv4("10.225.0.70", DUT_ADDR)
+                .tcp(40_000, 80).build();
+            final byte[] clientAck = clientSyn.clone();
+            clientAck[TCP_FLAGS_OFFSET] = (byte)TcpFlyweight.FLAG_ACK;
+            final byte[] flooderSyn = Frames.ethernet().macs(dutMac, genMac).ipv4("10.225.0.71", DUT_ADDR)
+                .tcp(40_001, 80).build();
+
+            // 3,000 handshakes from the client, then 3,000 bare SYNs from the flooder: both over 2,000 SYNs/s
+            for (int burst = 0; burst < 3; burst++)
+            {
+                send(sender, umem, clientSyn, clientAck, 1_000);
+            }
+            send(sender, umem, flooderSyn, flooderSyn, 1_500);
+            final Blocker blocker = scenario.processor.blocker();
+            await(() -> 1 == blocker.addedByDetector(), 2_000);
+            assertEquals(1, blocker.addedByDetector(), () -> "hits " + scenario.hits(0) + ", xdp " +
+                Arrays.toString(scenario.processor.program().counters()) + ", pipeline " +
+                scenario.processor.pipeline().stats());
+            assertEquals(List.of(Prefix.parse("10.225.0.71/32")),
+                blocker.blocks().stream().map(Blocker.Block::prefix).toList());
+
+            // the flooder's next SYNs all end in XDP; the client goes on
+            send(sender, umem, flooderSyn, flooderSyn, 500);
+            send(sender, umem, clientSyn, clientAck, 500);
+            awaitTrue(() -> scenario.hits(0) + scenario.processor.program().counter(XdpCounter.DROP_BLOCKLIST)
+                .packets() == 11_000, 2_000);
+
+            final Accounting accounting = scenario.stop();
+            assertTrue(accounting.balanced(), () -> String.join("\n", accounting.lines()));
+            assertEquals(0, accounting.kernelDropped());
+            assertTrue(accounting.packets(XdpCounter.DROP_BLOCKLIST) >= 1_000, accounting.lines()::toString);
+            assertEquals(11_000, scenario.hits(0) + accounting.packets(XdpCounter.DROP_BLOCKLIST));
+            assertEquals(1, scenario.processor.pipeline().detector().flagged(0), "the client was never flagged");
+        }
+    }
+
+    private static final int TCP_FLAGS_OFFSET = 14 + 20 + 13;
+
+    /**
+     * Send {@code pairs} times the two frames, from the gen side's AF_XDP socket.
+     */
+    private static void send(final XskSocket socket, final Umem umem, final byte[] first, final byte[] second,
+        final int pairs)
+    {
+        final int count = 2 * pairs;
+        final long[] addresses = new long[count];
+        final int[] lengths = new int[count];
+        assertEquals(count, umem.pool().allocate(addresses, 0, count));
+        for (int i = 0; i < count; i++)
+        {
+            final byte[] frame = 0 == (i & 1) ? first : second;
+            MemorySegment.copy(frame, 0, umem.memory(), ValueLayout.JAVA_BYTE, addresses[i], frame.length);
+            lengths[i] = frame.length;
+        }
+        assertEquals(count, Transmit.all(socket, addresses, lengths, count));
     }
 
     static void awaitTrue(final BooleanSupplier condition, final long timeoutMs) throws InterruptedException
