@@ -159,13 +159,14 @@ public final class Blocker implements Agent, AutoCloseable
     }
 
     /**
-     * Start the agent on its own thread, sleeping a millisecond when idle: a flag waits at most that long.
+     * Start the agent on its own thread, sleeping a millisecond when idle with a detector (a flag waits at most that
+     * long), else {@value #EXPIRY_PERIOD_MS} ms (operators' commands and expiry only).
      *
      * @return this.
      */
     public Blocker start()
     {
-        runner = new AgentRunner(new SleepingMillisIdleStrategy(1), (error) ->
+        runner = new AgentRunner(new SleepingMillisIdleStrategy(null == outbox ? EXPIRY_PERIOD_MS : 1), (error) ->
             log.accept("blocker failed: " + error), null, this);
         AgentRunner.startOnThread(runner, (task) ->
         {
