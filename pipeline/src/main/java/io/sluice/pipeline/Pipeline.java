@@ -114,57 +114,6 @@ public final class Pipeline implements AutoCloseable
     }
 
     /**
-     * Build the pipeline and start its threads.
-     *
-     * @param umem         the UMEM every port shares.
-     * @param ports        sockets, their index being the port number events carry.
-     * @param rules        the filter's rules.
-     * @param forwardPorts per forward target of {@code rules}, its ports (see {@link FrameActor}).
-     * @param config       threads, cores, rings.
-     * @return the running pipeline.
-     */
-    public static Pipeline start(
-        final Umem umem,
-        final XskSocket[] ports,
-        final RuleSet rules,
-        final int[][] forwardPorts,
-        final PipelineConfig config)
-    {
-        return start(umem, ports, rules, forwardPorts, config,
-            CountersFile.inMemory(4 * (config.handlers() + 2) * (Counters.COUNT + rules.size() + 2)), "", null,
-            FrameEvent.ABSENT);
-    }
-
-    /**
-     * Build the pipeline, its counters in an instance's counters file, and start its threads.
-     *
-     * @param umem         the UMEM every port shares.
-     * @param ports        sockets, their index being the port number events carry.
-     * @param rules        the filter's rules.
-     * @param forwardPorts per forward target of {@code rules}, its ports (see {@link FrameActor}).
-     * @param config       threads, cores, rings.
-     * @param counterFile  where the agents' counters go.
-     * @param labels       labels every series carries, {@code iface="veth1"}.
-     * @param capture      where mirror rules' frames go, or null.
-     * @param captureRule  index of a rule whose frames are captured whatever its action, or
-     *                     {@link FrameEvent#ABSENT}.
-     * @return the running pipeline.
-     */
-    public static Pipeline start(
-        final Umem umem,
-        final XskSocket[] ports,
-        final RuleSet rules,
-        final int[][] forwardPorts,
-        final PipelineConfig config,
-        final CountersFile counterFile,
-        final String labels,
-        final FrameCapture capture,
-        final int captureRule)
-    {
-        return start(umem, ports, rules, forwardPorts, config, counterFile, labels, capture, captureRule, null);
-    }
-
-    /**
      * Build the pipeline, with a detector stage if {@code detection} has triggers, and start its threads.
      *
      * @param umem         the UMEM every port shares.

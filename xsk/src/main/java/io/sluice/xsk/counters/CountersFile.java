@@ -258,9 +258,8 @@ public final class CountersFile implements AutoCloseable
                 final byte[] label = labels[i].getBytes(StandardCharsets.UTF_8);
                 final int id = manager.allocate(SERIES_TYPE_ID, keyOf(family), 0, Integer.BYTES,
                     new UnsafeBuffer(label), 0, label.length);
+                // Agrona zeroes the value, a freed slot's too
                 offsets[i] = CountersReader.counterOffset(id);
-                // a freed slot may come back holding its last value
-                values.putLongRelease(offsets[i], 0);
             }
         }
         catch (final IllegalStateException ex)
