@@ -14,7 +14,6 @@ import io.sluice.xsk.socket.XskStatistics;
 import io.sluice.xsk.umem.Umem;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.SteeringProgram;
-import io.sluice.xsk.xdp.SteeringTables;
 import io.sluice.xsk.xdp.XdpMode;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
@@ -437,7 +436,7 @@ public final class PacketProcessor implements AutoCloseable
         {
             control.close();
         }
-        // no packet reaches a block now: its last sample holds every block's final count
+        // no packet reaches a block now: its last sample holds every block's final count, for the accounting
         blocker.close();
         if (null != capture)
         {
@@ -459,20 +458,9 @@ public final class PacketProcessor implements AutoCloseable
         }
         accounting = new Accounting(program.counters(), pipeline.stats(), dropped, ringFull, fillEmpty,
             framesInRxRings(), umem.ownership(), settings.rules().filter().rules().stream().map(FilterRule::name).toList(),
-            blockDrops());
+            blocker.droppedPackets());
 
         return accounting;
-    }
-
-    private long blockDrops()
-    {
-        long packets = program.tables().retiredBlockDrops().packets();
-        for (final SteeringTables.Block block : program.tables().blocks())
-        {
-            packets += program.tables().blockStat(block).packets();
-        }
-
-        return packets;
     }
 
     private long framesInRxRings()

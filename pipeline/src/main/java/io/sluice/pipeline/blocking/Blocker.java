@@ -85,7 +85,6 @@ public final class Blocker implements Agent, AutoCloseable
     private final Map<Prefix, Entry> entries = new LinkedHashMap<>();
     private final ManyToOneConcurrentArrayQueue<Command> commands = new ManyToOneConcurrentArrayQueue<>(64);
     private final MessageHandler onFlag = this::onFlag;
-    private final byte[] address = new byte[16];
     private volatile List<Block> snapshot = List.of();
     private long nextExpiryNs;
     private long nextSampleNs;
@@ -314,6 +313,21 @@ public final class Blocker implements Agent, AutoCloseable
     }
 
     /**
+     * @return packets every block dropped in XDP, by the blocks' own counters at the last sample: the live blocks'
+     * and the removed ones'. After {@link #close()}, the final count.
+     */
+    public long droppedPackets()
+    {
+        long packets = counters.get(RETIRED_PACKETS);
+        for (final Block block : snapshot)
+        {
+            packets += block.dropped().packets();
+        }
+
+        return packets;
+    }
+
+    /**
      * @return the policy.
      */
     public BlockingPolicy policy()
@@ -323,14 +337,7 @@ public final class Blocker implements Agent, AutoCloseable
 
     private void onFlag(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
     {
-        final long hi = buffer.getLong(index + FloodDetector.FLAG_HI);
-        final long lo = buffer.getLong(index + FloodDetector.FLAG_LO);
-        for (int i = 0; i < 8; i++)
-        {
-            address[i] = (byte)(hi >>> (56 - 8 * i));
-            address[8 + i] = (byte)(lo >>> (56 - 8 * i));
-        }
-        final Prefix prefix = Prefix.fromMapped(address, buffer.getInt(index + FloodDetector.FLAG_PREFIX_LENGTH));
+        final Prefix prefix = FloodDetector.flaggedPrefix(buffer, index);
         final BlockTrigger trigger = triggers.get(buffer.getInt(index + FloodDetector.FLAG_TRIGGER));
         final long detectedAtNs = buffer.getLong(index + FloodDetector.FLAG_DETECTED_NS);
         final long ratePps = buffer.getLong(index + FloodDetector.FLAG_RATE_PPS);
@@ -429,9 +436,7 @@ public final class Blocker implements Agent, AutoCloseable
                 file.free(entry.series);
             }
         }
-        final Stat retired = tables.retiredBlockDrops();
-        counters.set(RETIRED_PACKETS, retired.packets());
-        counters.set(RETIRED_BYTES, retired.bytes());
+        recordRetired();
         counters.set(ACTIVE, entries.size());
         publish();
 
@@ -440,6 +445,7 @@ public final class Blocker implements Agent, AutoCloseable
 
     private void sample()
     {
+        boolean changed = false;
         for (final Map.Entry<Prefix, Entry> each : entries.entrySet())
         {
             final Entry entry = each.getValue();
@@ -452,12 +458,20 @@ public final class Blocker implements Agent, AutoCloseable
                 each.setValue(new Entry(new Block(was.prefix(), was.origin(), was.rule(), was.ratePps(),
                     was.firstSeenNs(), was.detectedAtNs(), was.addedAtNs(), was.expiresAtNs(), dropped), entry.series,
                     entry.xdp));
+                changed = true;
             }
         }
+        if (changed)
+        {
+            publish();
+        }
+    }
+
+    private void recordRetired()
+    {
         final Stat retired = tables.retiredBlockDrops();
         counters.set(RETIRED_PACKETS, retired.packets());
         counters.set(RETIRED_BYTES, retired.bytes());
-        publish();
     }
 
     private void publish()

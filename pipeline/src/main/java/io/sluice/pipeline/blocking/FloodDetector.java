@@ -7,6 +7,8 @@ import io.sluice.pipeline.FrameEvent;
 import io.sluice.pipeline.parse.TcpFlyweight;
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.xdp.Prefix;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -341,6 +343,25 @@ public final class FloodDetector implements Agent
         buffer.putLong(index + FLAG_FIRST_SEEN_NS, firstSeenNs);
         outbox.commit(index);
         counters.increment(PER_TRIGGER_BASE + 2 * t + 1);
+    }
+
+    /**
+     * @param buffer the outbox's buffer.
+     * @param index  a flag record's offset in it.
+     * @return the flagged prefix.
+     */
+    static Prefix flaggedPrefix(final DirectBuffer buffer, final int index)
+    {
+        final long hi = buffer.getLong(index + FLAG_HI);
+        final long lo = buffer.getLong(index + FLAG_LO);
+        final byte[] address = new byte[16];
+        for (int i = 0; i < 8; i++)
+        {
+            address[i] = (byte)(hi >>> (56 - 8 * i));
+            address[8 + i] = (byte)(lo >>> (56 - 8 * i));
+        }
+
+        return Prefix.fromMapped(address, buffer.getInt(index + FLAG_PREFIX_LENGTH));
     }
 
     private int entry(final long hi, final long lo, final int t, final long nowNs, final boolean create)
