@@ -122,20 +122,9 @@ public final class BlocksCommand implements Callable<Integer>
 
     private static String only()
     {
-        final List<String> running = CountersView.instances().stream()
+        return Instances.only(CountersView.instances().stream()
             .filter((name) -> Files.exists(CountersFile.fileOf(name).resolveSibling(BlockControl.SOCKET_NAME)))
-            .toList();
-        if (1 == running.size())
-        {
-            return running.get(0);
-        }
-        if (running.isEmpty())
-        {
-            throw new IllegalArgumentException("no running instance in " + CountersFile.directory() + ": start one " +
-                "with ./sluice run");
-        }
-
-        throw new IllegalArgumentException("several running instances: " + String.join(", ", running) +
-            "; name one with --instance NAME");
+            .toList(), "no running instance in " + CountersFile.directory() + ": start one with ./sluice run",
+            "several running instances: ");
     }
 }

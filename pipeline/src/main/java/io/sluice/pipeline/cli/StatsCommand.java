@@ -109,18 +109,8 @@ public final class StatsCommand implements Callable<Integer>
 
     private static String only()
     {
-        final List<String> instances = CountersView.instances();
-        if (1 == instances.size())
-        {
-            return instances.get(0);
-        }
-        if (instances.isEmpty())
-        {
-            throw new IllegalArgumentException("no instances in " + CountersFile.directory() + ": start one with " +
-                "./sluice run (its --instance, the interface's name by default)");
-        }
-
-        throw new IllegalArgumentException("several instances in " + CountersFile.directory() + ": " +
-            String.join(", ", instances) + "; name one with --instance NAME");
+        return Instances.only(CountersView.instances(), "no instances in " + CountersFile.directory() + ": start " +
+            "one with ./sluice run (its --instance, the interface's name by default)",
+            "several instances in " + CountersFile.directory() + ": ");
     }
 }
