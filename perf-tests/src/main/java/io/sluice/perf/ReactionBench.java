@@ -6,7 +6,6 @@ import io.sluice.pipeline.blocking.BlockTrigger;
 import io.sluice.pipeline.blocking.Blocker;
 import io.sluice.pipeline.rules.Rules;
 import io.sluice.pipeline.rules.RulesFile;
-import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.util.NetNamespace;
@@ -143,7 +142,7 @@ public final class ReactionBench implements Callable<Integer>
                 () -> PacketProcessor.launch(settings, (line) -> { })))
             {
                 // the pipeline's code compiled before the first trial
-                send(hosts, GEN, 100_000, 100_000);
+                hosts.send(hosts.udpToDut(GEN, DUT, 4000, PORT, 22), 1, 100_000, 100_000);
                 final SteeringTables tables = processor.program().tables();
                 final Blocker blocker = processor.blocker();
                 final long floodFrames = Math.max(1, ratePps * floodMs / 1000);
@@ -268,25 +267,5 @@ public final class ReactionBench implements Callable<Integer>
         }
 
         return sent;
-    }
-
-    private static long send(final TestHosts hosts, final String source, final long frames, final long ratePps)
-    {
-        final byte[] template = hosts.udpToDut(source, DUT, 4000, PORT, 22);
-        try
-        {
-            return NetNamespace.call(hosts.genNs(), () ->
-            {
-                try (TrafficGenerator generator = TrafficGenerator.builder().egress(hosts.genIf()).template(template)
-                    .cpu(0).open())
-                {
-                    return generator.send(frames, ratePps);
-                }
-            });
-        }
-        catch (final Exception ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 }

@@ -1,6 +1,8 @@
 package io.sluice.perf;
 
 import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.gen.TrafficGenerator;
+import io.sluice.xsk.util.NetNamespace;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -117,6 +119,29 @@ public final class TestHosts implements AutoCloseable
     {
         return Frames.ethernet().macs(mac(dutNs, dutIf), mac(genNs, genIf)).ipv4(genAddr, dutAddr)
             .udp(srcPort, dstPort).payload(new byte[payloadBytes]).build();
+    }
+
+    /**
+     * Send frames from the generator's end with Sluice's generator, from CPU 0, paced, and close it.
+     *
+     * @param template        the frame, e.g. from {@link #udpToDut}.
+     * @param sourceAddresses source addresses to cycle through, the template's first.
+     * @param frames          how many.
+     * @param ratePps         frames per second, 0 for as fast as possible.
+     * @return frames sent.
+     * @throws Exception if the generator cannot be opened in the generator's namespace.
+     */
+    public long send(final byte[] template, final int sourceAddresses, final long frames, final long ratePps)
+        throws Exception
+    {
+        return NetNamespace.call(genNs, () ->
+        {
+            try (TrafficGenerator generator = TrafficGenerator.builder().egress(genIf).template(template)
+                .sourceAddresses(sourceAddresses).cpu(0).open())
+            {
+                return generator.send(frames, ratePps);
+            }
+        });
     }
 
     /**

@@ -9,7 +9,6 @@ import io.sluice.pipeline.parse.TcpFlyweight;
 import io.sluice.pipeline.rules.Rules;
 import io.sluice.pipeline.rules.RulesFile;
 import io.sluice.xsk.frame.Frames;
-import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.testing.Privileged;
@@ -22,8 +21,7 @@ import io.sluice.xsk.xdp.XdpCounter;
 import io.sluice.xsk.xdp.XdpMode;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -233,9 +231,9 @@ class AdaptiveBlockingTest
             // 3,000 handshakes from the client, then 3,000 bare SYNs from the flooder: both over 2,000 SYNs/s
             for (int burst = 0; burst < 3; burst++)
             {
-                send(sender, umem, clientSyn, clientAck, 1_000);
+                send(sender, clientSyn, clientAck, 1_000);
             }
-            send(sender, umem, flooderSyn, flooderSyn, 1_500);
+            send(sender, flooderSyn, flooderSyn, 1_500);
             final Blocker blocker = scenario.processor.blocker();
             await(() -> 1 == blocker.addedByDetector(), 2_000);
             assertEquals(1, blocker.addedByDetector(), () -> "hits " + scenario.hits(0) + ", xdp " +
@@ -245,8 +243,8 @@ class AdaptiveBlockingTest
                 blocker.blocks().stream().map(Blocker.Block::prefix).toList());
 
             // the flooder's next SYNs all end in XDP; the client goes on
-            send(sender, umem, flooderSyn, flooderSyn, 500);
-            send(sender, umem, clientSyn, clientAck, 500);
+            send(sender, flooderSyn, flooderSyn, 500);
+            send(sender, clientSyn, clientAck, 500);
             awaitTrue(() -> scenario.hits(0) + scenario.processor.program().counter(XdpCounter.DROP_BLOCKLIST)
                 .packets() == 11_000, 2_000);
 
@@ -264,20 +262,15 @@ class AdaptiveBlockingTest
     /**
      * Send {@code pairs} times the two frames, from the gen side's AF_XDP socket.
      */
-    private static void send(final XskSocket socket, final Umem umem, final byte[] first, final byte[] second,
-        final int pairs)
+    private static void send(final XskSocket socket, final byte[] first, final byte[] second, final int pairs)
     {
-        final int count = 2 * pairs;
-        final long[] addresses = new long[count];
-        final int[] lengths = new int[count];
-        assertEquals(count, umem.pool().allocate(addresses, 0, count));
-        for (int i = 0; i < count; i++)
+        final List<byte[]> frames = new ArrayList<>(2 * pairs);
+        for (int i = 0; i < pairs; i++)
         {
-            final byte[] frame = 0 == (i & 1) ? first : second;
-            MemorySegment.copy(frame, 0, umem.memory(), ValueLayout.JAVA_BYTE, addresses[i], frame.length);
-            lengths[i] = frame.length;
+            frames.add(first);
+            frames.add(second);
         }
-        assertEquals(count, Transmit.all(socket, addresses, lengths, count));
+        assertEquals(frames.size(), Transmit.frames(socket, frames));
     }
 
     static void awaitTrue(final BooleanSupplier condition, final long timeoutMs) throws InterruptedException
@@ -334,14 +327,7 @@ class AdaptiveBlockingTest
         Future<Long> send(final String source, final int addresses, final long frames, final long ratePps)
         {
             final byte[] template = hosts.udpToDut(source, DUT_ADDR, 4000, PORT, 22);
-            return executor.submit(() -> NetNamespace.call(hosts.genNs(), () ->
-            {
-                try (TrafficGenerator generator = TrafficGenerator.builder().egress(hosts.genIf()).template(template)
-                    .sourceAddresses(addresses).cpu(0).open())
-                {
-                    return generator.send(frames, ratePps);
-                }
-            }));
+            return executor.submit(() -> hosts.send(template, addresses, frames, ratePps));
         }
 
         long hits(final int rule)

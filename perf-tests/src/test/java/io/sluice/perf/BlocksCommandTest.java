@@ -1,9 +1,7 @@
 package io.sluice.perf;
 
 import io.sluice.xsk.counters.CountersFile;
-import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.testing.Privileged;
-import io.sluice.xsk.util.NetNamespace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,14 +124,6 @@ class BlocksCommandTest
 
     private static long send(final TestHosts hosts, final String source, final long frames) throws Exception
     {
-        final byte[] template = hosts.udpToDut(source, DUT_ADDR, 4000, 9, 22);
-        return NetNamespace.call(hosts.genNs(), () ->
-        {
-            try (TrafficGenerator generator = TrafficGenerator.builder().egress(hosts.genIf()).template(template)
-                .cpu(0).open())
-            {
-                return generator.send(frames, 10_000);
-            }
-        });
+        return hosts.send(hosts.udpToDut(source, DUT_ADDR, 4000, 9, 22), 1, frames, 10_000);
     }
 }

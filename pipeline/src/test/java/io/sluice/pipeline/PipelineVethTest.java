@@ -27,7 +27,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -131,7 +133,7 @@ class PipelineVethTest
 
         assertPinned(processor.pipeline(), cores);
 
-        sendMalformed(genSocket, genUmem, genMac, dutMac);
+        sendMalformed(genSocket, genMac, dutMac);
         final Reflections reflections = new Reflections(genSocket);
         final ExecutorService executor = Executors.newSingleThreadExecutor();
         final Future<?> receiving = executor.submit(reflections);
@@ -222,13 +224,11 @@ class PipelineVethTest
      * Frames the XDP program steers (it reads no lengths it does not need) but the parser rejects: an IPv4 total
      * length beyond the frame, and a UDP length below the UDP header.
      */
-    private static void sendMalformed(final XskSocket socket, final Umem umem, final String genMac, final String dutMac)
+    private static void sendMalformed(final XskSocket socket, final String genMac, final String dutMac)
     {
         final byte[] good = udp(genMac, dutMac, BASE_PORT);
-        final long[] addresses = new long[2 * MALFORMED_EACH];
-        final int[] lengths = new int[addresses.length];
-        assertEquals(addresses.length, umem.pool().allocate(addresses, 0, addresses.length));
-        for (int i = 0; i < addresses.length; i++)
+        final List<byte[]> frames = new ArrayList<>(2 * MALFORMED_EACH);
+        for (int i = 0; i < 2 * MALFORMED_EACH; i++)
         {
             final byte[] frame = good.clone();
             if (0 == i % 2)
@@ -241,10 +241,9 @@ class PipelineVethTest
                 frame[38] = 0;
                 frame[39] = 4;
             }
-            MemorySegment.copy(frame, 0, umem.memory(), ValueLayout.JAVA_BYTE, addresses[i], frame.length);
-            lengths[i] = frame.length;
+            frames.add(frame);
         }
-        assertEquals(addresses.length, Transmit.all(socket, addresses, lengths, addresses.length));
+        assertEquals(frames.size(), Transmit.frames(socket, frames));
         assertEquals(0, socket.txFrames(), "malformed frames completed");
     }
 

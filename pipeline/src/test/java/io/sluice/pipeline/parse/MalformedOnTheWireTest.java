@@ -17,11 +17,10 @@ import io.sluice.xsk.xdp.XdpMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -123,7 +122,7 @@ class MalformedOnTheWireTest
         final Map<ParseError, Long> expected = new EnumMap<>(ParseError.class);
         for (final Case one : corpus)
         {
-            send(sender, umem, one.frame());
+            send(sender, one.frame());
             expected.merge(one.reason(), (long)EACH, Long::sum);
         }
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -150,17 +149,9 @@ class MalformedOnTheWireTest
         assertEquals(0, accounting.pipeline().get(PipelineCounter.DROPPED), "nothing else happened to them");
     }
 
-    private static void send(final XskSocket socket, final Umem umem, final byte[] frame)
+    private static void send(final XskSocket socket, final byte[] frame)
     {
-        final long[] addresses = new long[EACH];
-        final int[] lengths = new int[EACH];
-        assertEquals(EACH, umem.pool().allocate(addresses, 0, EACH));
-        for (int i = 0; i < EACH; i++)
-        {
-            MemorySegment.copy(frame, 0, umem.memory(), ValueLayout.JAVA_BYTE, addresses[i], frame.length);
-            lengths[i] = frame.length;
-        }
-        assertEquals(EACH, Transmit.all(socket, addresses, lengths, EACH));
+        assertEquals(EACH, Transmit.frames(socket, Collections.nCopies(EACH, frame)));
         assertEquals(0, socket.txFrames(), "sent frames completed");
     }
 

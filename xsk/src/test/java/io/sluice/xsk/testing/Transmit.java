@@ -1,7 +1,11 @@
 package io.sluice.xsk.testing;
 
 import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.umem.Umem;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,5 +40,35 @@ public final class Transmit
         }
 
         return sent;
+    }
+
+    /**
+     * Copy each frame into a UMEM frame from the socket's pool, then send them all as {@link #all} does.
+     *
+     * @param socket the sending socket.
+     * @param frames the frames' bytes, in order.
+     * @return frames put on the TX ring.
+     * @throws IllegalStateException if the pool has fewer free frames.
+     */
+    public static int frames(final XskSocket socket, final List<byte[]> frames)
+    {
+        final Umem umem = socket.umem();
+        final int count = frames.size();
+        final long[] addresses = new long[count];
+        final int[] lengths = new int[count];
+        final int taken = umem.pool().allocate(addresses, 0, count);
+        if (taken != count)
+        {
+            umem.pool().release(addresses, 0, taken);
+            throw new IllegalStateException("the UMEM pool has " + taken + " free frames, not " + count);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final byte[] frame = frames.get(i);
+            MemorySegment.copy(frame, 0, umem.memory(), ValueLayout.JAVA_BYTE, addresses[i], frame.length);
+            lengths[i] = frame.length;
+        }
+
+        return all(socket, addresses, lengths, count);
     }
 }
