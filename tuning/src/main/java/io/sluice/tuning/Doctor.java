@@ -48,29 +48,25 @@ public final class Doctor
 
     private final HostFiles files;
     private final Profile profile;
-    private final String profileReason;
     private final String iface;
     private final boolean tryAttach;
     private final List<Finding> findings = new ArrayList<>();
     private NetDevice device;
 
     /**
-     * @param files         the host's {@code /proc} and {@code /sys}.
-     * @param profile       the profile Sluice would run with.
-     * @param profileReason how the profile was chosen, for the report.
-     * @param iface         the interface, or null for the host's checks only.
-     * @param tryAttach     whether to try a throwaway attach of the XDP program.
+     * @param files     the host's {@code /proc} and {@code /sys}.
+     * @param profile   the profile Sluice would run with.
+     * @param iface     the interface, or null for the host's checks only.
+     * @param tryAttach whether to try a throwaway attach of the XDP program.
      */
     public Doctor(
         final HostFiles files,
         final Profile profile,
-        final String profileReason,
         final String iface,
         final boolean tryAttach)
     {
         this.files = files;
         this.profile = profile;
-        this.profileReason = profileReason;
         this.iface = iface;
         this.tryAttach = tryAttach;
     }
@@ -116,22 +112,6 @@ public final class Doctor
         host();
 
         return findings;
-    }
-
-    /**
-     * @return the profile checked against.
-     */
-    public Profile profile()
-    {
-        return profile;
-    }
-
-    /**
-     * @return how the profile was chosen.
-     */
-    public String profileReason()
-    {
-        return profileReason;
     }
 
     // ---------------------------------------------------------------- kernel and process
@@ -356,7 +336,7 @@ public final class Doctor
                 "runs there, or one was killed before links (kernel < 5.9)", "stop the other instance, or " +
                 "`ip link set dev " + iface + " xdp off` if none runs"));
         }
-        else if ("xdp_dispatcher".equals(name))
+        else if (SteeringProgram.DISPATCHER_NAME.equals(name))
         {
             findings.add(Finding.pass("xdp_program", "libxdp's dispatcher is on " + iface + ": Sluice's program " +
                 "joins it"));

@@ -39,27 +39,48 @@ public record Setting(Kind kind, String target, String field, Map<String, String
         /**
          * {@code ethtool -L}.
          */
-        CHANNELS,
+        CHANNELS("-L"),
 
         /**
          * {@code ethtool -G}.
          */
-        RINGS,
+        RINGS("-G"),
 
         /**
          * {@code ethtool -K}.
          */
-        FEATURES,
+        FEATURES("-K"),
 
         /**
          * {@code ethtool -N}: a rule added, deleted on revert.
          */
-        NTUPLE,
+        NTUPLE("-N"),
 
         /**
          * A file under {@code /proc} or {@code /sys}: sysfs, sysctl, IRQ affinity, hugepages.
          */
-        FILE
+        FILE(null);
+
+        private final String ethtoolOption;
+
+        Kind(final String ethtoolOption)
+        {
+            this.ethtoolOption = ethtoolOption;
+        }
+
+        /**
+         * @return the {@code ethtool} option that sets it, e.g. {@code -L}.
+         * @throws IllegalArgumentException for {@link #FILE}.
+         */
+        public String ethtoolOption()
+        {
+            if (null == ethtoolOption)
+            {
+                throw new IllegalArgumentException("a file is written, not set with ethtool");
+            }
+
+            return ethtoolOption;
+        }
     }
 
     /**
@@ -102,11 +123,9 @@ public record Setting(Kind kind, String target, String field, Map<String, String
     {
         return switch (kind)
         {
-            case CHANNELS -> "ethtool -L " + target + " " + pairs(after);
-            case RINGS -> "ethtool -G " + target + " " + pairs(after);
-            case FEATURES -> "ethtool -K " + target + " " + pairs(after);
-            case NTUPLE -> "ethtool -N " + target + " " + after.get("rule");
             case FILE -> "echo " + after.get(VALUE) + " > " + target;
+            case NTUPLE -> "ethtool -N " + target + " " + after.get("rule");
+            default -> "ethtool " + kind.ethtoolOption() + " " + target + " " + pairs(after);
         };
     }
 

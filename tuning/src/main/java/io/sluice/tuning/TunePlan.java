@@ -90,8 +90,13 @@ public final class TunePlan
             plan.channels(ethtool);
         }
         plan.rings(ethtool);
-        plan.offloads(ethtool);
-        plan.flows(ethtool);
+        // read once for both: flows need the ntuple feature that offloads turns on for them
+        final HostTuning host = profile.hostTuning();
+        final Map<String, Ethtool.Feature> features =
+            host.offloadsOff().isEmpty() && host.offloadsOn().isEmpty() && host.flows().isEmpty() ?
+            null : ethtool.features();
+        plan.offloads(ethtool, features);
+        plan.flows(features);
         plan.napi(files);
         plan.irqs(files, onlineCpus);
         plan.hugepages(files);
@@ -237,7 +242,7 @@ public final class TunePlan
         after.put(kind, Long.toString(wanted));
     }
 
-    private void offloads(final Ethtool ethtool)
+    private void offloads(final Ethtool ethtool, final Map<String, Ethtool.Feature> features)
     {
         final HostTuning host = profile.hostTuning();
         final Map<String, Boolean> wanted = new LinkedHashMap<>();
@@ -257,7 +262,6 @@ public final class TunePlan
         {
             return;
         }
-        final Map<String, Ethtool.Feature> features = ethtool.features();
         if (null == features)
         {
             warnings.add("offloads: cannot read " + iface + "'s features (ethtool -k: " + ethtool.lastError() + ")");
@@ -308,14 +312,13 @@ public final class TunePlan
         }
     }
 
-    private void flows(final Ethtool ethtool)
+    private void flows(final Map<String, Ethtool.Feature> features)
     {
         final List<FlowSteering> flows = profile.hostTuning().flows();
         if (flows.isEmpty())
         {
             return;
         }
-        final Map<String, Ethtool.Feature> features = ethtool.features();
         final Ethtool.Feature ntuple = null == features ? null : features.get(Ethtool.longName("ntuple"));
         if (null == ntuple || (ntuple.fixed() && !ntuple.on()))
         {

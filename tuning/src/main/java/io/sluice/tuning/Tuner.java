@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -226,7 +225,7 @@ public final class Tuner
                 }
                 default ->
                 {
-                    final Shell.Result result = new Ethtool(setting.target()).set(option(setting.kind()),
+                    final Shell.Result result = new Ethtool(setting.target()).set(setting.kind().ethtoolOption(),
                         setting.arguments());
                     if (!result.ok())
                     {
@@ -302,18 +301,14 @@ public final class Tuner
                 case FEATURES -> revertFeatures(setting);
                 default ->
                 {
-                    final Map<String, String> back = new LinkedHashMap<>();
+                    // what it was, for each key the setting changed
+                    final List<String> arguments = new ArrayList<>();
                     for (final String key : setting.after().keySet())
                     {
-                        back.put(key, setting.before().get(key));
-                    }
-                    final List<String> arguments = new ArrayList<>();
-                    back.forEach((key, value) ->
-                    {
                         arguments.add(key);
-                        arguments.add(value);
-                    });
-                    run(setting.target(), option(setting.kind()), arguments);
+                        arguments.add(setting.before().get(key));
+                    }
+                    run(setting.target(), setting.kind().ethtoolOption(), arguments);
                 }
             }
         }
@@ -380,17 +375,5 @@ public final class Tuner
     {
         final String address = files.readOrNull("/sys/class/net/" + iface + "/address");
         return null == address ? "unknown" : address;
-    }
-
-    private static String option(final Setting.Kind kind)
-    {
-        return switch (kind)
-        {
-            case CHANNELS -> "-L";
-            case RINGS -> "-G";
-            case FEATURES -> "-K";
-            case NTUPLE -> "-N";
-            case FILE -> throw new IllegalArgumentException("a file is written, not set with ethtool");
-        };
     }
 }

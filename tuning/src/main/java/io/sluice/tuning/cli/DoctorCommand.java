@@ -40,7 +40,7 @@ public final class DoctorCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final ProfileOption profile = ProfileOption.resolve(profileFile, iface);
-        final Doctor doctor = new Doctor(HostFiles.host(), profile.profile(), profile.reason(), iface, !noAttach);
+        final Doctor doctor = new Doctor(HostFiles.host(), profile.profile(), iface, !noAttach);
         final List<Finding> findings = doctor.run();
         final long fails = count(findings, Finding.Status.FAIL);
         if (json)

@@ -42,7 +42,10 @@ public final class SteeringProgram implements AutoCloseable
      * The program's name in the kernel, by which an earlier instance is recognised.
      */
     public static final String PROGRAM_NAME = "sluice_xdp";
-    static final String DISPATCHER_NAME = "xdp_dispatcher";
+    /**
+     * The name of libxdp's multi-program dispatcher in the kernel.
+     */
+    public static final String DISPATCHER_NAME = "xdp_dispatcher";
     private static final String OBJECT_RESOURCE = "/io/sluice/bpf/sluice_xdp.o";
     private static final System.Logger LOGGER = System.getLogger(SteeringProgram.class.getName());
     private static final AtomicBoolean DISPATCHER_FALLBACK_REPORTED = new AtomicBoolean();
