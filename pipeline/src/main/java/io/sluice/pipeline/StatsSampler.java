@@ -72,8 +72,6 @@ public final class StatsSampler
     private final java.nio.file.Path operstateFile;
     private final CounterSet linkSet;
     private final CounterSet processSet;
-    private boolean lastUp = true;
-    private long linkDowns;
     private volatile Health health = new Health(SteeringProgram.Presence.ATTACHED, true, 0);
     private final Thread thread;
     private long lastRateNs;
@@ -319,15 +317,15 @@ public final class StatsSampler
         final String operstate = operstate();
         // "unknown" is what devices without carrier reporting say (loopback, some tunnels): not down
         final boolean up = null == operstate || !"down".equals(operstate) && !"lowerlayerdown".equals(operstate);
-        if (lastUp && !up)
+        // the last snapshot holds the link's state and its downs so far: this thread is its only writer
+        final Health last = health;
+        final long linkDowns = last.linkDowns() + (last.linkUp() && !up ? 1 : 0);
+        if (linkDowns != last.linkDowns())
         {
-            linkDowns++;
             linkSet.set(1, linkDowns);
         }
-        lastUp = up;
         linkSet.set(0, up ? 1 : 0);
         linkSet.set(2, SteeringProgram.Presence.ATTACHED == presence ? 1 : 0);
-        final Health last = health;
         if (last.presence() != presence || last.linkUp() != up || last.linkDowns() != linkDowns)
         {
             // a new snapshot only when something changed: the watchdog runs ten times a second

@@ -200,7 +200,7 @@ public final class Doctor
     {
         final long effective = Capabilities.effective();
         final List<String> missing = Capabilities.missingForXdp(effective);
-        if (!Capabilities.effective(Capabilities.CAP_NET_RAW))
+        if (!Capabilities.has(effective, Capabilities.CAP_NET_RAW))
         {
             missing.add("CAP_NET_RAW");
         }

@@ -162,21 +162,9 @@ public final class Profile
      */
     public Location where(final String field)
     {
-        has(field);
-        final Location exact = given.get(field);
-        if (null != exact)
-        {
-            return exact;
-        }
-        for (final Map.Entry<String, Location> entry : given.entrySet())
-        {
-            if (entry.getKey().startsWith(field + "."))
-            {
-                return entry.getValue();
-            }
-        }
+        checkField(field);
 
-        return null;
+        return lookup(field);
     }
 
     /**
@@ -209,24 +197,39 @@ public final class Profile
      */
     public boolean has(final String field)
     {
+        checkField(field);
+
+        return null != lookup(field);
+    }
+
+    private static void checkField(final String field)
+    {
         if (!FIELDS.contains(field))
         {
             throw new IllegalArgumentException("profiles have no field '" + field + "'; fields are " +
                 String.join(", ", FIELDS));
         }
-        if (given.containsKey(field))
+    }
+
+    /**
+     * The field's own location, else the first of its keys' (every stored location is non-null).
+     */
+    private Location lookup(final String field)
+    {
+        final Location exact = given.get(field);
+        if (null != exact)
         {
-            return true;
+            return exact;
         }
-        for (final String name : given.keySet())
+        for (final Map.Entry<String, Location> entry : given.entrySet())
         {
-            if (name.startsWith(field) && name.length() > field.length() && '.' == name.charAt(field.length()))
+            if (entry.getKey().startsWith(field + "."))
             {
-                return true;
+                return entry.getValue();
             }
         }
 
-        return false;
+        return null;
     }
 
     /**

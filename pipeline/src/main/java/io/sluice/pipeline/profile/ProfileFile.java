@@ -178,10 +178,9 @@ public final class ProfileFile
     static final List<String> FIELDS = fields();
 
     /**
-     * What the kernel keeps before every received frame ({@code XDP_PACKET_HEADROOM}) and the least room left for
-     * the packet, as {@link UmemConfig} subtracts them from the frame to bound the headroom.
+     * The least room left for the packet after the kernel's {@link ProfileCheck#XDP_PACKET_HEADROOM_BYTES}, as
+     * {@link UmemConfig} subtracts them from the frame to bound the headroom.
      */
-    private static final int KERNEL_HEADROOM_BYTES = 256;
     private static final int MIN_PACKET_ROOM_BYTES = 64;
 
     private static final Pattern DRIVER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,30}");
@@ -542,8 +541,6 @@ public final class ProfileFile
             }
             flows.add(new FlowSteering(flowType, src, dst, srcPort, dstPort, queueIndex, YamlReader.line(item)));
         }
-        given.put("flow_steering", new Profile.Location(source, YamlReader.line(value)));
-
         return flows;
     }
 
@@ -651,7 +648,7 @@ public final class ProfileFile
         final NodeTuple headroom = keys.get("headroom");
         if (null != headroom)
         {
-            final int maxBytes = sizeBytes - KERNEL_HEADROOM_BYTES - MIN_PACKET_ROOM_BYTES;
+            final int maxBytes = sizeBytes - ProfileCheck.XDP_PACKET_HEADROOM_BYTES - MIN_PACKET_ROOM_BYTES;
             headroomBytes = (int)number(headroom.getValueNode(), "frame.headroom", 0, maxBytes,
                 "0.." + maxBytes + " with " + sizeBytes + "-byte frames");
             mark("frame.headroom", headroom.getKeyNode());

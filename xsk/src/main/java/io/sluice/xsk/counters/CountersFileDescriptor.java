@@ -12,7 +12,7 @@ package io.sluice.xsk.counters;
  *  32  start time       long  epoch milliseconds when the file was made
  *  40  stop time        long  epoch milliseconds when the writer stopped; 0 while it runs (written last, release)
  *  48  instance length  int
- *  52  instance name    UTF-8, at most {@link #INSTANCE_MAX_LENGTH} bytes
+ *  52  instance name    UTF-8, at most 100 bytes (CountersFile.checkName)
  * </pre>
  */
 public final class CountersFileDescriptor
@@ -31,7 +31,6 @@ public final class CountersFileDescriptor
     public static final int STOP_MS_OFFSET = 40;
     public static final int INSTANCE_LENGTH_OFFSET = 48;
     public static final int INSTANCE_OFFSET = 52;
-    public static final int INSTANCE_MAX_LENGTH = 200;
 
     /**
      * One page, so the metadata that follows starts page-aligned.

@@ -109,7 +109,12 @@ public final class Capabilities
         return has(effective(), capability);
     }
 
-    private static boolean has(final long mask, final int capability)
+    /**
+     * @param mask       an effective set, as {@link #effective()} reads it (negative: unknown, so none).
+     * @param capability a capability number.
+     * @return true if the set holds it.
+     */
+    public static boolean has(final long mask, final int capability)
     {
         return mask >= 0 && (mask & (1L << capability)) != 0;
     }

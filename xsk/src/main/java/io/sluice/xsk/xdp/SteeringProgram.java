@@ -157,8 +157,9 @@ public final class SteeringProgram implements AutoCloseable
                 final int errno = -result;
                 throw new NativeException("loading XDP program " + PROGRAM_NAME, errno,
                     Errno.EPERM == errno ? Capabilities.xdpHint() :
-                    Errno.EACCES == errno && !Capabilities.effective(Capabilities.CAP_PERFMON) &&
-                        !Capabilities.effective(Capabilities.CAP_SYS_ADMIN) ? Capabilities.perfmonHint() :
+                    Errno.EACCES == errno &&
+                        Capabilities.missingForXdp(Capabilities.effective()).contains("CAP_PERFMON") ?
+                        Capabilities.perfmonHint() :
                     "the verifier's log is above, at WARNING level");
             }
             onLoaded();
