@@ -31,6 +31,7 @@ timeout_s=900
 traffic=20000
 traffic_rate=20000
 scenario=""
+out_dir=""
 quiet=0
 command=()
 
@@ -41,7 +42,7 @@ die() {
 
 usage() {
     cat <<'EOF'
-Usage: ./sluice lab [options] [--scenario NAME | -- COMMAND [ARGS...]]
+Usage: ./sluice lab [options] (--scenario NAME [-- ARGS...] | -- COMMAND [ARGS...])
        ./sluice lab prepare | scenarios
 
 Boots a QEMU guest (software emulation, no KVM needed) on Debian's 6.18 kernel with four emulated NICs whose
@@ -57,7 +58,9 @@ prints how many the wire took.
 
 Options:
   --nic virtio|igb       the NICs: virtio-net-pci (virtio_net) or igb (Intel 82576, igb) (default virtio)
-  --scenario NAME        run lab/scenarios/NAME.sh instead of a command (./sluice lab scenarios lists them)
+  --scenario NAME        run lab/scenarios/NAME.sh (with ARGS) instead of a command (./sluice lab scenarios)
+  --out DIR              keep the run's console.log, output and exit status in DIR (default: a new directory
+                         under target/lab); the guest sees DIR, writable, as $SLUICE_LAB_OUT
   --traffic N            frames to offer after READY, 0 for none (default 20000)
   --rate PPS             their rate (default 20000)
   --memory MB            guest memory (default 3072)
@@ -218,7 +221,8 @@ nic_device() {
         # XDP and zero-copy on virtio_net need the modern device behind the DMA API (ACCESS_PLATFORM) and the
         # guest offloads off; romfile= skips the iPXE ROM.
         virtio) echo "virtio-net-pci,netdev=$netdev,mac=$mac,disable-legacy=on,iommu_platform=on,csum=off,guest_csum=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off,romfile=" ;;
-        igb) echo "igb,netdev=$netdev,mac=$mac,romfile=" ;;
+        # Each igb behind a root port of its own: the 82576 reserves PCI functions for its SR-IOV VFs.
+        igb) echo "igb,netdev=$netdev,mac=$mac,romfile=,bus=port${netdev#n}" ;;
     esac
 }
 
@@ -231,6 +235,7 @@ boot() {
     args+=(-virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on")
     args+=(-virtfs "local,path=$out,mount_tag=out,security_model=none")
     for i in 0 1 2 3; do
+        [ "$nic" = igb ] && args+=(-device "pcie-root-port,id=port$i,chassis=$((i + 1)),slot=$((i + 1))")
         args+=(-netdev "hubport,id=n$i,hubid=$((i / 2))" -device "$(nic_device "n$i" "52:54:00:5c:00:0$i")")
     done
     qemu-system-x86_64 "${args[@]}" >"$out/qemu.log" 2>&1 </dev/null &
@@ -246,11 +251,19 @@ stream_console() {
 
 run_guest() {
     local out
-    mkdir -p "$ROOT/target/lab"
-    out=$(mktemp -d "$ROOT/target/lab/run.XXXXXX")
+    if [ -n "$out_dir" ]; then
+        out=$out_dir
+        mkdir -p "$out" || die "cannot make --out $out"
+        rm -f "$out/console.log" "$out/qemu.log" "$out/output" "$out/rc" "$out/rc.tmp" "$out/cmd" "$out/env"
+    else
+        mkdir -p "$ROOT/target/lab"
+        out=$(mktemp -d "$ROOT/target/lab/run.XXXXXX")
+    fi
     chmod 0755 "$out"
     if [ -n "$scenario" ]; then
-        printf 'exec bash %q\n' "$LAB/scenarios/$scenario.sh" >"$out/cmd"
+        printf 'exec bash %q' "$LAB/scenarios/$scenario.sh" >"$out/cmd"
+        [ ${#command[@]} -gt 0 ] && printf ' %q' "${command[@]}" >>"$out/cmd"
+        echo >>"$out/cmd"
     else
         printf '%q ' "${command[@]}" >"$out/cmd"
         echo >>"$out/cmd"
@@ -259,6 +272,7 @@ run_guest() {
         echo "SLUICE_LAB_CWD=$(printf '%q' "$CALLER_PWD")"
         echo "SLUICE_LAB_TRAFFIC=$traffic"
         echo "SLUICE_LAB_RATE=$traffic_rate"
+        echo "JAVA_HOME=$(printf '%q' "${JAVA_HOME:-}")"
     } >"$out/env"
 
     say "booting a $nic guest ($KERNEL_RELEASE, $cpus CPUs, ${memory_mb} MB, TCG); console: $out/console.log"
@@ -367,15 +381,17 @@ while [ $# -gt 0 ]; do
         --cpus) [ $# -ge 2 ] || die "--cpus needs a count"; positive "$1" "$2"; cpus=$2; shift 2 ;;
         --boot-timeout) [ $# -ge 2 ] || die "--boot-timeout needs seconds"; positive "$1" "$2"; boot_timeout_s=$2; shift 2 ;;
         --timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; positive "$1" "$2"; timeout_s=$2; shift 2 ;;
+        --out)
+            [ $# -ge 2 ] || die "--out needs a directory"
+            case $2 in /*) out_dir=$2 ;; *) out_dir=$CALLER_PWD/$2 ;; esac
+            case $out_dir in *[[:space:]]*) die "--out '$2' has white space" ;; esac
+            shift 2 ;;
         --quiet) quiet=1; shift ;;
         --) shift; command=("$@"); break ;;
         *) die "unknown option '$1' (a command goes after --; ./sluice lab --help)" ;;
     esac
 done
 
-if [ -n "$scenario" ] && [ ${#command[@]} -gt 0 ]; then
-    die "give either --scenario or a command after --, not both"
-fi
 if [ -z "$scenario" ] && [ ${#command[@]} -eq 0 ]; then
     die "nothing to run: give a command after -- or --scenario NAME (./sluice lab --help)"
 fi

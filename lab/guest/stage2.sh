@@ -10,10 +10,10 @@ arg() {
     sed -n "s/.* sluice\.$1=\([^ ]*\).*/\1/p" /proc/cmdline
 }
 
+# From the initramfs-free tmpfs: once the guest powers off, the 9p root and every binary on it are gone.
 power_off() {
     sync
-    echo o >/proc/sysrq-trigger
-    sleep 30
+    exec /run/lab/busybox poweroff -f
 }
 
 fail() {
@@ -40,6 +40,7 @@ case $ROOT/ in
         ;;
 esac
 mount -t tmpfs tmpfs /run || fail "tmpfs on /run"
+mkdir -p /run/lab && cp /usr/bin/busybox /run/lab/busybox || fail "no /usr/bin/busybox (busybox-static) on the host"
 mkdir -p /dev/shm /dev/pts
 mount -t tmpfs tmpfs /dev/shm || fail "tmpfs on /dev/shm"
 mount -t devpts devpts /dev/pts || fail "devpts"
@@ -105,7 +106,9 @@ export SLUICE_LAB=1 SLUICE_LAB_NIC=$NIC SLUICE_LAB_DRIVER=$driver SLUICE_LAB_OUT
 # A build made on the host is used as it is; the guest never starts Maven (under TCG it would take an hour).
 export SLUICE_NO_BUILD=1 SLUICE_HOME=$ROOT
 # shellcheck disable=SC1091
+set -a
 . "$OUT/env"
+set +a
 echo "sluice-lab: guest up $release $NIC ($driver), $(nproc) CPUs, at $(cut -d' ' -f1 /proc/uptime) s"
 
 cd "$SLUICE_LAB_CWD" 2>/dev/null || cd "$ROOT"

@@ -10,7 +10,7 @@ package io.sluice.xsk.socket;
  * @param zeroCopy           whether zero-copy must, may or must not be used.
  * @param needWakeup         bind with {@code XDP_USE_NEED_WAKEUP}, so the kernel is only woken when it asks.
  * @param busyPoll           busy-poll socket options.
- * @param prefill            fill the fill ring completely from the UMEM's pool before binding returns.
+ * @param prefill            fill the fill ring completely from the UMEM's pool, before the bind, so the driver finds buffers when it enables its queue.
  * @param bindRetryMs        how long to retry a bind that fails with EBUSY (the queue's previous socket is still
  *                           being torn down).
  * @param profileSource      where these values came from (a profile file), named in errors.

@@ -164,6 +164,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         }
         final Arena arena = Arena.ofShared();
         int fd = -1;
+        long[] stocked = null;
         try (Arena call = Arena.ofConfined())
         {
             final MemorySegment state = call.allocate(Ffi.CALL_STATE_LAYOUT);
@@ -201,6 +202,11 @@ public final class XskSocket implements FrameHolder, AutoCloseable
 
             final Rings rings = XskSetup.mapRings(arena, state, fd, offsets, config, where);
 
+            // Stocked before bind: a driver that owns its RX ring in zero-copy (igb) takes its buffers from the fill
+            // ring once, when bind enables the pool, and with none there it neither receives nor sets need_wakeup
+            // until something else runs its NAPI. Copy mode (veth) takes them as frames arrive, which hid this.
+            stocked = config.prefill() ? stock(rings.fill, umem.pool(), config.fillRingSize(), where) : null;
+
             final String driver = XskSetup.driverOf(interfaceName);
             XskSetup.bind(call, state, fd, ifIndex, queue, primary ? -1 : umem.fd(), config, driver, where);
 
@@ -227,15 +233,24 @@ public final class XskSocket implements FrameHolder, AutoCloseable
                 null == counterFile ? CountersFile.inMemory(2 * XskCounter.values().length)
                     .allocate("", XskCounter.metrics()) : counterFile.allocate(counterLabels, XskCounter.metrics()));
             umem.attach(socket, socket);
-            if (config.prefill())
+            if (null != stocked)
             {
-                socket.prefill();
+                socket.fillSubmitted = stocked.length;
+                socket.counters.add(XskCounter.FILL_FRAMES.id(), stocked.length);
+                stocked = null;
             }
 
             return socket;
         }
         catch (final RuntimeException ex)
         {
+            if (null != stocked)
+            {
+                for (final long address : stocked)
+                {
+                    umem.pool().put(address, FrameTracker.FILL);
+                }
+            }
             LibC.closeQuietly(fd);
             if (primary)
             {
@@ -246,15 +261,30 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         }
     }
 
-    private void prefill()
+    /**
+     * Fill a fresh fill ring from the pool, before bind.
+     *
+     * @return the frames placed, every one of them now the kernel's fill side, so that a failed bind can take them
+     * back.
+     */
+    private static long[] stock(final FillRing ring, final FramePool pool, final int wanted, final String where)
     {
-        final int wanted = config.fillRingSize();
-        final int placed = fillFromPool(wanted);
-        if (placed != wanted)
+        final int n = ring.reserveUpTo(wanted);
+        if (n != wanted)
         {
-            throw new IllegalStateException(interfaceName + " queue " + queue + ": placed " + placed + " of " +
-                wanted + " frames on a fresh fill ring");
+            ring.cancel(n);
+            throw new IllegalStateException(where + ": a fresh fill ring took " + n + " of " + wanted + " frames");
         }
+        final long[] addresses = new long[n];
+        final int first = ring.reservedIndex();
+        for (int i = 0; i < n; i++)
+        {
+            addresses[i] = pool.take(FrameTracker.FILL);
+            ring.address(first + i, addresses[i]);
+        }
+        ring.submit(n);
+
+        return addresses;
     }
 
     // ------------------------------------------------------------------ data path

@@ -5,7 +5,7 @@ package io.sluice.xsk.socket;
  * runs out of the entries it peeked, so a full fill ring can look full for a moment after frames have arrived. As
  * libxdp's xdpsock does, reserve again until every frame is placed; a bound keeps a broken ring from hanging a test.
  */
-final class Refill
+public final class Refill
 {
     private static final long PATIENCE_NS = 1_000_000_000L;
 
@@ -19,7 +19,7 @@ final class Refill
      * @param count     how many.
      * @return frames placed: {@code count} unless the ring stayed full for a second.
      */
-    static int all(final XskSocket socket, final long[] addresses, final int count)
+    public static int all(final XskSocket socket, final long[] addresses, final int count)
     {
         int placed = socket.fill(addresses, 0, count);
         final long deadlineNs = System.nanoTime() + PATIENCE_NS;

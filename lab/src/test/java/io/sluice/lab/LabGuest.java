@@ -1,0 +1,74 @@
+package io.sluice.lab;
+
+import io.sluice.xsk.testing.NetNs;
+import org.junit.jupiter.api.Assertions;
+
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The lab guest as {@code lab/guest/stage2.sh} wires it, for the tests that run inside it: the device under test's
+ * NICs {@code eth1} and {@code eth3} in the root namespace, the generator's {@code eth0} and {@code eth2} in
+ * namespace {@code gen}, each pair on one QEMU hub, IPv6 off, so a wire carries only what a test sends.
+ */
+final class LabGuest
+{
+    static final String DUT_IF = "eth1";
+    static final String DUT_IF2 = "eth3";
+    static final String GEN_IF = "eth0";
+    static final String GEN_IF2 = "eth2";
+    static final String GEN_NS = "gen";
+    static final String GEN_ADDR = "10.77.1.1";
+    static final String DUT_ADDR = "10.77.1.2";
+    static final String GEN_MAC = "52:54:00:5c:00:00";
+    static final String DUT_MAC = "52:54:00:5c:00:01";
+    /**
+     * What {@code lab/guest/offer.py} sends: 60-byte IPv4/UDP frames.
+     */
+    static final int OFFERED_FRAME_BYTES = 60;
+
+    private static final Pattern OFFERED = Pattern.compile(
+        "offered (\\d+) frames from gen:(\\S+) to \\S+ in \\S+ s \\(\\S+ tx_packets \\+(\\d+),");
+
+    private LabGuest()
+    {
+    }
+
+    /**
+     * Fail unless running in the lab's guest: these tests assert what only its drivers do.
+     *
+     * @return the driver under test, {@code virtio_net} or {@code igb}.
+     */
+    static String require()
+    {
+        final String driver = System.getenv("SLUICE_LAB_DRIVER");
+        Assertions.assertTrue("1".equals(System.getenv("SLUICE_LAB")) && null != driver,
+            "runs only inside ./sluice lab's guest (./sluice lab --scenario tests)");
+
+        return driver;
+    }
+
+    /**
+     * Offer UDP frames from the generator's {@code eth0} to the DUT's {@code eth1} with the kernel's AF_PACKET
+     * socket, paced, each refused send retried: every frame counted was handed to the generator's driver, which its
+     * {@code tx_packets} confirms.
+     *
+     * @param frames  how many.
+     * @param ratePps how fast.
+     * @return frames the generator's NIC sent.
+     */
+    static long offer(final int frames, final int ratePps)
+    {
+        final String script = Path.of(System.getenv("SLUICE_HOME"), "lab", "guest", "offer.py").toString();
+        final String out = NetNs.run("ip", "netns", "exec", GEN_NS, "/usr/bin/python3", script, GEN_IF, DUT_MAC,
+            GEN_ADDR, DUT_ADDR, Integer.toString(frames), Integer.toString(ratePps));
+        final Matcher matcher = OFFERED.matcher(out);
+        Assertions.assertTrue(matcher.find(), "offer.py printed: " + out);
+        final long sent = Long.parseLong(matcher.group(1));
+        Assertions.assertEquals(frames, sent, out);
+        Assertions.assertEquals(sent, Long.parseLong(matcher.group(3)), "the generator NIC's tx_packets: " + out);
+
+        return sent;
+    }
+}
