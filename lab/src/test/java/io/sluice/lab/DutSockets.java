@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
@@ -21,6 +22,8 @@ import java.util.stream.Stream;
  */
 final class DutSockets implements AutoCloseable
 {
+    private static final long CARRIER_TIMEOUT_NS = 20_000_000_000L;
+
     private final XskSocket[] sockets;
 
     private DutSockets(final XskSocket[] sockets)
@@ -51,8 +54,40 @@ final class DutSockets implements AutoCloseable
             new DutSockets(sockets).close();
             throw ex;
         }
+        awaitCarrier(iface);
 
         return new DutSockets(sockets);
+    }
+
+    /**
+     * Wait for a NIC's carrier: igb resets itself to attach or detach an XDP program, and its link is down for a
+     * second or two after, while the wire drops what it is sent.
+     *
+     * @param iface a NIC in this thread's namespace.
+     */
+    static void awaitCarrier(final String iface)
+    {
+        final Path carrier = Path.of("/sys/class/net", iface, "carrier");
+        final long deadlineNs = System.nanoTime() + CARRIER_TIMEOUT_NS;
+        while (true)
+        {
+            try
+            {
+                if ("1".equals(Files.readString(carrier).strip()))
+                {
+                    return;
+                }
+            }
+            catch (final IOException ignore)
+            {
+                // EINVAL while the device is down: not up yet
+            }
+            if (System.nanoTime() > deadlineNs)
+            {
+                throw new IllegalStateException(iface + " had no carrier within 20 s");
+            }
+            LockSupport.parkNanos(10_000_000L);
+        }
     }
 
     /**
