@@ -161,24 +161,13 @@ final class DutSockets implements AutoCloseable
      */
     XskStatistics statistics()
     {
-        long rxDropped = 0;
-        long rxInvalid = 0;
-        long txInvalid = 0;
-        long rxRingFull = 0;
-        long fillEmpty = 0;
-        long txEmpty = 0;
-        for (final XskSocket socket : sockets)
+        XskStatistics total = sockets[0].statistics();
+        for (int q = 1; q < sockets.length; q++)
         {
-            final XskStatistics s = socket.statistics();
-            rxDropped += s.rxDropped();
-            rxInvalid += s.rxInvalidDescs();
-            txInvalid += s.txInvalidDescs();
-            rxRingFull += s.rxRingFull();
-            fillEmpty += s.rxFillRingEmptyDescs();
-            txEmpty += s.txRingEmptyDescs();
+            total = total.plus(sockets[q].statistics());
         }
 
-        return new XskStatistics(rxDropped, rxInvalid, txInvalid, rxRingFull, fillEmpty, txEmpty);
+        return total;
     }
 
     @Override
