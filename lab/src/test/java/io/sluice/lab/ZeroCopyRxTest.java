@@ -141,7 +141,7 @@ class ZeroCopyRxTest
         final CompletableFuture<Long> offered = CompletableFuture.supplyAsync(() -> LabGuest.offer(frames, RATE_PPS));
         final long[] perQueue = new long[sockets.sockets().length];
         final long received = sockets.receiveAndRefill(frames, perQueue,
-            (address, length) -> assertEquals(OFFERED_FRAME_BYTES, length), TIMEOUT_NS,
+            (queue, address, length) -> assertEquals(OFFERED_FRAME_BYTES, length), TIMEOUT_NS,
             () -> offered.isCompletedExceptionally() ? 1 : 0);
         assertEquals(frames, offered.join(), "offered");
 

@@ -15,12 +15,12 @@ import java.util.concurrent.TimeUnit;
  * line (stdout and stderr merged), each with the time it arrived, for a benchmark or a test to wait on and read.
  * Killed on close if still running.
  */
-final class SluiceProcess implements AutoCloseable
+public final class SluiceProcess implements AutoCloseable
 {
     /**
      * An output line and when it arrived ({@code System.nanoTime()}).
      */
-    record Line(long arrivalNs, String text)
+    public record Line(long arrivalNs, String text)
     {
     }
 
@@ -60,7 +60,7 @@ final class SluiceProcess implements AutoCloseable
      * @param args      arguments to {@code ./sluice}.
      * @return the running process.
      */
-    static SluiceProcess start(final String namespace, final String... args) throws IOException
+    public static SluiceProcess start(final String namespace, final String... args) throws IOException
     {
         return startOn(namespace, -1, args);
     }
@@ -72,7 +72,7 @@ final class SluiceProcess implements AutoCloseable
      * @param args      arguments to {@code ./sluice}.
      * @return the running process.
      */
-    static SluiceProcess startOn(final String namespace, final int cpu, final String... args) throws IOException
+    public static SluiceProcess startOn(final String namespace, final int cpu, final String... args) throws IOException
     {
         final List<String> command = new ArrayList<>();
         if (null != namespace)
@@ -94,7 +94,7 @@ final class SluiceProcess implements AutoCloseable
      * @return the row's value.
      * @throws IllegalStateException with the output if there is no such row.
      */
-    long row(final String label)
+    public long row(final String label)
     {
         final String line = lines().stream().filter((l) -> l.startsWith(label + " ")).findFirst()
             .orElseThrow(() -> new IllegalStateException("no '" + label + "' row:\n" + output()));
@@ -107,7 +107,7 @@ final class SluiceProcess implements AutoCloseable
      *                capabilities).
      * @return the running process.
      */
-    static SluiceProcess startCommand(final List<String> command) throws IOException
+    public static SluiceProcess startCommand(final List<String> command) throws IOException
     {
         return new SluiceProcess(command);
     }
@@ -117,7 +117,7 @@ final class SluiceProcess implements AutoCloseable
      * @param seconds how long to wait.
      * @return true if such a line arrived in time.
      */
-    boolean await(final String prefix, final int seconds) throws InterruptedException
+    public boolean await(final String prefix, final int seconds) throws InterruptedException
     {
         final long deadlineNs = System.nanoTime() + seconds * 1_000_000_000L;
         synchronized (lines)
@@ -140,7 +140,7 @@ final class SluiceProcess implements AutoCloseable
      *
      * @param signal e.g. {@code INT}.
      */
-    void signal(final String signal)
+    public void signal(final String signal)
     {
         TestHosts.run("kill", "-" + signal, Long.toString(process.pid()));
     }
@@ -152,7 +152,7 @@ final class SluiceProcess implements AutoCloseable
      * @return the exit status.
      * @throws IllegalStateException with the output if it did not exit in time.
      */
-    int waitFor(final int seconds) throws InterruptedException
+    public int waitFor(final int seconds) throws InterruptedException
     {
         if (!process.waitFor(seconds, TimeUnit.SECONDS))
         {
@@ -166,7 +166,7 @@ final class SluiceProcess implements AutoCloseable
     /**
      * @return the process id; {@code ./sluice} execs the JVM, so this is the JVM's.
      */
-    long pid()
+    public long pid()
     {
         return process.pid();
     }
@@ -174,7 +174,7 @@ final class SluiceProcess implements AutoCloseable
     /**
      * @return the lines so far.
      */
-    List<String> lines()
+    public List<String> lines()
     {
         synchronized (lines)
         {
@@ -185,7 +185,7 @@ final class SluiceProcess implements AutoCloseable
     /**
      * @return the lines so far, with their arrival times.
      */
-    List<Line> timedLines()
+    public List<Line> timedLines()
     {
         synchronized (lines)
         {
@@ -196,7 +196,7 @@ final class SluiceProcess implements AutoCloseable
     /**
      * @return true while the process runs.
      */
-    boolean isAlive()
+    public boolean isAlive()
     {
         return process.isAlive();
     }
@@ -205,7 +205,7 @@ final class SluiceProcess implements AutoCloseable
      * @param prefix start of the line wanted.
      * @return the first line so far starting with it, or "".
      */
-    String line(final String prefix)
+    public String line(final String prefix)
     {
         return lines().stream().filter((l) -> l.startsWith(prefix)).findFirst().orElse("");
     }
@@ -213,7 +213,7 @@ final class SluiceProcess implements AutoCloseable
     /**
      * @return the output so far, for failure messages.
      */
-    String output()
+    public String output()
     {
         return String.join("\n", lines());
     }
@@ -224,7 +224,7 @@ final class SluiceProcess implements AutoCloseable
         process.destroyForcibly();
     }
 
-    static Path sluiceHome()
+    public static Path sluiceHome()
     {
         final String home = System.getenv("SLUICE_HOME");
         if (null != home)

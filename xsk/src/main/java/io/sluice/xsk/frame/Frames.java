@@ -580,7 +580,12 @@ public final class Frames
         bytes[offset + 1] = (byte)value;
     }
 
-    private static byte[] mac(final String text)
+    /**
+     * @param text a MAC address as {@code ip link} prints it, e.g. {@code 52:54:00:5c:00:01}.
+     * @return its six bytes.
+     * @throws IllegalArgumentException if it is not one.
+     */
+    public static byte[] mac(final String text)
     {
         final String[] parts = text.split(":");
         if (parts.length != 6)

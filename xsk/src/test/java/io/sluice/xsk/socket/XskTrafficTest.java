@@ -268,8 +268,8 @@ class XskTrafficTest
         in.registerWith(program);
         assertTrue(out.sharedUmem());
 
-        final byte[] sinkMac = macBytes(sink.mac(SINK_IF));
-        final byte[] outMac = macBytes(dut.mac(OUT_IF));
+        final byte[] sinkMac = Frames.mac(sink.mac(SINK_IF));
+        final byte[] outMac = Frames.mac(dut.mac(OUT_IF));
         final String dutMac = dut.mac(DUT_IF);
         final String genMac = gen.mac(GEN_IF);
         final TrafficGenerator generator = keep(gen.call(() -> TrafficGenerator.builder().egress(GEN_IF)
@@ -510,16 +510,5 @@ class XskTrafficTest
         channel.bind(new InetSocketAddress(port));
         channel.configureBlocking(false);
         return channel;
-    }
-
-    private static byte[] macBytes(final String mac)
-    {
-        final byte[] bytes = new byte[6];
-        final String[] parts = mac.split(":");
-        for (int i = 0; i < 6; i++)
-        {
-            bytes[i] = (byte)Integer.parseInt(parts[i], 16);
-        }
-        return bytes;
     }
 }
