@@ -64,7 +64,7 @@ Options:
   --traffic N            frames to offer after READY, 0 for none (default 20000)
   --rate PPS             their rate (default 20000)
   --memory MB            guest memory (default 3072)
-  --cpus N               guest CPUs, and so igb's queues per NIC (default 2)
+  --cpus N               guest CPUs (default 2); igb's NICs under test get 5 queues whatever N is
   --boot-timeout S       the guest must be up within S seconds (default 120)
   --timeout S            the whole run, boot included, within S seconds, or the guest is killed (default 900)
   --quiet                print only the command's output, not the lab's own lines

@@ -3,14 +3,17 @@
 # Runs the lab module's test classes with the JUnit console launcher, on the test class path the host's build wrote
 # (lab/target/lab-test-classpath.txt), with XML reports in $SLUICE_LAB_OUT/reports for the host to read.
 #   ./sluice lab --nic igb --scenario tests
-#   ./sluice lab --scenario tests -- ZeroCopyModesTest
+#   ./sluice lab --scenario tests -- ZeroCopyModesTest ZeroCopyTxTest#shouldForwardEveryFrameToTheOtherNicThroughOneUmemInZeroCopy
 set -euo pipefail
 cd "$SLUICE_HOME"
 classpath_file=lab/target/lab-test-classpath.txt
 [ -f "$classpath_file" ] || { echo "no $classpath_file: run ./sluice build on the host"; exit 2; }
 select=()
 for class in "$@"; do
-    select+=(--select-class "io.sluice.lab.${class#io.sluice.lab.}")
+    case "$class" in
+        *'#'*) select+=(--select-method "io.sluice.lab.${class#io.sluice.lab.}") ;;
+        *) select+=(--select-class "io.sluice.lab.${class#io.sluice.lab.}") ;;
+    esac
 done
 [ ${#select[@]} -gt 0 ] || select=(--scan-classpath "$SLUICE_HOME/lab/target/test-classes")
 # The lab's virtio-net NICs have one queue each (QEMU's hub gives no multi-queue backend); igb has several.

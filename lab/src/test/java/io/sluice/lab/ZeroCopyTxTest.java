@@ -136,11 +136,88 @@ class ZeroCopyTxTest
             assertEquals(0, out.statistics().txInvalidDescs(), out.statistics().toString());
             assertEquals(0, in.statistics().rxDropped(), in.statistics().toString());
             assertEquals(FRAMES, LabGuest.await(() -> LabGuest.statistic(GEN_NS, GEN_IF2, "rx_packets") - sinkBefore,
-                FRAMES), "the generator's second NIC received each forwarded frame");
+                FRAMES), () -> "the generator's second NIC received each forwarded frame: " +
+                LabGuest.nicStatistics(GEN_NS, GEN_IF2) + "; out: " + LabGuest.nicStatistics(null, DUT_IF2));
             assertEquals(0, out.fillFrames(), "the sending socket never received");
             assertEquals(idle, umem.ownership(), "every forwarded frame back on a receiving fill ring");
             assertEquals(0, umem.tracker().violations(), umem.tracker().firstViolation());
         }
+    }
+
+    @Test
+    void shouldReflectEveryFrameFromTheBufferItArrivedInOnTheSameSocketInZeroCopy()
+    {
+        LabGuest.require();
+        final XskConfig config = XskConfig.defaults().withRings(RX_RING, TX_RING, FILL_RING, TX_RING)
+            .withZeroCopy(ZeroCopyPolicy.REQUIRE);
+        final long genBefore = LabGuest.statistic(GEN_NS, GEN_IF, "rx_packets");
+        try (SteeringProgram program = SteeringProgram.open().attach(DUT_IF, XdpMode.NATIVE);
+            Umem umem = Umem.create(ZeroCopyRxTest.umemFor(DUT_IF));
+            DutSockets sockets = DutSockets.open(umem, DUT_IF, config, program))
+        {
+            program.tables().steerAll(true);
+            final int queues = sockets.sockets().length;
+            final FrameOwnership idle = new FrameOwnership(
+                umem.frameCount() - (long)queues * FILL_RING, (long)queues * FILL_RING, 0, 0, umem.frameCount());
+            final CompletableFuture<Long> offered = CompletableFuture.supplyAsync(
+                () -> LabGuest.offer(FRAMES, RATE_PPS));
+
+            final long reflected = reflect(sockets, umem, offered);
+
+            assertEquals(FRAMES, offered.join(), "offered");
+            long sent = 0;
+            for (final XskSocket socket : sockets.sockets())
+            {
+                sent += socket.counter(XskCounter.TX_FRAMES);
+            }
+            assertEquals(FRAMES, reflected, () -> "reflected and completed: sent " + sockets.statistics() + "; " +
+                ZeroCopyRxTest.where(program, sockets) + ", " + umem.ownership());
+            assertEquals(FRAMES, sent);
+            assertEquals(FRAMES, LabGuest.await(() -> LabGuest.statistic(GEN_NS, GEN_IF, "rx_packets") - genBefore,
+                FRAMES), () -> "the generator's NIC received each reflected frame: " +
+                LabGuest.nicStatistics(GEN_NS, GEN_IF));
+            assertEquals(idle, umem.ownership(), "every reflected frame back on its fill ring");
+            assertEquals(0, umem.tracker().violations(), umem.tracker().firstViolation());
+        }
+    }
+
+    /**
+     * Receive on every queue, swap each frame's MACs in place and send it back from the same socket; completions go
+     * straight to that socket's fill ring.
+     *
+     * @return frames completed.
+     */
+    private static long reflect(final DutSockets in, final Umem umem, final CompletableFuture<Long> offered)
+    {
+        final byte[] macs = new byte[12];
+        System.arraycopy(Frames.mac(GEN_MAC), 0, macs, 0, 6);
+        System.arraycopy(Frames.mac(DUT_MAC), 0, macs, 6, 6);
+        final MemorySegment memory = umem.memory();
+        final long[] addresses = new long[BATCH];
+        final int[] lengths = new int[BATCH];
+        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        long completed = 0;
+        while (completed < FRAMES && System.nanoTime() < deadlineNs && !offered.isCompletedExceptionally())
+        {
+            for (final XskSocket socket : in.sockets())
+            {
+                final int n = socket.receive(addresses, lengths, 0, BATCH);
+                for (int i = 0; i < n; i++)
+                {
+                    MemorySegment.copy(macs, 0, memory, JAVA_BYTE, addresses[i], macs.length);
+                }
+                int placed = 0;
+                while (placed < n && System.nanoTime() < deadlineNs)
+                {
+                    placed += socket.transmit(addresses, lengths, placed, n - placed);
+                    completed += socket.completeToFill(BATCH);
+                }
+                socket.flushTx();
+                completed += socket.completeToFill(BATCH);
+            }
+        }
+
+        return completed;
     }
 
     /**

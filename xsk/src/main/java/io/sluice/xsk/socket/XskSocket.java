@@ -61,6 +61,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     private final MemorySegment callState;
     private final CounterSet counters;
     private final boolean wakeRxAlways;
+    private final boolean wakeTxAlways;
     private long fillSubmitted;
     private long rxTaken;
     private long txSubmitted;
@@ -104,6 +105,8 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         this.frameMask = ~(umem.frameSizeBytes() - 1L);
         this.callState = arena.allocate(Ffi.CALL_STATE_LAYOUT);
         this.wakeRxAlways = config.busyPoll().enabled();
+        // bound without XDP_USE_NEED_WAKEUP, the kernel never flags the TX ring, yet sends only when kicked
+        this.wakeTxAlways = !config.needWakeup();
     }
 
     record Rings(FillRing fill, CompletionRing completion, RxRing rx, TxRing tx)
@@ -392,7 +395,8 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     }
 
     /**
-     * Put frames the application holds on the TX ring, as many as it has room for, and wake the kernel if it asks.
+     * Put frames the application holds on the TX ring, as many as it has room for, and wake the kernel if it asks
+     * (or always, on a socket bound without need_wakeup, whose TX ring the kernel never flags).
      *
      * @param addresses each frame's UMEM address (its first byte).
      * @param lengths   each frame's length.
@@ -423,7 +427,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         {
             counters.increment(XskCounter.TX_RING_FULL.id());
         }
-        if (n > 0 && ring.needsWakeup())
+        if (n > 0 && (wakeTxAlways || ring.needsWakeup()))
         {
             kickTx();
         }
@@ -555,16 +559,16 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     }
 
     /**
-     * Wake the kernel if the TX ring holds frames it has not taken yet and the ring asks for a wake-up: for a
-     * transmitter's loop, so that frames left on the ring by a kick that was answered EAGAIN or EBUSY (copy mode
-     * sends at most 32 per wake-up) go out. Frames the kernel has taken but not completed need no wake-up: a
+     * Wake the kernel if the TX ring holds frames it has not taken yet and the ring asks for a wake-up (always, on
+     * a socket bound without need_wakeup): for a transmitter's loop, so that frames left on the ring by a kick that
+     * was answered EAGAIN or EBUSY (copy mode sends at most 32 per wake-up) go out. Frames the kernel has taken but not completed need no wake-up: a
      * wake-up then would be a system call that sends nothing.
      *
      * @return true if a wake-up was made.
      */
     public boolean flushTx()
     {
-        if (txRing.publishedEntries() > 0 && txRing.needsWakeup())
+        if (txRing.publishedEntries() > 0 && (wakeTxAlways || txRing.needsWakeup()))
         {
             kickTx();
             return true;
