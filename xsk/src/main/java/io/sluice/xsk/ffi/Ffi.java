@@ -179,7 +179,8 @@ public final class Ffi
     public static void loadAll()
     {
         for (final Class<?> binding : List.of(
-            LibC.class, LibBpf.class, LibXdp.class, LinuxBpf.class, IfXdp.class, LinuxEthtool.class))
+            LibC.class, LibBpf.class, LibXdp.class, LinuxBpf.class, IfXdp.class, LinuxEthtool.class, LinuxNetlink.class,
+            LinuxGenetlink.class, LinuxNetdev.class))
         {
             initialise(binding);
         }

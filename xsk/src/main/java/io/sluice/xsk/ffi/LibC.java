@@ -47,6 +47,7 @@ public final class LibC
     public static final int SOCK_CLOEXEC = (int)constant("sys/socket.h", "SOCK_CLOEXEC", 0x80000);
     public static final int SOL_SOCKET = (int)constant("sys/socket.h", "SOL_SOCKET", 1);
     public static final int MSG_DONTWAIT = (int)constant("sys/socket.h", "MSG_DONTWAIT", 0x40);
+    public static final int MSG_TRUNC = (int)constant("sys/socket.h", "MSG_TRUNC", 0x20);
     public static final int SO_BUSY_POLL = (int)constant("sys/socket.h", "SO_BUSY_POLL", 46);
     public static final int SO_PREFER_BUSY_POLL = (int)constant("sys/socket.h", "SO_PREFER_BUSY_POLL", 69);
     public static final int SO_BUSY_POLL_BUDGET = (int)constant("sys/socket.h", "SO_BUSY_POLL_BUDGET", 70);
