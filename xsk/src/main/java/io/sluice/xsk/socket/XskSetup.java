@@ -9,6 +9,8 @@ import io.sluice.xsk.ffi.IfXdp.XdpRingOffset;
 import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.LinuxEthtool;
 import io.sluice.xsk.ffi.NativeException;
+import io.sluice.xsk.netlink.NetdevFamily;
+import io.sluice.xsk.netlink.XdpFeatures;
 import io.sluice.xsk.ring.CompletionRing;
 import io.sluice.xsk.ring.FillRing;
 import io.sluice.xsk.ring.RxRing;
@@ -162,19 +164,25 @@ final class XskSetup
             final String operation = "bind(AF_XDP" + (0 != (flags & IfXdp.XDP_ZEROCOPY) ? ", XDP_ZEROCOPY" : "") +
                 (0 != (flags & IfXdp.XDP_COPY) ? ", XDP_COPY" : "") +
                 (0 != (flags & IfXdp.XDP_SHARED_UMEM) ? ", XDP_SHARED_UMEM" : "") + ") on " + where;
-            throw new NativeException(operation, errno, bindHint(errno, flags, driver, where, config));
+            throw new NativeException(operation, errno, bindHint(errno, flags, driver, ifIndex, where, config));
         }
     }
 
     static String bindHint(
-        final int errno, final int flags, final String driver, final String where, final XskConfig config)
+        final int errno,
+        final int flags,
+        final String driver,
+        final int ifIndex,
+        final String where,
+        final XskConfig config)
     {
         if (0 != (flags & IfXdp.XDP_ZEROCOPY) && (Errno.EOPNOTSUPP == errno || Errno.EINVAL == errno ||
             Errno.ENOTSUPP == errno))
         {
             return "driver " + driver + " does not support AF_XDP zero-copy on " + where + "; set " +
                 ZeroCopyPolicy.PROFILE_KEY + ": prefer or " + ZeroCopyPolicy.PROFILE_KEY + ": copy" +
-                (null == config.profileSource() ? " in the NIC profile" : " in " + config.profileSource());
+                (null == config.profileSource() ? " in the NIC profile" : " in " + config.profileSource()) +
+                kernelSays(ifIndex);
         }
 
         return switch (errno)
@@ -209,6 +217,22 @@ final class XskSetup
                 call.allocateFrom(JAVA_INT, busyPoll.budget()), 4), "setsockopt(SO_BUSY_POLL_BUDGET) on " + where, state,
                 hint);
         }
+    }
+
+    /**
+     * What the kernel's netdev family reports of the device's zero-copy, for the bind's error: one netlink round
+     * trip on the error path only, and nothing when the kernel cannot say (before 6.3) or the query fails.
+     */
+    static String kernelSays(final int ifIndex)
+    {
+        final XdpFeatures features = NetdevFamily.xdpFeaturesOrUnknown(ifIndex);
+        if (!features.known())
+        {
+            return "";
+        }
+
+        return "; the kernel reports " + features.summary() + (features.zeroCopy() ? ", so the driver has " +
+            "zero-copy but refused it on this queue or with this UMEM (check `ethtool -l` and the frame size)" : "");
     }
 
     static String driverOf(final String interfaceName)
