@@ -13,6 +13,8 @@ import io.sluice.xsk.ffi.Errno;
 import io.sluice.xsk.ffi.Ffi;
 import io.sluice.xsk.ffi.IfXdp;
 import io.sluice.xsk.ffi.LibC;
+import io.sluice.xsk.netlink.NetdevFamily;
+import io.sluice.xsk.netlink.XdpFeatures;
 import io.sluice.xsk.socket.ZeroCopyPolicy;
 import io.sluice.xsk.umem.HugePagePolicy;
 import io.sluice.xsk.util.CpuList;
@@ -104,6 +106,7 @@ public final class Doctor
         {
             driver(device);
             zeroCopy(device);
+            xdpFeatures(device);
             final boolean free = otherProgram();
             attach(free);
             fit(device);
@@ -307,6 +310,101 @@ public final class Doctor
                     "; policy " + policy.label()));
             }
         }
+    }
+
+    /**
+     * What the kernel's netdev family reports of the driver's zero-copy, against the profile's policy and its
+     * {@code zero_copy_since} table: the table says what the driver gained in which release, the kernel what this
+     * device has now.
+     */
+    private void xdpFeatures(final NetDevice device)
+    {
+        final String dev = device.name() + " (driver " + device.driver() + ")";
+        final XdpFeatures features;
+        try
+        {
+            features = NetdevFamily.xdpFeatures(device.name());
+        }
+        catch (final RuntimeException ex)
+        {
+            findings.add(Finding.warn("xdp_features", "cannot ask the kernel's netdev family about " + dev + ": " +
+                ex.getMessage(), "check `ip link show dev " + device.name() + "`"));
+            return;
+        }
+        if (!features.known())
+        {
+            findings.add(Finding.pass("xdp_features", features.unknownReason() + "; zero_copy above goes by the " +
+                "profile alone for " + dev));
+            return;
+        }
+
+        final ZeroCopyPolicy policy = profile.xskConfig().zeroCopy();
+        final Boolean profileHasIt = profileHasZeroCopy();
+        if (features.zeroCopy())
+        {
+            final int segs = features.zcMaxSegs();
+            findings.add(Finding.pass("xdp_features", "the kernel reports xsk-zerocopy for " + dev + ": " +
+                features.xdpFeatureNames() + (segs > 0 ? "; zc max segs " + segs + (segs > 1 ?
+                " (a zero-copy frame may span " + segs + " buffers)" : " (one buffer per zero-copy frame)") : "") +
+                "; rx-sg " + (features.rxSg() ? "set" : "not set") + "; policy " + policy.label() +
+                (Boolean.FALSE.equals(profileHasIt) ? "; the profile disagrees: " + profileZeroCopySays() +
+                    ", while this device has it (correct zero_copy_since)" : "")));
+            return;
+        }
+
+        final String detail = "the kernel reports no xsk-zerocopy for " + dev + ": xdp-features " +
+            features.xdpFeatureNames() + (Boolean.TRUE.equals(profileHasIt) ? "; the profile disagrees: " +
+            profileZeroCopySays() + " (a driver build or device without it, or a wrong zero_copy_since)" : "");
+        final String inProfile = " in " + profile.source();
+        switch (policy)
+        {
+            case REQUIRE -> findings.add(Finding.fail("xdp_features", detail + "; zero_copy is require" +
+                where("zero_copy") + ", so the bind fails", "set zero_copy: prefer or copy" + inProfile));
+            case PREFER -> findings.add(Finding.warn("xdp_features", detail + "; zero_copy: prefer binds in " +
+                "copy mode", "for zero-copy rates, a NIC whose driver has it (nic-profiles/); zero_copy: copy" +
+                inProfile + " says so outright"));
+            case COPY -> findings.add(Boolean.TRUE.equals(profileHasIt) ?
+                Finding.warn("xdp_features", detail + "; zero_copy: copy does not use it", "correct " +
+                    "zero_copy_since" + inProfile) :
+                Finding.pass("xdp_features", detail + "; zero_copy: copy, as the profile says"));
+        }
+    }
+
+    /**
+     * @return whether the profile's {@code zero_copy_since} gives the driver zero-copy on this kernel, or null if
+     * it does not say (or the releases cannot be read).
+     */
+    private Boolean profileHasZeroCopy()
+    {
+        final HostTuning host = profile.hostTuning();
+        if (null == host.zeroCopySince())
+        {
+            return null;
+        }
+        if (host.noZeroCopy())
+        {
+            return Boolean.FALSE;
+        }
+        final int[] kernel = release(System.getProperty("os.version"));
+        final int[] needed = release(host.zeroCopySince());
+
+        return null == kernel || null == needed ? null : atLeast(kernel, needed);
+    }
+
+    /**
+     * @return what the profile's {@code zero_copy_since} says of this kernel, when the kernel disagrees.
+     */
+    private String profileZeroCopySays()
+    {
+        final HostTuning host = profile.hostTuning();
+        final String since = "zero_copy_since: " + host.zeroCopySince() + where("zero_copy_since");
+        if (host.noZeroCopy())
+        {
+            return since + " says the driver has no zero-copy";
+        }
+
+        return since + " says the driver has it " + (Boolean.TRUE.equals(profileHasZeroCopy()) ? "on" : "only " +
+            "after") + " Linux " + System.getProperty("os.version");
     }
 
     /**

@@ -28,6 +28,10 @@ class DoctorTest
 {
     private static final String IF = "doc1";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * What the kernel's netdev family reports for a veth whose peer has no XDP program (NetdevFamilyTest).
+     */
+    private static final String VETH_XDP_FEATURES = "basic,redirect,rx-sg";
 
     @TempDir
     Path dir;
@@ -66,7 +70,7 @@ class DoctorTest
 
         final Map<String, String> expected = new LinkedHashMap<>();
         for (final String check : new String[] { "kernel", "af_xdp", "need_wakeup", "bpf_link", "busy_poll",
-            "privileges", "memlock", "driver", "xdp_program", "xdp_attach", "queues", "mtu", "irq_affinity",
+            "privileges", "memlock", "driver", "xdp_features", "xdp_program", "xdp_attach", "queues", "mtu", "irq_affinity",
             "hugepages" })
         {
             expected.put(check, "pass");
@@ -85,6 +89,9 @@ class DoctorTest
             TuningCliProcess.PROFILES.resolve("veth.yaml") + ":30): frames are copied into the UMEM (copy mode)",
             zeroCopy.get("detail").asText());
         assertTrue(zeroCopy.get("fix").asText().startsWith("for zero-copy rates, a NIC whose driver has it"));
+        // the kernel agrees with the profile, and the policy copies
+        assertEquals("the kernel reports no xsk-zerocopy for doc1 (driver veth): xdp-features " + VETH_XDP_FEATURES +
+            "; zero_copy: copy, as the profile says", check(report, "xdp_features").get("detail").asText());
         assertEquals("native XDP attached to doc1 (link) and detached", check(report, "xdp_attach").get("detail")
             .asText());
         assertTrue(ns.ip("link", "show", IF).indexOf("xdp") < 0, "the throwaway attach is gone");
@@ -111,6 +118,48 @@ class DoctorTest
         assertTrue(doctor.lines().stream().anyMatch((l) -> l.contains("fix: ./sluice tune --iface doc1 --apply")),
             doctor::toString);
         assertTrue(doctor.stdout().strip().endsWith(" warn, 2 fail"), doctor::toString);
+    }
+
+    @Test
+    void shouldFailXdpFeaturesWhenZeroCopyIsRequiredAndTheKernelReportsNone() throws Exception
+    {
+        final Path profile = dir.resolve("require.yaml");
+        Files.writeString(profile, "extends: veth\nzero_copy: require\n");
+
+        final TuningCliProcess doctor = TuningCliProcess.run(ns.name(), "doctor", "--iface", IF, "--profile",
+            profile.toString(), "--json");
+
+        assertEquals(1, doctor.exitCode(), doctor::toString);
+        final JsonNode report = JSON.readTree(doctor.stdout());
+        final JsonNode features = check(report, "xdp_features");
+        assertEquals("fail", features.get("status").asText(), doctor::toString);
+        assertEquals("the kernel reports no xsk-zerocopy for doc1 (driver veth): xdp-features " + VETH_XDP_FEATURES +
+            "; zero_copy is require at " + profile + ":2, so the bind fails", features.get("detail").asText());
+        assertEquals("set zero_copy: prefer or copy in " + profile, features.get("fix").asText());
+        assertEquals("fail", check(report, "zero_copy").get("status").asText(), "the profile's table says so too");
+    }
+
+    @Test
+    void shouldWarnWhenZeroCopyIsPreferredAndSayTheProfilesTableDisagreesWithTheKernel() throws Exception
+    {
+        final Path profile = dir.resolve("prefer.yaml");
+        Files.writeString(profile, "extends: veth\nzero_copy: prefer\nzero_copy_since: \"5.3\"\n");
+
+        final TuningCliProcess doctor = TuningCliProcess.run(ns.name(), "doctor", "--iface", IF, "--profile",
+            profile.toString(), "--json");
+
+        assertEquals(0, doctor.exitCode(), doctor::toString);
+        final JsonNode report = JSON.readTree(doctor.stdout());
+        final JsonNode features = check(report, "xdp_features");
+        assertEquals("warn", features.get("status").asText(), doctor::toString);
+        assertEquals("the kernel reports no xsk-zerocopy for doc1 (driver veth): xdp-features " + VETH_XDP_FEATURES +
+            "; the profile disagrees: zero_copy_since: 5.3 at " + profile + ":3 says the driver has it on Linux " +
+            System.getProperty("os.version") + " (a driver build or device without it, or a wrong zero_copy_since)" +
+            "; zero_copy: prefer binds in copy mode", features.get("detail").asText());
+        assertEquals("for zero-copy rates, a NIC whose driver has it (nic-profiles/); zero_copy: copy in " + profile +
+            " says so outright", features.get("fix").asText());
+        // the table alone would have passed it
+        assertEquals("pass", check(report, "zero_copy").get("status").asText(), doctor::toString);
     }
 
     @Test
