@@ -11,6 +11,7 @@ import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.socket.XskStatistics;
+import io.sluice.xsk.socket.ZeroCopyPolicy;
 import io.sluice.xsk.umem.Umem;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.xdp.SteeringProgram;
@@ -192,8 +193,11 @@ public final class PacketProcessor implements AutoCloseable
         final Rules rules = settings.rules();
         final List<String> forwardTo = rules.filter().forwardInterfaces();
         final int[] queues = settings.queues();
-        // the transmitter fills the fill rings, to a budget (see XskTransmitter.receiveBudget)
+        // the transmitter fills the fill rings, to a budget (see XskTransmitter.receiveBudget); a receiving socket
+        // that may bind in zero-copy is stocked before bind too, as the driver takes its buffers then (igb) or
+        // counts an empty ring until the first refill (virtio_net): its budget is the whole fill ring
         final XskConfig xsk = settings.xskConfig().withPrefill(false);
+        final XskConfig rxXsk = xsk.withPrefill(ZeroCopyPolicy.COPY != xsk.zeroCopy());
         final int sockets = queues.length * (1 + forwardTo.size());
         final UmemConfig umemConfig = umemFor(settings.umemConfig(), sockets, xsk, settings.pipeline().ringSize());
 
@@ -215,7 +219,7 @@ public final class PacketProcessor implements AutoCloseable
             int port = 0;
             for (final int queue : queues)
             {
-                ports[port] = XskSocket.open(umem, settings.iface(), queue, xsk, counters,
+                ports[port] = XskSocket.open(umem, settings.iface(), queue, rxXsk, counters,
                     "iface=\"" + settings.iface() + "\",queue=\"" + queue + "\"");
                 opened.add(ports[port++]);
             }

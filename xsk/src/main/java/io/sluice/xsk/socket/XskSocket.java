@@ -561,8 +561,8 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     /**
      * Wake the kernel if the TX ring holds frames it has not taken yet and the ring asks for a wake-up (always, on
      * a socket bound without need_wakeup): for a transmitter's loop, so that frames left on the ring by a kick that
-     * was answered EAGAIN or EBUSY (copy mode sends at most 32 per wake-up) go out. Frames the kernel has taken but not completed need no wake-up: a
-     * wake-up then would be a system call that sends nothing.
+     * was answered EAGAIN or EBUSY (copy mode sends at most 32 per wake-up) go out. Frames the kernel has taken but
+     * not completed need no wake-up: a wake-up then would be a system call that sends nothing.
      *
      * @return true if a wake-up was made.
      */
