@@ -26,6 +26,9 @@ INITRD_MODULES="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/over
 nic=virtio
 memory_mb=3072
 cpus=2
+# One host thread runs every vCPU: with one per vCPU (multi), HotSpot patching a compiled method's entry while
+# another vCPU runs it let that vCPU execute half-patched code, and a guest JVM died of SIGILL (docs/zero-copy-lab.md).
+tcg_threads=single
 boot_timeout_s=120
 timeout_s=900
 traffic=20000
@@ -65,6 +68,8 @@ Options:
   --rate PPS             their rate (default 20000)
   --memory MB            guest memory (default 3072)
   --cpus N               guest CPUs (default 2); igb's NICs under test get 5 queues whatever N is
+  --tcg single|multi     one host thread for all guest CPUs, or one each: multi is faster, but a guest JVM may
+                         die of SIGILL when it patches code another CPU runs (default single)
   --boot-timeout S       the guest must be up within S seconds (default 120)
   --timeout S            the whole run, boot included, within S seconds, or the guest is killed (default 900)
   --quiet                print only the command's output, not the lab's own lines
@@ -228,7 +233,7 @@ nic_device() {
 
 boot() {
     local out=$1 args=() i
-    args+=(-machine q35 -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$memory_mb")
+    args+=(-machine q35 -accel "tcg,thread=$tcg_threads" -cpu max -smp "$cpus" -m "$memory_mb")
     args+=(-nodefaults -display none -no-reboot -monitor none -serial "file:$out/console.log")
     args+=(-kernel "$KERNEL_DIR/boot/vmlinuz-$KERNEL_RELEASE" -initrd "$INITRD")
     args+=(-append "console=ttyS0 quiet loglevel=4 panic=-1 sluice.root=$ROOT sluice.out=$out sluice.modules=$KERNEL_DIR/usr/lib/modules/$KERNEL_RELEASE sluice.nic=$nic")
@@ -379,6 +384,10 @@ while [ $# -gt 0 ]; do
         --rate) [ $# -ge 2 ] || die "--rate needs frames per second"; positive "$1" "$2"; traffic_rate=$2; shift 2 ;;
         --memory) [ $# -ge 2 ] || die "--memory needs megabytes"; positive "$1" "$2"; memory_mb=$2; shift 2 ;;
         --cpus) [ $# -ge 2 ] || die "--cpus needs a count"; positive "$1" "$2"; cpus=$2; shift 2 ;;
+        --tcg)
+            [ $# -ge 2 ] || die "--tcg needs single or multi"
+            case $2 in single | multi) tcg_threads=$2 ;; *) die "--tcg takes single or multi, not '$2'" ;; esac
+            shift 2 ;;
         --boot-timeout) [ $# -ge 2 ] || die "--boot-timeout needs seconds"; positive "$1" "$2"; boot_timeout_s=$2; shift 2 ;;
         --timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; positive "$1" "$2"; timeout_s=$2; shift 2 ;;
         --out)

@@ -49,6 +49,10 @@ class ZeroCopyRunTest
      * behind and the kernel counted half the frames as RX ring full. These cases assert function, not speed.
      */
     private static final int RATE_PPS = 3_000;
+    /**
+     * QEMU's virtio-net RX queue size, the most a virtqueue reset can hold written and not yet taken.
+     */
+    private static final int VIRTQUEUE_SIZE = 256;
 
     @TempDir
     Path dir;
@@ -179,12 +183,21 @@ class ZeroCopyRunTest
         // what came after the program left went to the kernel's stack
         if ("virtio_net".equals(driver))
         {
-            // the stack's share: what the program passed while the sockets were gone, and all after it left
-            final long stack = LabGuest.await(() -> udpNoPorts() - stackBefore, FRAMES - steered);
-            assertEquals(FRAMES, steered + stack, "each offered frame went to Sluice's sockets or the kernel's " +
-                "stack, once: steered " + steered + " of " + offeredToXdp + " offered to XDP, the stack " + stack);
-            assertEquals(FRAMES, LabGuest.statistic(null, DUT_IF, "rx_packets") - nicBefore,
-                "the NIC received every offered frame");
+            // virtio_net counts a frame in rx_packets when its NAPI takes it off the RX virtqueue. Closing a
+            // zero-copy socket resets that virtqueue (virtnet_rq_bind_xsk_pool) to take the pool's buffers back, and
+            // frames the device had already written into them, not yet taken, go with them, counted nowhere in the
+            // guest. Every frame the driver counted went to Sluice's sockets or the stack once; those are all that
+            // may be missing, at most the virtqueue's worth.
+            final long nic = LabGuest.await(() -> LabGuest.statistic(null, DUT_IF, "rx_packets") - nicBefore, FRAMES);
+            final long stack = LabGuest.await(() -> udpNoPorts() - stackBefore, nic - steered);
+            assertEquals(nic, steered + stack, "each frame the NIC received went to Sluice's sockets or the " +
+                "kernel's stack, once: steered " + steered + " of " + offeredToXdp + " offered to XDP, the stack " +
+                stack + ", the NIC " + nic + " of " + FRAMES + " offered");
+            final long lostInReset = FRAMES - nic;
+            assertTrue(lostInReset >= 0 && lostInReset <= VIRTQUEUE_SIZE, "frames the NIC never counted: " +
+                lostInReset + " of " + FRAMES + ", more than the RX virtqueue holds");
+            System.out.println("drain on virtio_net: " + FRAMES + " offered, " + steered + " steered, " + stack +
+                " to the stack, " + lostInReset + " freed uncounted by the RX virtqueue's reset");
         }
         // igb resets itself when the program leaves: the emulated wire drops what it is sent while igb's link is
         // down, uncounted, and igb zeroes its queue counters, so its rx_packets goes backwards. Sluice's own table

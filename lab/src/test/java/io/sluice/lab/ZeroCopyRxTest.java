@@ -38,6 +38,8 @@ class ZeroCopyRxTest
     private static final int RX_RING = 2048;
     private static final int FRAMES = 20_000;
     private static final int RATE_PPS = 10_000;
+    private static final int REBINDS = 3;
+    private static final int REBIND_FRAMES = 2_000;
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
 
     @ParameterizedTest(name = "zero_copy: {0} binds in {1} mode")
@@ -106,6 +108,51 @@ class ZeroCopyRxTest
             assertEquals(0, statistics.rxFillRingEmptyDescs(), statistics.toString());
             assertEquals(idle, umem.ownership(), "every frame back on a fill ring or in the pool");
             assertEquals(0, umem.tracker().violations(), umem.tracker().firstViolation());
+        }
+    }
+
+    /**
+     * Closing a zero-copy socket hands its queue back to the driver, which resets the queue to take its buffers back
+     * (virtio_net resets the virtqueue, igb disables and re-enables the ring pair), and the kernel releases the pool
+     * after the socket's fd is gone. A bind straight after must find the queue free, or retry until it is, and come
+     * up in zero-copy on a queue that receives.
+     */
+    @Test
+    void shouldBindInZeroCopyAgainStraightAfterCloseAndReceiveEveryFrameEachTime()
+    {
+        LabGuest.require();
+        final XskConfig config = XskConfig.defaults().withRings(RX_RING, 0, FILL_RING, 64)
+            .withZeroCopy(ZeroCopyPolicy.REQUIRE);
+        try (SteeringProgram program = SteeringProgram.open().attach(DUT_IF, XdpMode.NATIVE))
+        {
+            program.tables().steerAll(true);
+            for (int bind = 1; bind <= REBINDS; bind++)
+            {
+                final long redirectedBefore = program.counter(XdpCounter.REDIRECT).packets();
+                try (Umem umem = Umem.create(umemFor(DUT_IF));
+                    DutSockets sockets = DutSockets.open(umem, DUT_IF, config, program))
+                {
+                    for (final XskSocket socket : sockets.sockets())
+                    {
+                        assertEquals("zero-copy", socket.mode(), "bind " + bind + ": " + socket);
+                    }
+                    final long stocked = (long)sockets.sockets().length * FILL_RING;
+                    final FrameOwnership idle = new FrameOwnership(
+                        umem.frameCount() - stocked, stocked, 0, 0, umem.frameCount());
+                    assertEquals(idle, umem.ownership(), "bind " + bind + ": every fill ring stocked, the rest free");
+
+                    final long received = receiveOffered(sockets, REBIND_FRAMES);
+
+                    assertEquals(REBIND_FRAMES, received, "bind " + bind + ": " + where(program, sockets));
+                    assertEquals(REBIND_FRAMES, program.counter(XdpCounter.REDIRECT).packets() - redirectedBefore,
+                        "bind " + bind + ": " + where(program, sockets));
+                    final XskStatistics statistics = sockets.statistics();
+                    assertEquals(0, statistics.rxDropped() + statistics.rxRingFull() + statistics.rxInvalidDescs(),
+                        "bind " + bind + ": " + statistics);
+                    assertEquals(idle, umem.ownership(), "bind " + bind + ": every frame back where it started");
+                    assertEquals(0, umem.tracker().violations(), umem.tracker().firstViolation());
+                }
+            }
         }
     }
 
