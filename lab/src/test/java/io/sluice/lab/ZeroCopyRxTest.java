@@ -78,9 +78,7 @@ class ZeroCopyRxTest
             DutSockets sockets = DutSockets.open(umem, DUT_IF, config, program))
         {
             program.tables().steerAll(true);
-            final int queues = sockets.sockets().length;
-            final FrameOwnership idle = new FrameOwnership(
-                umem.frameCount() - (long)queues * FILL_RING, (long)queues * FILL_RING, 0, 0, umem.frameCount());
+            final FrameOwnership idle = stocked(umem, sockets);
             assertEquals(idle, umem.ownership(), "every fill ring stocked, the rest free");
 
             final long received = receiveOffered(sockets, FRAMES);
@@ -136,9 +134,7 @@ class ZeroCopyRxTest
                     {
                         assertEquals("zero-copy", socket.mode(), "bind " + bind + ": " + socket);
                     }
-                    final long stocked = (long)sockets.sockets().length * FILL_RING;
-                    final FrameOwnership idle = new FrameOwnership(
-                        umem.frameCount() - stocked, stocked, 0, 0, umem.frameCount());
+                    final FrameOwnership idle = stocked(umem, sockets);
                     assertEquals(idle, umem.ownership(), "bind " + bind + ": every fill ring stocked, the rest free");
 
                     final long received = receiveOffered(sockets, REBIND_FRAMES);
@@ -172,6 +168,16 @@ class ZeroCopyRxTest
         }
 
         return out.append("; sockets: ").append(sockets.statistics()).toString();
+    }
+
+    /**
+     * @return where every frame is with each socket's fill ring full and nothing received: the rest in the pool.
+     */
+    private static FrameOwnership stocked(final Umem umem, final DutSockets sockets)
+    {
+        final long fill = (long)sockets.sockets().length * FILL_RING;
+
+        return new FrameOwnership(umem.frameCount() - fill, fill, 0, 0, umem.frameCount());
     }
 
     static UmemConfig umemFor(final String iface)
