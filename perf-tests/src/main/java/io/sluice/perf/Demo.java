@@ -5,6 +5,7 @@ import io.sluice.pipeline.IdleMode;
 import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.PipelineCounter;
+import io.sluice.pipeline.SluiceContext;
 import io.sluice.pipeline.StatusLine;
 import io.sluice.pipeline.blocking.Blocker;
 import io.sluice.pipeline.rules.RulesFile;
@@ -33,7 +34,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.DatagramChannel;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -192,16 +192,21 @@ public final class Demo implements Callable<Integer>
         final String dutNs = hosts.dutNs();
         final String genMac = TestHosts.mac(genNs, GEN_IF);
         final String dutMac = TestHosts.mac(dutNs, DUT_IF);
-        final PacketProcessor.Settings settings = new PacketProcessor.Settings(DUT_IF, new int[]{0},
-            RulesFile.parse("demo rules", rules()), XdpMode.NATIVE, attack ? ATTACK_RINGS : DEMO_RINGS,
-            UmemConfig.defaults(), PipelineConfig.defaults());
+        final SluiceContext ctx = new SluiceContext()
+            .iface(DUT_IF)
+            .queues(0)
+            .rules(RulesFile.parse("demo rules", rules()))
+            .xdpMode(XdpMode.NATIVE)
+            .xskConfig(attack ? ATTACK_RINGS : DEMO_RINGS)
+            .umemConfig(UmemConfig.defaults())
+            .pipelineConfig(PipelineConfig.defaults());
 
         final List<AutoCloseable> resources = new ArrayList<>();
         final ExecutorService executor = Executors.newCachedThreadPool();
         try
         {
             final PacketProcessor processor = NetNamespace.call(dutNs,
-                () -> PacketProcessor.launch(settings, (line) -> System.out.println("sluice demo: " + line)));
+                () -> PacketProcessor.launch(ctx.log((line) -> System.out.println("sluice demo: " + line))));
             resources.add(processor);
             final DatagramChannel kernelSocket = NetNamespace.call(dutNs, () -> DatagramChannel.open()
                 .setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20)
@@ -224,7 +229,7 @@ public final class Demo implements Callable<Integer>
 
             System.out.println("sluice demo: sluice running on " + DUT_IF + " queue 0 (" + processor.ports()[0].mode() +
                 " mode, xdp " + processor.program().attachment().name().toLowerCase(Locale.ROOT) + "), pipeline " +
-                settings.pipeline().describe());
+                ctx.pipelineConfig().describe());
 
             final int malformed = sendMalformed(genSocket, genUmem, genMac, dutMac);
 

@@ -6,6 +6,7 @@ import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.PipelineCounter;
 import io.sluice.pipeline.PipelineStats;
+import io.sluice.pipeline.SluiceContext;
 import io.sluice.pipeline.ThreadingMode;
 import io.sluice.pipeline.rules.RulesFile;
 import io.sluice.xsk.socket.XskConfig;
@@ -100,17 +101,20 @@ public final class L2FwdBench implements Callable<Integer>
             .withIdle(IdleMode.fromLabel(idle))
             .withBatches(batch, batch)
             .withRingSize(ringSize);
-        final PacketProcessor.Settings settings = new PacketProcessor.Settings(iface,
-            QueueSockets.queues(queue, queues),
-            RulesFile.parse("l2fwd rules", RULES), XdpMode.fromLabel(xdpMode),
-            XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy))
-                .withRings(rxRing, XskConfig.TX_RING_SIZE_DEFAULT, fillRing, XskConfig.COMPLETION_RING_SIZE_DEFAULT),
-            UmemConfig.defaults().withFrameSize(frameSize), pipeline);
+        final SluiceContext ctx = new SluiceContext()
+            .iface(iface)
+            .queues(QueueSockets.queues(queue, queues))
+            .rules(RulesFile.parse("l2fwd rules", RULES))
+            .xdpMode(XdpMode.fromLabel(xdpMode))
+            .xskConfig(XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy))
+                .withRings(rxRing, XskConfig.TX_RING_SIZE_DEFAULT, fillRing, XskConfig.COMPLETION_RING_SIZE_DEFAULT))
+            .umemConfig(UmemConfig.defaults().withFrameSize(frameSize))
+            .pipelineConfig(pipeline);
 
-        try (PacketProcessor processor = PacketProcessor.launch(settings))
+        try (PacketProcessor processor = PacketProcessor.launch(ctx))
         {
             System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
-                processor.ports()[0].driver() + " mode=" + processor.ports()[0].mode() + " xdp=" + settings.xdpMode().label() + " pipeline=" +
+                processor.ports()[0].driver() + " mode=" + processor.ports()[0].mode() + " xdp=" + ctx.xdpMode().label() + " pipeline=" +
                 pipeline.describe().replace(' ', ',') + " frame_size=" + frameSize + " frames=" +
                 processor.pipeline().umem().frameCount());
             System.out.flush();

@@ -2,6 +2,7 @@ package io.sluice.perf;
 
 import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
+import io.sluice.pipeline.SluiceContext;
 import io.sluice.pipeline.blocking.BlockTrigger;
 import io.sluice.pipeline.blocking.Blocker;
 import io.sluice.pipeline.rules.Rules;
@@ -136,10 +137,16 @@ public final class ReactionBench implements Callable<Integer>
         final Histogram next = new Histogram(3);
         try (TestHosts hosts = new TestHosts("react", "rct0", GEN + "/24", "rct1", DUT + "/24"))
         {
-            final PacketProcessor.Settings settings = new PacketProcessor.Settings(hosts.dutIf(), new int[] { 0 },
-                rules, XdpMode.NATIVE, RINGS, UmemConfig.defaults(), PipelineConfig.defaults());
+            final SluiceContext ctx = new SluiceContext()
+                .iface(hosts.dutIf())
+                .queues(0)
+                .rules(rules)
+                .xdpMode(XdpMode.NATIVE)
+                .xskConfig(RINGS)
+                .umemConfig(UmemConfig.defaults())
+                .pipelineConfig(PipelineConfig.defaults());
             try (PacketProcessor processor = NetNamespace.call(hosts.dutNs(),
-                () -> PacketProcessor.launch(settings, (line) -> { })))
+                () -> PacketProcessor.launch(ctx.log((line) -> { }))))
             {
                 // the pipeline's code compiled before the first trial
                 hosts.send(hosts.udpToDut(GEN, DUT, 4000, PORT, 22), 1, 100_000, 100_000);

@@ -4,6 +4,7 @@ import io.sluice.pipeline.Accounting;
 import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.PipelineCounter;
+import io.sluice.pipeline.SluiceContext;
 import io.sluice.pipeline.blocking.Blocker;
 import io.sluice.pipeline.parse.TcpFlyweight;
 import io.sluice.pipeline.rules.Rules;
@@ -310,9 +311,15 @@ class AdaptiveBlockingTest
             hosts = new TestHosts(tag, tag + "0", GEN_ADDR + "/24", tag + "1", DUT_ADDR + "/24");
             try
             {
-                final PacketProcessor.Settings settings = new PacketProcessor.Settings(hosts.dutIf(), new int[] { 0 },
-                    rules, XdpMode.NATIVE, RINGS, UmemConfig.defaults(), PipelineConfig.defaults());
-                processor = NetNamespace.call(hosts.dutNs(), () -> PacketProcessor.launch(settings, log::add));
+                final SluiceContext ctx = new SluiceContext()
+                    .iface(hosts.dutIf())
+                    .queues(0)
+                    .rules(rules)
+                    .xdpMode(XdpMode.NATIVE)
+                    .xskConfig(RINGS)
+                    .umemConfig(UmemConfig.defaults())
+                    .pipelineConfig(PipelineConfig.defaults());
+                processor = NetNamespace.call(hosts.dutNs(), () -> PacketProcessor.launch(ctx.log(log::add)));
             }
             catch (final Exception | Error ex)
             {

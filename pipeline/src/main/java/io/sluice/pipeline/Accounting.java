@@ -114,7 +114,7 @@ public record Accounting(
         {
             if (counter.name().startsWith("PASS_") && packets(counter) > 0)
             {
-                row(lines, 2, counter.label(), packets(counter));
+                row(lines, 2, counter.description(), packets(counter));
             }
         }
         row(lines, 1, "dropped in XDP", xdpDropped());
@@ -128,16 +128,16 @@ public record Accounting(
         row(lines, 2, "received by Sluice", received());
         for (final PipelineCounter counter : PipelineCounter.values())
         {
-            if (counter.outcome())
+            if (counter.isOutcome())
             {
-                row(lines, 3, counter.label(), pipeline.get(counter));
+                row(lines, 3, counter.key(), pipeline.get(counter));
                 if (PipelineCounter.PARSE_ERROR == counter)
                 {
                     for (final ParseError reason : ParseError.values())
                     {
                         if (ParseError.NONE != reason && pipeline.get(reason) > 0)
                         {
-                            row(lines, 4, reason.label(), pipeline.get(reason));
+                            row(lines, 4, reason.key(), pipeline.get(reason));
                         }
                     }
                 }

@@ -3,6 +3,7 @@ package io.sluice.pipeline;
 import io.sluice.pipeline.parse.ParseError;
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.counters.Labels;
 
 /**
  * One agent's counters: the {@link PipelineCounter}s, then one per {@link ParseError} reason, in the instance's
@@ -44,7 +45,7 @@ public final class Counters
         final String[] each = new String[COUNT];
         for (final PipelineCounter counter : PipelineCounter.values())
         {
-            metrics[counter.id()] = CountersFile.Metric.counter("sluice_pipeline_" + counter.label() + "_total",
+            metrics[counter.id()] = CountersFile.Metric.counter("sluice_pipeline_" + counter.key() + "_total",
                 "pipeline: " + counter.description());
             each[counter.id()] = labels;
         }
@@ -53,8 +54,7 @@ public final class Counters
         for (final ParseError error : ParseError.values())
         {
             metrics[PARSE_ERROR_BASE + error.id()] = parseErrors;
-            each[PARSE_ERROR_BASE + error.id()] = (labels.isEmpty() ? "" : labels + ",") +
-                "reason=\"" + error.label() + "\"";
+            each[PARSE_ERROR_BASE + error.id()] = Labels.and(labels, "reason", error.key());
         }
         values = file.allocate(metrics, each);
     }

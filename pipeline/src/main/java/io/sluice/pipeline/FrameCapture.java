@@ -2,6 +2,7 @@ package io.sluice.pipeline;
 
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.counters.Labels;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -22,6 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * to a pcap file (libpcap format, nanosecond timestamps, Ethernet) that tcpdump, tshark and Wireshark read. The
  * frame itself goes on to its action at once; when the ring is full the frame is not captured and
  * {@code sluice_capture_skipped_total} counts it. At most {@code maxFrames} are captured.
+ * <p>
+ * The writer keeps a thread of its own rather than being a duty of the {@link Conductor}: a write to the file can
+ * block on the disk for milliseconds or more (page cache writeback, a slow or full device), and the conductor's
+ * duty cycle must not wait on that, as block expiry, the watchdog and operators' commands are due every few
+ * milliseconds.
  */
 public final class FrameCapture implements AutoCloseable
 {
@@ -139,7 +145,7 @@ public final class FrameCapture implements AutoCloseable
      */
     public Producer producer(final String agent)
     {
-        return new Producer(counters.allocate(labels + (labels.isEmpty() ? "" : ",") + "agent=\"" + agent + "\"",
+        return new Producer(counters.allocate(Labels.and(labels, "agent", agent),
             PRODUCER_METRICS));
     }
 

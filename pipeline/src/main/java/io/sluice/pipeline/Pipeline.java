@@ -4,11 +4,11 @@ import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.sluice.pipeline.blocking.BlockTrigger;
-import io.sluice.pipeline.blocking.BlockingPolicy;
 import io.sluice.pipeline.blocking.FloodDetector;
 import io.sluice.pipeline.rules.Filter;
 import io.sluice.pipeline.rules.RuleSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.counters.Labels;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.umem.Umem;
 import org.agrona.concurrent.Agent;
@@ -47,20 +47,20 @@ public final class Pipeline implements AutoCloseable
     private boolean stopped;
 
     private Pipeline(
+        final SluiceContext ctx,
         final Umem umem,
         final XskSocket[] ports,
-        final RuleSet rules,
-        final int[][] forwardPorts,
-        final PipelineConfig config,
         final CountersFile counterFile,
-        final String labels,
         final FrameCapture capture,
-        final int captureRule,
-        final Detection detection)
+        final OneToOneRingBuffer outbox)
     {
         this.umem = umem;
         this.ports = ports.clone();
-        this.config = config;
+        config = ctx.pipelineConfig();
+        final RuleSet rules = ctx.rules().filter();
+        final int[][] forwardPorts = forwardPorts(ctx);
+        final String labels = ctx.labels();
+        final List<BlockTrigger> triggers = ctx.rules().triggers();
         ring = RingBuffer.createSingleProducer(FrameEvent::new, config.ringSize(), new BusySpinWaitStrategy());
 
         final int[] cores = config.cores();
@@ -72,7 +72,7 @@ public final class Pipeline implements AutoCloseable
         for (int i = 0; i < counters.length; i++)
         {
             final String agent = 0 == i ? "rx" : counters.length - 1 == i ? "tx" : "handler-" + (i - 1);
-            counters[i] = new Counters(counterFile, labels + (labels.isEmpty() ? "" : ",") + "agent=\"" + agent + "\"");
+            counters[i] = new Counters(counterFile, Labels.and(labels, "agent", agent));
         }
         receiver = new XskReceiver(ring, this.ports, counters[0], config.rxBatch(), pinned ? cores[0] : -1);
         handlers = new FrameHandler[handlerCount];
@@ -82,18 +82,19 @@ public final class Pipeline implements AutoCloseable
             final Counters handlerCounters = counters[1 + i];
             final int cpu = !pinned ? -1 : shared ? cores[0] : cores[1 + i];
             handlers[i] = new FrameHandler(ring, umem.memory(), new Filter(rules, counterFile,
-                labels + (labels.isEmpty() ? "" : ",") + "agent=\"handler-" + i + "\""),
+                Labels.and(labels, "agent", "handler-" + i)),
                 new FrameActor(rules, forwardPorts, handlerCounters,
-                    null == capture ? null : capture.producer("handler-" + i), captureRule), i, handlerCount, cpu);
+                    null == capture ? null : capture.producer("handler-" + i), ctx.captureRuleIndex()), i, handlerCount,
+                cpu);
             handlerSequences[i] = handlers[i].sequence();
         }
         transmitter = new XskTransmitter(ring, handlerSequences, this.ports, umem.pool(), counters[handlerCount + 1],
             config.txBatch(), config.txRetryNs(), !pinned ? -1 : cores[cores.length - 1]);
         ring.addGatingSequences(transmitter.sequence());
-        if (null != detection && !detection.triggers().isEmpty())
+        if (!triggers.isEmpty())
         {
-            detector = new FloodDetector(ring, handlerSequences, rules.size(), detection.triggers(),
-                detection.policy(), detection.outbox(), counterFile, labels);
+            detector = new FloodDetector(ring, handlerSequences, rules.size(), triggers, ctx.rules().blocking(),
+                outbox, counterFile, labels);
             ring.addGatingSequences(detector.sequence());
         }
         else
@@ -103,47 +104,30 @@ public final class Pipeline implements AutoCloseable
     }
 
     /**
-     * The detector stage: the rules' {@code block_if} triggers and where its flags go.
+     * Build the pipeline, with a detector stage if the rules have {@code block_if} triggers, and start its threads.
      *
-     * @param triggers the triggers; none means no detector.
-     * @param policy   the detector's table size.
-     * @param outbox   the flags' ring, read by the {@link io.sluice.pipeline.blocking.Blocker}.
-     */
-    public record Detection(List<BlockTrigger> triggers, BlockingPolicy policy, OneToOneRingBuffer outbox)
-    {
-    }
-
-    /**
-     * Build the pipeline, with a detector stage if {@code detection} has triggers, and start its threads.
-     *
-     * @param umem         the UMEM every port shares.
-     * @param ports        sockets, their index being the port number events carry.
-     * @param rules        the filter's rules.
-     * @param forwardPorts per forward target of {@code rules}, its ports (see {@link FrameActor}).
-     * @param config       threads, cores, rings.
-     * @param counterFile  where the agents' counters go.
-     * @param labels       labels every series carries, {@code iface="veth1"}.
-     * @param capture      where mirror rules' frames go, or null.
-     * @param captureRule  index of a rule whose frames are captured whatever its action, or
-     *                     {@link FrameEvent#ABSENT}.
-     * @param detection    the detector stage, or null.
+     * @param ctx         the concluded context: the rules, threads, cores and rings, the capture rule, the labels.
+     * @param umem        the UMEM every port shares.
+     * @param ports       sockets, their index being the port number events carry: the ingress queues', then per
+     *                    forward target of the rules one per queue, as {@link PacketProcessor} opens them.
+     * @param counterFile where the agents' counters go.
+     * @param capture     where mirror rules' frames go, or null.
+     * @param outbox      the detector's flags' ring, read by the {@link io.sluice.pipeline.blocking.Blocker}, or null
+     *                    without triggers.
      * @return the running pipeline.
      */
     public static Pipeline start(
+        final SluiceContext ctx,
         final Umem umem,
         final XskSocket[] ports,
-        final RuleSet rules,
-        final int[][] forwardPorts,
-        final PipelineConfig config,
         final CountersFile counterFile,
-        final String labels,
         final FrameCapture capture,
-        final int captureRule,
-        final Detection detection)
+        final OneToOneRingBuffer outbox)
     {
-        if (0 == ports.length)
+        if (ports.length != ctx.sockets())
         {
-            throw new IllegalArgumentException("a pipeline needs at least one port");
+            throw new IllegalArgumentException(ctx.sockets() + " ports are needed (" + ctx.queues().length +
+                " queues, forward targets " + ctx.forwardInterfaces() + "), not " + ports.length);
         }
         for (final XskSocket port : ports)
         {
@@ -152,17 +136,34 @@ public final class Pipeline implements AutoCloseable
                 throw new IllegalArgumentException(port + " does not use the pipeline's UMEM");
             }
         }
-        if (forwardPorts.length != rules.forwardInterfaces().size())
+        if (!ctx.rules().triggers().isEmpty() && null == outbox)
         {
-            throw new IllegalArgumentException("forward ports for " + forwardPorts.length + " targets, but the rules " +
-                "forward to " + rules.forwardInterfaces());
+            throw new IllegalArgumentException("the rules have block_if triggers: the detector needs an outbox");
         }
 
-        final Pipeline pipeline = new Pipeline(umem, ports, rules, forwardPorts, config, counterFile, labels, capture,
-            captureRule, detection);
+        final Pipeline pipeline = new Pipeline(ctx, umem, ports, counterFile, capture, outbox);
         pipeline.startThreads();
 
         return pipeline;
+    }
+
+    /**
+     * @param ctx the context.
+     * @return per forward target of the rules, its port for each ingress queue (see {@link FrameActor}).
+     */
+    static int[][] forwardPorts(final SluiceContext ctx)
+    {
+        final int queues = ctx.queues().length;
+        final int[][] forwardPorts = new int[ctx.forwardInterfaces().size()][queues];
+        for (int target = 0; target < forwardPorts.length; target++)
+        {
+            for (int i = 0; i < queues; i++)
+            {
+                forwardPorts[target][i] = queues * (1 + target) + i;
+            }
+        }
+
+        return forwardPorts;
     }
 
     private void startThreads()

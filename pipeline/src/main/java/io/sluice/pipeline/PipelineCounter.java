@@ -1,11 +1,13 @@
 package io.sluice.pipeline;
 
+import io.sluice.xsk.counters.CounterDescriptor;
+
 /**
  * The pipeline's named counters. Every frame read from an RX ring ends in exactly one <em>outcome</em>, so once the
  * pipeline has drained, {@link #RECEIVED} equals the sum of the outcomes; the others describe ring health.
  * Parse errors are also counted per reason (see {@code ParseError}).
  */
-public enum PipelineCounter
+public enum PipelineCounter implements CounterDescriptor
 {
     RECEIVED(0, "received", false, "frames read from the RX rings"),
     DROPPED(1, "drop", true, "dropped by a drop rule (or the default action)"),
@@ -25,14 +27,14 @@ public enum PipelineCounter
     private static final PipelineCounter[] BY_ID = values();
 
     private final int id;
-    private final String label;
+    private final String key;
     private final boolean outcome;
     private final String description;
 
-    PipelineCounter(final int id, final String label, final boolean outcome, final String description)
+    PipelineCounter(final int id, final String key, final boolean outcome, final String description)
     {
         this.id = id;
-        this.label = label;
+        this.key = key;
         this.outcome = outcome;
         this.description = description;
     }
@@ -40,6 +42,7 @@ public enum PipelineCounter
     /**
      * @return index in a {@link Counters} set.
      */
+    @Override
     public int id()
     {
         return id;
@@ -48,15 +51,17 @@ public enum PipelineCounter
     /**
      * @return name for tables and metrics, e.g. {@code parse_error}.
      */
-    public String label()
+    @Override
+    public String key()
     {
-        return label;
+        return key;
     }
 
     /**
      * @return true if a frame ends here: the outcomes partition {@link #RECEIVED}.
      */
-    public boolean outcome()
+    @Override
+    public boolean isOutcome()
     {
         return outcome;
     }
@@ -64,6 +69,7 @@ public enum PipelineCounter
     /**
      * @return what it counts, for people.
      */
+    @Override
     public String description()
     {
         return description;

@@ -49,7 +49,7 @@ public final class PipelineStats
         long sum = 0;
         for (final PipelineCounter counter : PipelineCounter.values())
         {
-            if (counter.outcome())
+            if (counter.isOutcome())
             {
                 sum += totals[counter.id()];
             }

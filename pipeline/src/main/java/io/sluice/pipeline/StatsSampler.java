@@ -2,6 +2,7 @@ package io.sluice.pipeline;
 
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.counters.Labels;
 import io.sluice.xsk.socket.XskCounter;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.socket.XskStatistics;
@@ -10,24 +11,18 @@ import io.sluice.xsk.xdp.SteeringProgram;
 import io.sluice.xsk.xdp.XdpCounter;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Copies what only the kernel counts into the counters file, off the data path: each socket's
  * {@code XDP_STATISTICS}, the XDP program's per-outcome and per-rule counters (BPF map reads), whether each socket
  * runs zero-copy, and each queue's receive rate, every {@value #STATISTICS_PERIOD_MS} ms; and, every
- * {@value #PERIOD_MS} ms, whether the interface is there, its link up and the program still its program. One thread,
- * {@value #THREAD_NAME}, is the sets' only writer; {@link #stop()} ends it and takes a last sample, so the file
- * holds the final counts once the processor has stopped.
+ * {@value #PERIOD_MS} ms, whether the interface is there, its link up and the program still its program. A duty of
+ * the {@link Conductor}, whose thread is the sets' only writer; once the conductor has stopped,
+ * {@link #sampleLast()} takes a last sample on the stopping thread, so the file holds the final counts.
  */
 public final class StatsSampler
 {
-    /**
-     * Name of the sampling thread.
-     */
-    public static final String THREAD_NAME = "sluice-stats";
-
     /**
      * Watchdog period: how soon a deleted interface, a removed program or a link going down is seen.
      */
@@ -73,12 +68,11 @@ public final class StatsSampler
     private final CounterSet linkSet;
     private final CounterSet processSet;
     private volatile Health health = new Health(SteeringProgram.Presence.ATTACHED, true, 0);
-    private final Thread thread;
     private long lastRateNs;
-    private volatile boolean running = true;
+    private long nextSampleNs;
 
     /**
-     * Allocate the series and start sampling.
+     * Allocate the series; the conductor samples.
      *
      * @param file        the instance's counters.
      * @param iface       the interface, for labels.
@@ -116,7 +110,7 @@ public final class StatsSampler
         socketSets = new CounterSet[sockets.length];
         for (int i = 0; i < sockets.length; i++)
         {
-            socketSets[i] = file.allocate(labels(iface) + ",queue=\"" + sockets[i].queue() + "\"", SOCKET_METRICS);
+            socketSets[i] = file.allocate(Labels.and(labels(iface), "queue", sockets[i].queue()), SOCKET_METRICS);
         }
         final XdpCounter[] counters = XdpCounter.values();
         final CountersFile.Metric packets = CountersFile.Metric.counter("sluice_xdp_packets_total",
@@ -129,8 +123,7 @@ public final class StatsSampler
         {
             programMetrics[2 * counter.id()] = packets;
             programMetrics[2 * counter.id() + 1] = bytes;
-            programLabels[2 * counter.id()] = labels(iface) + ",counter=\"" + counter.name().toLowerCase(Locale.ROOT) +
-                "\"";
+            programLabels[2 * counter.id()] = Labels.and(labels(iface), "counter", counter.key());
             programLabels[2 * counter.id() + 1] = programLabels[2 * counter.id()];
         }
         programSet = file.allocate(programMetrics, programLabels);
@@ -141,14 +134,12 @@ public final class StatsSampler
         for (int id = 0; id < ruleNames.size(); id++)
         {
             ruleMetrics[id] = rulePackets;
-            ruleLabels[id] = labels(iface) + ",rule=\"" + ruleNames.get(id) + "\"";
+            ruleLabels[id] = Labels.and(labels(iface), "rule", ruleNames.get(id));
         }
         ruleSet = file.allocate(ruleMetrics, ruleLabels);
         lastReceived = new long[sockets.length];
         lastRateNs = System.nanoTime();
-        thread = new Thread(this::run, THREAD_NAME);
-        thread.setDaemon(true);
-        thread.start();
+        nextSampleNs = lastRateNs;
     }
 
     /**
@@ -160,54 +151,46 @@ public final class StatsSampler
     }
 
     /**
-     * Stop sampling, then take the last sample on the calling thread, which becomes the sets' writer.
+     * The conductor's duty: the watchdog every {@value #PERIOD_MS} ms, the statistics every
+     * {@value #STATISTICS_PERIOD_MS} ms.
+     *
+     * @param nowNs {@code System.nanoTime()} of the duty cycle.
+     * @return 1 if it sampled, else 0.
      */
-    public void stop()
+    public int doWork(final long nowNs)
     {
-        running = false;
-        thread.interrupt();
+        if (nowNs - nextSampleNs < 0)
+        {
+            return 0;
+        }
+        nextSampleNs = nowNs + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
         try
         {
-            thread.join(TimeUnit.SECONDS.toMillis(5));
+            sample(nowNs, false);
         }
-        catch (final InterruptedException ex)
+        catch (final RuntimeException ex)
         {
-            Thread.currentThread().interrupt();
+            // a socket or map closing under us at stop: the stopping thread samples last
+            System.getLogger(StatsSampler.class.getName()).log(System.Logger.Level.WARNING,
+                "sampling counters: {0}", ex.toString());
         }
-        sample(true);
+
+        return 1;
     }
 
-    private void run()
+    /**
+     * The last sample, once the conductor has stopped: the calling thread becomes the sets' writer.
+     */
+    public void sampleLast()
     {
-        while (running)
-        {
-            try
-            {
-                sample(false);
-                Thread.sleep(PERIOD_MS);
-            }
-            catch (final InterruptedException ex)
-            {
-                return;
-            }
-            catch (final RuntimeException ex)
-            {
-                // a socket or map closing under us at stop; the stopping thread samples last
-                if (running)
-                {
-                    System.getLogger(StatsSampler.class.getName()).log(System.Logger.Level.WARNING,
-                        "sampling counters: {0}", ex.toString());
-                }
-            }
-        }
+        sample(System.nanoTime(), true);
     }
 
     /**
      * @param last true for the final sample at stop, which copies everything whenever it is taken.
      */
-    private void sample(final boolean last)
+    private void sample(final long nowNs, final boolean last)
     {
-        final long nowNs = System.nanoTime();
         final boolean rate = nowNs - lastRateNs >= TimeUnit.MILLISECONDS.toNanos(STATISTICS_PERIOD_MS);
         watch();
         if (!rate && !last)
@@ -359,6 +342,6 @@ public final class StatsSampler
 
     private static String labels(final String iface)
     {
-        return "iface=\"" + iface + "\"";
+        return Labels.of("iface", iface);
     }
 }

@@ -71,10 +71,15 @@ class PipelineBackpressureTest
 
         final PipelineConfig pipelineConfig = PipelineConfig.defaults().withThreading(ThreadingMode.SHARED, 1, 1)
             .withRingSize(64).withTxRetryNs(TX_RETRY_NS);
-        final PacketProcessor.Settings settings = new PacketProcessor.Settings(DUT_IF, new int[]{0},
-            RulesFile.parse("backpressure rules", RULES), XdpMode.NATIVE,
-            XskConfig.defaults().withRings(512, TX_RING, 1024, TX_RING), UmemConfig.defaults(), pipelineConfig);
-        final PacketProcessor processor = keep(dut.call(() -> PacketProcessor.launch(settings)));
+        final SluiceContext ctx = new SluiceContext()
+            .iface(DUT_IF)
+            .queues(0)
+            .rules(RulesFile.parse("backpressure rules", RULES))
+            .xdpMode(XdpMode.NATIVE)
+            .xskConfig(XskConfig.defaults().withRings(512, TX_RING, 1024, TX_RING))
+            .umemConfig(UmemConfig.defaults())
+            .pipelineConfig(pipelineConfig);
+        final PacketProcessor processor = keep(dut.call(() -> PacketProcessor.launch(ctx)));
         final XskSocket out = processor.ports()[1];
         dut.ip("link", "set", OUT_IF, "down");
 

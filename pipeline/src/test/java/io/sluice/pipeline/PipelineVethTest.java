@@ -125,10 +125,15 @@ class PipelineVethTest
         Files.writeString(rulesFile, RULES);
         final PipelineConfig pipelineConfig = PipelineConfig.defaults()
             .withThreading(mode, handlers, cores).withIdle(IdleMode.BACKOFF);
-        final PacketProcessor.Settings settings = new PacketProcessor.Settings(DUT_IF, new int[]{0},
-            RulesFile.load(rulesFile), XdpMode.NATIVE, XskConfig.defaults().withRings(4096, 2048, 8192, 2048),
-            UmemConfig.defaults(), pipelineConfig);
-        final PacketProcessor processor = keep(dut.call(() -> PacketProcessor.launch(settings)));
+        final SluiceContext ctx = new SluiceContext()
+            .iface(DUT_IF)
+            .queues(0)
+            .rules(RulesFile.load(rulesFile))
+            .xdpMode(XdpMode.NATIVE)
+            .xskConfig(XskConfig.defaults().withRings(4096, 2048, 8192, 2048))
+            .umemConfig(UmemConfig.defaults())
+            .pipelineConfig(pipelineConfig);
+        final PacketProcessor processor = keep(dut.call(() -> PacketProcessor.launch(ctx)));
         Files.delete(rulesFile);
 
         assertPinned(processor.pipeline(), cores);
@@ -303,7 +308,7 @@ class PipelineVethTest
             event.length = length;
             if (0 != parser.parse(memory, event))
             {
-                problem("parse error " + ParseError.get(event.parseError).label());
+                problem("parse error " + ParseError.get(event.parseError).key());
                 return;
             }
             srcMac = mac(address + 6);

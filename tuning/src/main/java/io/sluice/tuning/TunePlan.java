@@ -1,7 +1,7 @@
 package io.sluice.tuning;
 
-import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
+import io.sluice.pipeline.SluiceContext;
 import io.sluice.pipeline.profile.FlowSteering;
 import io.sluice.pipeline.profile.HostTuning;
 import io.sluice.pipeline.profile.IrqPolicy;
@@ -448,11 +448,11 @@ public final class TunePlan
     /**
      * @param profile the profile.
      * @param queues  the queues Sluice would receive from.
-     * @return the UMEM Sluice would map: as {@link PacketProcessor} sizes it for the profile's rings and queues.
+     * @return the UMEM Sluice would map: as {@link SluiceContext#conclude()} sizes it for the profile's rings and queues.
      */
     public static UmemConfig umemFor(final Profile profile, final int queues)
     {
-        return PacketProcessor.umemFor(profile.umemConfig(), queues, profile.xskConfig(),
+        return SluiceContext.umemFor(profile.umemConfig(), queues, profile.xskConfig(),
             PipelineConfig.RING_SIZE_DEFAULT);
     }
 

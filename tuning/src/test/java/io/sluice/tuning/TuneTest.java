@@ -1,12 +1,12 @@
 package io.sluice.tuning;
 
-import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
+import io.sluice.pipeline.SluiceContext;
 import io.sluice.xsk.socket.XskConfig;
-import io.sluice.xsk.umem.Umem;
-import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
+import io.sluice.xsk.umem.Umem;
+import io.sluice.xsk.umem.UmemConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -258,7 +258,7 @@ class TuneTest
 
     private long pagesFor(final int queues)
     {
-        final UmemConfig umem = PacketProcessor.umemFor(UmemConfig.defaults(), queues, XskConfig.defaults()
+        final UmemConfig umem = SluiceContext.umemFor(UmemConfig.defaults(), queues, XskConfig.defaults()
             .withRings(2048, 2048, 4096, 2048), PipelineConfig.RING_SIZE_DEFAULT);
         return (umem.sizeBytes() + Umem.HUGE_PAGE_SIZE - 1) / Umem.HUGE_PAGE_SIZE;
     }

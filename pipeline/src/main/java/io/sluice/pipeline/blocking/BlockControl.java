@@ -5,16 +5,14 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The operators' way in to a running instance's {@link Blocker}: a Unix domain socket beside its counters file,
@@ -23,8 +21,8 @@ import java.util.concurrent.TimeoutException;
  * <p>
  * One request per connection: the client writes a command line ({@code list}, {@code add PREFIX [TTL_S]},
  * {@code remove PREFIX}) and shuts its output; the reply is {@code ok} or {@code error}, a newline, then text for
- * people. A thread of its own ({@code sluice-control}) accepts and waits for the blocker's reply, so a slow client
- * never holds up the blocker.
+ * people. A duty of the {@link io.sluice.pipeline.Conductor}: every socket is non-blocking, so a slow client never
+ * holds up the conductor; one that has not sent its command within {@value #CLIENT_TIMEOUT_MS} ms is closed.
  */
 public final class BlockControl implements AutoCloseable
 {
@@ -33,42 +31,41 @@ public final class BlockControl implements AutoCloseable
      */
     public static final String SOCKET_NAME = "control.sock";
 
+    static final long CLIENT_TIMEOUT_MS = 5_000;
+
     private static final int MAX_REQUEST_BYTES = 4096;
-    private static final long REPLY_TIMEOUT_MS = 5_000;
+    private static final int MAX_CLIENTS = 16;
 
     private final Path path;
     private final Blocker blocker;
     private final ServerSocketChannel server;
-    private final Thread thread;
+    private final List<Client> clients = new ArrayList<>();
 
     private BlockControl(final Path path, final Blocker blocker, final ServerSocketChannel server)
     {
         this.path = path;
         this.blocker = blocker;
         this.server = server;
-        thread = new Thread(this::serve, "sluice-control");
-        thread.setDaemon(true);
     }
 
     /**
-     * Bind the socket and start serving.
+     * Bind the socket; the conductor serves it.
      *
      * @param path    the socket's path; one left by a stopped instance is replaced.
      * @param blocker where commands go.
-     * @return the running server.
+     * @return the bound socket.
      */
-    public static BlockControl start(final Path path, final Blocker blocker)
+    public static BlockControl bind(final Path path, final Blocker blocker)
     {
         try
         {
             Files.deleteIfExists(path);
             final ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
+            server.configureBlocking(false);
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-            final BlockControl control = new BlockControl(path, blocker, server);
-            control.thread.start();
 
-            return control;
+            return new BlockControl(path, blocker, server);
         }
         catch (final IOException ex)
         {
@@ -110,62 +107,125 @@ public final class BlockControl implements AutoCloseable
         return path;
     }
 
-    private void serve()
+    /**
+     * The conductor's duty: accept what connected, read what clients sent, run each complete command on the
+     * blocker (this thread is the blocker's), write what replies the sockets take.
+     *
+     * @param nowNs {@code System.nanoTime()} of the duty cycle.
+     * @return work done.
+     */
+    public int doWork(final long nowNs)
     {
-        while (server.isOpen())
+        int work = 0;
+        try
         {
-            try (SocketChannel client = server.accept())
+            SocketChannel accepted;
+            while (clients.size() < MAX_CLIENTS && null != (accepted = server.accept()))
             {
-                final String request = readRequest(client);
-                String reply;
-                try
-                {
-                    reply = null == request ? "error\nrequest longer than " + MAX_REQUEST_BYTES + " bytes" :
-                        blocker.submit(request).get(REPLY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                }
-                catch (final TimeoutException ex)
-                {
-                    reply = "error\nthe blocker did not answer within " + REPLY_TIMEOUT_MS + " ms";
-                }
-                catch (final ExecutionException ex)
-                {
-                    reply = "error\n" + ex.getCause();
-                }
-                client.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
+                accepted.configureBlocking(false);
+                clients.add(new Client(accepted, nowNs + CLIENT_TIMEOUT_MS * 1_000_000L));
+                work++;
             }
-            catch (final ClosedChannelException ex)
+        }
+        catch (final IOException ex)
+        {
+            // closed under us at stop, or a client gone before its accept: the next cycle tries again
+        }
+        for (int i = clients.size() - 1; i >= 0; i--)
+        {
+            final Client client = clients.get(i);
+            try
             {
-                return;
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                return;
+                work += client.progress(blocker);
+                if (!client.done() && nowNs - client.deadlineNs < 0)
+                {
+                    continue;
+                }
             }
             catch (final IOException ex)
             {
-                // that client went away: serve the next
+                // that client went away: serve the rest
             }
+            clients.remove(i);
+            client.close();
+        }
+
+        return work;
+    }
+
+    /**
+     * Stop serving and remove the socket.
+     */
+    @Override
+    public void close()
+    {
+        for (final Client client : clients)
+        {
+            client.close();
+        }
+        clients.clear();
+        try
+        {
+            server.close();
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ex)
+        {
+            // the socket file stays; the next instance of the name replaces it
         }
     }
 
-    private static String readRequest(final SocketChannel client) throws IOException
+    private static final class Client
     {
-        final ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST_BYTES + 1);
-        while (buffer.hasRemaining() && client.read(buffer) >= 0)
+        private final SocketChannel channel;
+        private final long deadlineNs;
+        private final ByteBuffer request = ByteBuffer.allocate(MAX_REQUEST_BYTES + 1);
+        private ByteBuffer reply;
+
+        Client(final SocketChannel channel, final long deadlineNs)
         {
-            final int end = indexOfNewline(buffer);
-            if (end >= 0)
-            {
-                return new String(buffer.array(), 0, end, StandardCharsets.UTF_8);
-            }
-        }
-        if (!buffer.hasRemaining())
-        {
-            return null;
+            this.channel = channel;
+            this.deadlineNs = deadlineNs;
         }
 
-        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+        int progress(final Blocker blocker) throws IOException
+        {
+            if (null == reply)
+            {
+                final int read = channel.read(request);
+                final int end = indexOfNewline(request);
+                if (end < 0 && read >= 0 && request.hasRemaining())
+                {
+                    return read > 0 ? 1 : 0;
+                }
+                final String text = end >= 0 ? new String(request.array(), 0, end, StandardCharsets.UTF_8) :
+                    !request.hasRemaining() ? null : new String(request.array(), 0, request.position(),
+                    StandardCharsets.UTF_8);
+                final String answer = null == text ? "error\nrequest longer than " + MAX_REQUEST_BYTES + " bytes" :
+                    blocker.command(text);
+                reply = ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8));
+            }
+            channel.write(reply);
+
+            return 1;
+        }
+
+        boolean done()
+        {
+            return null != reply && !reply.hasRemaining();
+        }
+
+        void close()
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ex)
+            {
+                // closing: nothing is left to tell it
+            }
+        }
     }
 
     private static int indexOfNewline(final ByteBuffer buffer)
@@ -179,27 +239,5 @@ public final class BlockControl implements AutoCloseable
         }
 
         return -1;
-    }
-
-    /**
-     * Stop serving and remove the socket.
-     */
-    @Override
-    public void close()
-    {
-        try
-        {
-            server.close();
-            thread.join(REPLY_TIMEOUT_MS);
-            Files.deleteIfExists(path);
-        }
-        catch (final IOException ex)
-        {
-            // the socket file stays; the next instance of the name replaces it
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -2,16 +2,14 @@ package io.sluice.pipeline.blocking;
 
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.counters.Labels;
 import io.sluice.xsk.xdp.Prefix;
-import io.sluice.xsk.xdp.SteeringTables;
 import io.sluice.xsk.xdp.Stat;
+import io.sluice.xsk.xdp.SteeringTables;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,8 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * The control-plane agent of the adaptive fast path, on its own thread ({@code sluice-blocks}), never on the data
- * path. It is the only writer of the XDP program's blocklist while it runs:
+ * The control plane of the adaptive fast path: a duty of the {@link io.sluice.pipeline.Conductor}, on its thread,
+ * never on the data path. It is the only writer of the XDP program's blocklist while it runs:
  * <ul>
  *     <li>it takes the {@link FloodDetector}'s flags and blocks each flagged prefix in XDP with an expiry, unless
  *     the allowlist covers it or the cap is reached, both skipped and counted;</li>
@@ -38,7 +36,7 @@ import java.util.function.Consumer;
  * dropped, {@code sluice_blocks_retired_dropped_packets_total}: with the live blocks' it sums to the program's
  * {@code drop_blocklist}.
  */
-public final class Blocker implements Agent, AutoCloseable
+public final class Blocker implements AutoCloseable
 {
     static final long EXPIRY_PERIOD_MS = 10;
     static final long SAMPLE_PERIOD_MS = 100;
@@ -88,7 +86,7 @@ public final class Blocker implements Agent, AutoCloseable
     private volatile List<Block> snapshot = List.of();
     private long nextExpiryNs;
     private long nextSampleNs;
-    private AgentRunner runner;
+    private volatile boolean onConductor;
 
     private static final class Entry
     {
@@ -133,7 +131,6 @@ public final class Blocker implements Agent, AutoCloseable
         this.file = file;
         this.labels = labels;
         this.log = log;
-        final String prefix = labels.isEmpty() ? "" : labels + ",";
         final CountersFile.Metric added = CountersFile.Metric.counter("sluice_blocks_added_total",
             "blocks: source prefixes blocked in XDP, by origin");
         final CountersFile.Metric skipped = CountersFile.Metric.counter("sluice_blocks_skipped_total",
@@ -149,8 +146,9 @@ public final class Blocker implements Agent, AutoCloseable
             CountersFile.Metric.counter("sluice_blocks_retired_dropped_bytes_total",
                 "blocks: bytes dropped in XDP by blocks since removed") },
             new String[] {
-                prefix + "origin=\"" + ORIGIN_DETECTOR + "\"", prefix + "origin=\"" + ORIGIN_MANUAL + "\"",
-                labels, labels, prefix + "reason=\"cap\"", prefix + "reason=\"allowlist\"", labels, labels, labels });
+                Labels.and(labels, "origin", ORIGIN_DETECTOR), Labels.and(labels, "origin", ORIGIN_MANUAL),
+                labels, labels, Labels.and(labels, "reason", "cap"), Labels.and(labels, "reason", "allowlist"),
+                labels, labels, labels });
         for (final Prefix allowed : policy.allow())
         {
             tables.allowSource(allowed);
@@ -158,27 +156,22 @@ public final class Blocker implements Agent, AutoCloseable
     }
 
     /**
-     * Start the agent on its own thread, sleeping a millisecond when idle with a detector (a flag waits at most that
-     * long), else {@value #EXPIRY_PERIOD_MS} ms (operators' commands and expiry only).
-     *
-     * @return this.
+     * @param on whether a running conductor does this blocker's duty: commands submitted from other threads wait
+     *           for it; without one, they run on the submitting thread.
      */
-    public Blocker start()
+    public void onConductor(final boolean on)
     {
-        runner = new AgentRunner(new SleepingMillisIdleStrategy(null == outbox ? EXPIRY_PERIOD_MS : 1), (error) ->
-            log.accept("blocker failed: " + error), null, this);
-        AgentRunner.startOnThread(runner, (task) ->
-        {
-            final Thread thread = new Thread(task, roleName());
-            thread.setDaemon(true);
-            return thread;
-        });
-
-        return this;
+        onConductor = on;
     }
 
-    @Override
-    public int doWork()
+    /**
+     * The conductor's duty: the detector's flags, operators' commands submitted from other threads, expiry every
+     * {@value #EXPIRY_PERIOD_MS} ms, and every {@value #SAMPLE_PERIOD_MS} ms each block's drop counts.
+     *
+     * @param nowNs {@code System.nanoTime()} of the duty cycle.
+     * @return work done.
+     */
+    public int doWork(final long nowNs)
     {
         int work = null == outbox ? 0 : outbox.read(onFlag, 64);
         Command command;
@@ -187,7 +180,6 @@ public final class Blocker implements Agent, AutoCloseable
             command.reply().complete(execute(command.line()));
             work++;
         }
-        final long nowNs = System.nanoTime();
         if (nowNs - nextExpiryNs >= 0)
         {
             nextExpiryNs = nowNs + EXPIRY_PERIOD_MS * 1_000_000L;
@@ -202,27 +194,26 @@ public final class Blocker implements Agent, AutoCloseable
         return work;
     }
 
-    @Override
-    public void onClose()
-    {
-        sample();
-    }
-
     /**
-     * Stop the thread, after a last sample of every block's counts.
+     * The last sample of every block's counts, once the conductor has stopped: no packet reaches a block now.
      */
     @Override
     public void close()
     {
-        if (null != runner)
-        {
-            runner.close();
-            runner = null;
-        }
-        else
-        {
-            sample();
-        }
+        onConductor = false;
+        sample();
+    }
+
+    /**
+     * Run an operator's command on the conductor's thread, the blocker's own: {@code list}, {@code add PREFIX
+     * [TTL_S]}, {@code remove PREFIX}.
+     *
+     * @param line the command.
+     * @return its reply: {@code ok} or {@code error}, a newline, then text for people.
+     */
+    public String command(final String line)
+    {
+        return execute(line);
     }
 
     /**
@@ -239,10 +230,10 @@ public final class Blocker implements Agent, AutoCloseable
         {
             reply.complete("error\nthe blocker is busy: try again");
         }
-        else if (null == runner)
+        else if (!onConductor)
         {
-            // not started: run it here (tests, and before start)
-            doWork();
+            // no conductor runs it: run it here (before start, and after stop)
+            doWork(System.nanoTime());
         }
 
         return reply;
@@ -383,8 +374,7 @@ public final class Blocker implements Agent, AutoCloseable
         final Block block = new Block(prefix, origin, rule, ratePps, firstSeenNs, detectedAtNs, System.nanoTime(),
             expiresAtNs, null == old ? Stat.ZERO : old.block.dropped());
         final CounterSet series = null != old ? old.series : file.allocate(
-            (labels.isEmpty() ? "" : labels + ",") + "prefix=\"" + prefix + "\",origin=\"" + origin + "\",rule=\"" +
-            rule + "\"",
+            Labels.and(Labels.and(Labels.and(labels, "prefix", prefix), "origin", origin), "rule", rule),
             CountersFile.Metric.counter("sluice_block_dropped_packets_total",
                 "blocks: packets each block dropped in XDP"),
             CountersFile.Metric.counter("sluice_block_dropped_bytes_total",
@@ -605,11 +595,5 @@ public final class Blocker implements Agent, AutoCloseable
         }
 
         return out.toString();
-    }
-
-    @Override
-    public String roleName()
-    {
-        return "sluice-blocks";
     }
 }

@@ -2,8 +2,10 @@ package io.sluice.pipeline.cli;
 
 import io.sluice.pipeline.Accounting;
 import io.sluice.pipeline.IdleMode;
+import io.sluice.pipeline.MetricsServer;
 import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
+import io.sluice.pipeline.SluiceContext;
 import io.sluice.pipeline.StatsSampler;
 import io.sluice.pipeline.StatusLine;
 import io.sluice.pipeline.ThreadingMode;
@@ -29,14 +31,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code ./sluice run}: the production command. Attaches to an interface, steers what the rules file says into
@@ -140,21 +139,16 @@ public final class RunCommand implements Callable<Integer>
 
     @Option(names = "--capture-max", paramLabel = "N",
         description = "most frames to capture (default: ${DEFAULT-VALUE})")
-    long captureMax = CAPTURE_MAX_DEFAULT;
-
-    /**
-     * Frames a capture keeps unless told otherwise: a million full-size frames is 1.5 GB of pcap.
-     */
-    static final long CAPTURE_MAX_DEFAULT = 1_000_000;
+    long captureMax = SluiceContext.CAPTURE_MAX_FRAMES_DEFAULT;
 
     @Override
     public Integer call() throws Exception
     {
-        checkOptions();
+        options(new SluiceContext()).checkOptions();
         final Rules rules = RulesFile.load(rulesFile);
         final Profile given = null == profileFile ? null : ProfileFile.load(profileFile);
         // the options' own errors first, before the interface is looked at (one queue stands in for its count)
-        PacketProcessor.captureRule(settings(rules, null == given ? Profile.defaults() : given, 1));
+        context(rules, null == given ? Profile.defaults() : given, 1).conclude();
         final NetDevice device = NetDevice.read(iface);
         final Profile profile;
         if (null == given)
@@ -167,20 +161,19 @@ public final class RunCommand implements Callable<Integer>
         {
             profile = given;
         }
-        final PacketProcessor.Settings settings = settings(rules, profile, device.rxQueues());
-        check(profile, device, settings);
+        final SluiceContext ctx = context(rules, profile, device.rxQueues());
+        check(profile, device, ctx);
 
         final CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("INT"), (signal) -> stop.countDown());
         Signal.handle(new Signal("TERM"), (signal) -> stop.countDown());
 
-        try (PacketProcessor processor = PacketProcessor.launch(settings);
-            MetricsServer metrics = null == metricsPort ? null :
-                MetricsServer.start(metricsPort, processor.counters().view()))
+        try (PacketProcessor processor = PacketProcessor.launch(ctx))
         {
-            System.out.println("sluice: running on " + iface + " queues " + IntList.format(settings.queues()) +
+            final MetricsServer metrics = processor.metrics();
+            System.out.println("sluice: running on " + iface + " queues " + IntList.format(ctx.queues()) +
                  " (" + processor.ports()[0].mode() + ", xdp " + processor.program().attachment().name()
-                .toLowerCase(Locale.ROOT) + "), pipeline " + settings.pipeline().describe() + ", profile " +
+                .toLowerCase(Locale.ROOT) + "), pipeline " + ctx.pipelineConfig().describe() + ", profile " +
                 profile.source() + ", rules " +
                 rulesFile + ": " + rules.steering().size() + " steering, " + rules.filter().size() + " filter");
             System.out.println("sluice: counters in " + processor.counters().file() + " (./sluice stats --instance " +
@@ -257,33 +250,23 @@ public final class RunCommand implements Callable<Integer>
     }
 
     /**
-     * The options that need neither the files nor the interface, first.
+     * The options that need neither the files nor the interface.
      */
-    private void checkOptions()
+    private SluiceContext options(final SluiceContext ctx)
     {
-        if (null != metricsPort && (metricsPort < 1 || metricsPort > 65535))
-        {
-            throw new IllegalArgumentException("--metrics-port " + metricsPort + ": 1..65535");
-        }
-        if (captureMax < 1)
-        {
-            throw new IllegalArgumentException("--capture-max " + captureMax + ": at least 1");
-        }
-        if (null == captureFile && (null != captureRule || CAPTURE_MAX_DEFAULT != captureMax))
-        {
-            throw new IllegalArgumentException((null != captureRule ? "--capture-rule" : "--capture-max") +
-                " needs --capture FILE");
-        }
-        CountersFile.checkName(null == instance ? iface : instance);
+        return ctx
+            .instance(null == instance ? iface : instance)
+            .metricsPort(null == metricsPort ? SluiceContext.NO_METRICS_PORT : metricsPort)
+            .capture(captureFile, captureRule, captureMax);
     }
 
     /**
      * The profile against the interface, for what no option overrides: its queues against the interface's, its
      * frames against the MTU, its cores against the online CPUs.
      */
-    private void check(final Profile profile, final NetDevice device, final PacketProcessor.Settings settings)
+    private void check(final Profile profile, final NetDevice device, final SluiceContext ctx)
     {
-        for (final int queue : settings.queues())
+        for (final int queue : ctx.queues())
         {
             if (null != queues && queue >= device.rxQueues())
             {
@@ -309,7 +292,7 @@ public final class RunCommand implements Callable<Integer>
      *
      * @param rxQueues the interface's RX queues, for the profile's {@code queues: all}.
      */
-    private PacketProcessor.Settings settings(final Rules rules, final Profile profile, final int rxQueues)
+    private SluiceContext context(final Rules rules, final Profile profile, final int rxQueues)
     {
         final PipelineConfig fromProfile = profile.pipelineConfig();
         final ThreadingMode mode = null != threading ? ThreadingMode.fromLabel(threading) : fromProfile.mode();
@@ -339,10 +322,14 @@ public final class RunCommand implements Callable<Integer>
             umem = umem.withHugePages(HugePagePolicy.fromLabel(hugePages));
         }
 
-        return new PacketProcessor.Settings(iface, queueList(profile.queueCount(rxQueues)), rules,
-            null != xdpMode ? XdpMode.fromLabel(xdpMode) : profile.xdpMode(), xsk, umem, pipeline,
-            null == instance ? iface : instance,
-            null == captureFile ? null : new PacketProcessor.Capture(captureFile, captureRule, captureMax));
+        return options(new SluiceContext())
+            .iface(iface)
+            .queues(queueList(profile.queueCount(rxQueues)))
+            .rules(rules)
+            .xdpMode(null != xdpMode ? XdpMode.fromLabel(xdpMode) : profile.xdpMode())
+            .xskConfig(xsk)
+            .umemConfig(umem)
+            .pipelineConfig(pipeline);
     }
 
     private int[] queueList(final int count)

@@ -137,7 +137,7 @@ public final class Checksums
         if (!hasL4Checksum(parsed))
         {
             throw new IllegalArgumentException("no L4 checksum to compute from this frame: parseError=" +
-                ParseError.get(parsed.parseError).label() + ", ipProtocol=" + parsed.ipProtocol +
+                ParseError.get(parsed.parseError).key() + ", ipProtocol=" + parsed.ipProtocol +
                 ", l4Offset=" + parsed.l4Offset + ", ipFlags=" + parsed.ipFlags);
         }
     }

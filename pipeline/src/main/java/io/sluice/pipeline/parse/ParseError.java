@@ -1,5 +1,7 @@
 package io.sluice.pipeline.parse;
 
+import io.sluice.xsk.counters.CounterDescriptor;
+
 /**
  * Why a frame did not parse, as Aeron's {@code SystemCounterDescriptor}: the parser never throws, it stores the
  * reason's {@link #id()} in {@code FrameEvent.parseError} and the pipeline counts it under {@link #label()}.
@@ -9,7 +11,7 @@ package io.sluice.pipeline.parse;
  * Not errors: non-IP EtherTypes, unknown L4 protocols, IPv4 and IPv6 later fragments, ESP and No Next Header, and
  * Ethernet padding after the IP datagram.
  */
-public enum ParseError
+public enum ParseError implements CounterDescriptor
 {
     NONE(0, "none", "the frame parsed cleanly"),
     TRUNCATED_ETHERNET(1, "truncated_ethernet", "frame shorter than the 14 byte Ethernet header"),
@@ -70,38 +72,50 @@ public enum ParseError
     }
 
     private final int id;
-    private final String label;
+    private final String key;
     private final String description;
 
-    ParseError(final int id, final String label, final String description)
+    ParseError(final int id, final String key, final String description)
     {
         this.id = id;
-        this.label = label;
+        this.key = key;
         this.description = description;
     }
 
     /**
      * @return the value stored in {@code FrameEvent.parseError} and the index of the reason's counter.
      */
+    @Override
     public int id()
     {
         return id;
     }
 
     /**
-     * @return the counter's name, snake_case, e.g. {@code truncated_ethernet}.
+     * @return the counter's name, snake_case, e.g. {@code truncated_ethernet}: its {@code reason} label.
      */
-    public String label()
+    @Override
+    public String key()
     {
-        return label;
+        return key;
     }
 
     /**
      * @return what the reason means, for people.
      */
+    @Override
     public String description()
     {
         return description;
+    }
+
+    /**
+     * @return false: the reasons break the pipeline's {@code parse_error} outcome down, they are not outcomes.
+     */
+    @Override
+    public boolean isOutcome()
+    {
+        return false;
     }
 
     /**

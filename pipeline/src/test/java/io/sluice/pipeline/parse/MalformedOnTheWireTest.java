@@ -4,6 +4,7 @@ import io.sluice.pipeline.Accounting;
 import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.PipelineCounter;
+import io.sluice.pipeline.SluiceContext;
 import io.sluice.pipeline.rules.RulesFile;
 import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.XskSocket;
@@ -109,11 +110,16 @@ class MalformedOnTheWireTest
         NetNs.veth(gen, GEN_IF, "10.228.0.1/24", dut, DUT_IF, "10.228.0.2/24");
         final Path rules = Files.createTempFile("malformed", ".yaml");
         Files.writeString(rules, "steer_all: true\ndefault: drop\n");
-        final PacketProcessor.Settings settings = new PacketProcessor.Settings(DUT_IF, new int[] { 0 },
-            RulesFile.load(rules), XdpMode.NATIVE, XskConfig.defaults(), UmemConfig.defaults(),
-            PipelineConfig.defaults());
+        final SluiceContext ctx = new SluiceContext()
+            .iface(DUT_IF)
+            .queues(0)
+            .rules(RulesFile.load(rules))
+            .xdpMode(XdpMode.NATIVE)
+            .xskConfig(XskConfig.defaults())
+            .umemConfig(UmemConfig.defaults())
+            .pipelineConfig(PipelineConfig.defaults());
         Files.delete(rules);
-        final PacketProcessor processor = resources.keep(dut.call(() -> PacketProcessor.launch(settings)));
+        final PacketProcessor processor = resources.keep(dut.call(() -> PacketProcessor.launch(ctx)));
         final Umem umem = resources.keep(Umem.create(UmemConfig.defaults()));
         final XskSocket sender = resources.keep(gen.call(() -> XskSocket.open(umem, GEN_IF, 0,
             XskConfig.defaults().withPrefill(false))));
@@ -143,7 +149,7 @@ class MalformedOnTheWireTest
             if (ParseError.NONE != reason)
             {
                 assertEquals(expected.getOrDefault(reason, 0L), accounting.pipeline().get(reason),
-                    reason.label() + "\n" + table);
+                    reason.key() + "\n" + table);
             }
         }
         assertEquals(0, accounting.pipeline().get(PipelineCounter.DROPPED), "nothing else happened to them");

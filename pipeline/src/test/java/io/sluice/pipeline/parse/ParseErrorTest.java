@@ -47,9 +47,9 @@ class ParseErrorTest
         final Set<String> labels = new HashSet<>();
         for (final ParseError error : ParseError.values())
         {
-            assertTrue(error.label().matches("[a-z][a-z0-9]*(_[a-z0-9]+)*"), error.label());
-            assertEquals(error.name().toLowerCase(Locale.ROOT), error.label());
-            assertTrue(labels.add(error.label()), "duplicate label " + error.label());
+            assertTrue(error.key().matches("[a-z][a-z0-9]*(_[a-z0-9]+)*"), error.key());
+            assertEquals(error.name().toLowerCase(Locale.ROOT), error.key());
+            assertTrue(labels.add(error.key()), "duplicate key " + error.key());
             assertFalse(error.description().isBlank());
         }
     }

@@ -51,6 +51,7 @@ public final class CountersFile implements AutoCloseable
      */
     public static final int CAPACITY_DEFAULT = 8192;
 
+    private boolean closed;
     private final Path file;
     private final MappedByteBuffer mapped;
     private final AtomicBuffer header;
@@ -303,11 +304,16 @@ public final class CountersFile implements AutoCloseable
     }
 
     /**
-     * Mark stopped and unmap; the file stays for readers.
+     * Mark stopped and unmap; the file stays for readers. Idempotent: the mapping is gone after the first.
      */
     @Override
     public synchronized void close()
     {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
         if (0 == header.getLongAcquire(CountersFileDescriptor.STOP_MS_OFFSET))
         {
             markStopped();

@@ -1,40 +1,64 @@
 package io.sluice.xsk.gen;
 
+import io.sluice.xsk.counters.CounterDescriptor;
+
+import java.util.Locale;
+
 import static io.sluice.xsk.ffi.Ffi.constant;
 
 /**
  * The generator program's per-CPU counters ({@code enum sluice_gen_counter}). Every run of the program lands in
  * exactly one, so they sum to the frames the kernel ran it on.
  */
-public enum GeneratorCounter
+public enum GeneratorCounter implements CounterDescriptor
 {
     REDIRECTED("SLUICE_GEN_REDIRECTED", 0, "sent: stamped and redirected to the egress interface"),
     DROP_TOO_SHORT("SLUICE_GEN_DROP_TOO_SHORT", 1, "dropped: the frame ends before a configured offset"),
     DROP_NO_CONFIG("SLUICE_GEN_DROP_NO_CONFIG", 2, "dropped: the configuration or sequence map was missing");
 
     private final int id;
-    private final String label;
+    private final String description;
 
-    GeneratorCounter(final String cName, final int id, final String label)
+    GeneratorCounter(final String cName, final int id, final String description)
     {
         this.id = (int)constant(GeneratorDescriptor.H, cName, id);
-        this.label = label;
+        this.description = description;
     }
 
     /**
      * @return the index in the program's counter array.
      */
+    @Override
     public int id()
     {
         return id;
     }
 
     /**
+     * @return the counter's name in lower case: its {@code counter} label.
+     */
+    @Override
+    public String key()
+    {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
      * @return a description for people.
      */
-    public String label()
+    @Override
+    public String description()
     {
-        return label;
+        return description;
+    }
+
+    /**
+     * @return true: the generator's program ends every frame it sees in exactly one of its counters.
+     */
+    @Override
+    public boolean isOutcome()
+    {
+        return true;
     }
 
     /**

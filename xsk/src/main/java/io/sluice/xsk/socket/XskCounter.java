@@ -1,12 +1,13 @@
 package io.sluice.xsk.socket;
 
+import io.sluice.xsk.counters.CounterDescriptor;
 import io.sluice.xsk.counters.CountersFile;
 
 /**
  * A socket's data-path counters, as Aeron's {@code SystemCounterDescriptor}: the data path never throws, it counts.
  * Each socket keeps them in a {@code long[]} indexed by {@link #id()}, written only by the socket's owner thread.
  */
-public enum XskCounter
+public enum XskCounter implements CounterDescriptor
 {
     RX_FRAMES(0, "frames read from the RX ring"),
     RX_EMPTY_POLLS(1, "receive calls that found the RX ring empty"),
@@ -25,22 +26,39 @@ public enum XskCounter
     COMPLETIONS(14, "frames read from the completion ring");
 
     private final int id;
-    private final String label;
+    private final String description;
 
-    XskCounter(final int id, final String label)
+    XskCounter(final int id, final String description)
     {
         this.id = id;
-        this.label = label;
+        this.description = description;
     }
 
+    /**
+     * @return the index in a socket's counters.
+     */
+    @Override
     public int id()
     {
         return id;
     }
 
-    public String label()
+    /**
+     * @return what it counts, for people.
+     */
+    @Override
+    public String description()
     {
-        return label;
+        return description;
+    }
+
+    /**
+     * @return false: a socket's counters describe its rings' traffic and health, not a frame's end.
+     */
+    @Override
+    public boolean isOutcome()
+    {
+        return false;
     }
 
     /**
@@ -53,7 +71,7 @@ public enum XskCounter
         for (final XskCounter counter : counters)
         {
             metrics[counter.id()] = CountersFile.Metric.counter("sluice_xsk_" + counter.key() + "_total",
-                "AF_XDP socket: " + counter.label());
+                "AF_XDP socket: " + counter.description());
         }
 
         return metrics;
@@ -62,6 +80,7 @@ public enum XskCounter
     /**
      * @return the counter's name in lower case, as printed and exported.
      */
+    @Override
     public String key()
     {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -1,12 +1,16 @@
 package io.sluice.xsk.xdp;
 
+import io.sluice.xsk.counters.CounterDescriptor;
+
+import java.util.Locale;
+
 import static io.sluice.xsk.ffi.Ffi.constant;
 
 /**
  * The XDP program's per-CPU counters ({@code enum sluice_counter}). Every packet the program sees is counted in
  * exactly one outcome, so the outcomes sum to the packets offered; the observations overlap them.
  */
-public enum XdpCounter
+public enum XdpCounter implements CounterDescriptor
 {
     PASS_NO_MATCH("SLUICE_PASS_NO_MATCH", 0, "passed: no rule matched"),
     PASS_RULE("SLUICE_PASS_RULE", 1, "passed: a pass rule matched"),
@@ -22,33 +26,45 @@ public enum XdpCounter
     BLOCK_STALE("SLUICE_BLOCK_STALE", 11, "blocked source whose block had expired: not dropped");
 
     private final int id;
-    private final String label;
+    private final String description;
 
-    XdpCounter(final String cName, final int id, final String label)
+    XdpCounter(final String cName, final int id, final String description)
     {
         this.id = (int)constant(SteeringDescriptor.H, cName, id);
-        this.label = label;
+        this.description = description;
     }
 
     /**
      * @return the index in the program's counter array.
      */
+    @Override
     public int id()
     {
         return id;
     }
 
     /**
+     * @return the counter's name in lower case: its {@code counter} label.
+     */
+    @Override
+    public String key()
+    {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
      * @return a description for people.
      */
-    public String label()
+    @Override
+    public String description()
     {
-        return label;
+        return description;
     }
 
     /**
      * @return true if this counter is one of the mutually exclusive outcomes.
      */
+    @Override
     public boolean isOutcome()
     {
         return id < SteeringDescriptor.OUTCOMES;

@@ -129,6 +129,6 @@ class VethSteeringTest
 
     private static void assertOutcome(final SteeringProgram program, final XdpCounter counter, final long packets)
     {
-        assertEquals(new Stat(packets, packets * FRAME_BYTES), program.counter(counter), counter.label());
+        assertEquals(new Stat(packets, packets * FRAME_BYTES), program.counter(counter), counter.description());
     }
 }

@@ -1,0 +1,162 @@
+package io.sluice.pipeline;
+
+import io.sluice.pipeline.blocking.BlockControl;
+import io.sluice.pipeline.rules.RulesFile;
+import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.testing.NetNs;
+import io.sluice.xsk.testing.Privileged;
+import io.sluice.xsk.testing.Resources;
+import io.sluice.xsk.xdp.SteeringProgram;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The control plane on one thread: a processor on veth runs its sampler, watchdog, blocker, control socket and
+ * metrics snapshots as the conductor's duties, on {@value Conductor#ROLE_NAME} and no other thread of its own; a
+ * client that never sends does not hold up the next; the endpoint serves through the stop.
+ */
+class ConductorTest
+{
+    private static final String DUT_IF = "cnd0";
+    private static final String PEER_IF = "cnp0";
+    private static final String RULES = """
+        steer:
+          - {name: in, proto: udp, dst_port: 7000, action: steer}
+        filter:
+          - name: back
+            proto: udp
+            dst_port: 7000
+            action: reflect
+            block_if: {pps: 1000000, window_ms: 1000}
+        """;
+
+    private final Resources resources = new Resources();
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        resources.close();
+    }
+
+    @Test
+    void shouldRunEveryControlDutyOnTheConductorsOneThread() throws Exception
+    {
+        Privileged.require("a processor on veth, for its conductor");
+        final NetNs peer = resources.keep(NetNs.create("cndp"));
+        final NetNs dut = resources.keep(NetNs.create("cndd"));
+        NetNs.veth(peer, PEER_IF, "10.231.0.1/24", dut, DUT_IF, "10.231.0.2/24");
+        final String instance = "conductor-test-" + ProcessHandle.current().pid();
+        final int metricsPort = 20_000 + (int)(ProcessHandle.current().pid() % 20_000);
+
+        final Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        final PacketProcessor processor = resources.keep(dut.call(() -> PacketProcessor.launch(new SluiceContext()
+            .iface(DUT_IF)
+            .rules(RulesFile.parse("conductor rules", RULES))
+            .instance(instance)
+            .metricsPort(metricsPort)
+            .log((line) -> { }))));
+
+        final List<String> started = new ArrayList<>();
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            if (!before.contains(thread) && thread.getName().contains("sluice-"))
+            {
+                started.add(thread.getName());
+            }
+        }
+        // shared mode: the data plane's one thread (a composite of rx, handler, tx, detector), and the conductor
+        assertEquals(2, started.size(), started.toString());
+        assertTrue(started.contains(processor.pipeline().threads()[0].getName()), started.toString());
+        assertTrue(started.contains(Conductor.ROLE_NAME), started.toString());
+        assertEquals(processor.conductor().thread().getName(), Conductor.ROLE_NAME);
+        for (final String gone : List.of("sluice-stats", "sluice-blocks", "sluice-control", "sluice-metrics"))
+        {
+            assertTrue(!started.contains(gone), gone + " in " + started);
+        }
+
+        // the watchdog, a conductor duty, sees the program go
+        assertEquals(SteeringProgram.Presence.ATTACHED, processor.health().presence());
+
+        // a client that connects and sends nothing holds up neither the conductor nor the next client
+        final Path socket = CountersFile.fileOf(instance).resolveSibling(BlockControl.SOCKET_NAME);
+        try (SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            silent.connect(UnixDomainSocketAddress.of(socket));
+            final long startNs = System.nanoTime();
+            assertEquals("ok\nblocked 10.232.0.0/24 for 60 s\n", BlockControl.request(socket, "add 10.232.0.0/24 60"));
+            assertTrue(BlockControl.request(socket, "list").startsWith("ok\n1 blocks (cap "));
+            assertTrue(System.nanoTime() - startNs < TimeUnit.SECONDS.toNanos(2));
+        }
+        assertEquals(1, processor.blocker().blocks().size());
+        assertEquals("ok\nunblocked 10.232.0.0/24: it dropped 0 packets in XDP\n",
+            processor.blocker().submit("remove 10.232.0.0/24").get(2, TimeUnit.SECONDS));
+
+        // a scrape, whose snapshot the conductor takes
+        final String running = dut.call(() -> get(metricsPort, "/metrics"));
+        assertTrue(running.startsWith("HTTP/1.1 200"), running);
+        assertTrue(running.contains("\nsluice_blocks_removed_total{iface=\"" + DUT_IF + "\"} 1\n"), running);
+        assertTrue(dut.call(() -> get(metricsPort, "/nosuch")).startsWith("HTTP/1.1 404"));
+
+        final Accounting accounting = processor.stop();
+        assertTrue(accounting.balanced(), String.join("\n", accounting.lines()));
+        // the conductor has ended; the control socket with it, and the endpoint serves the final counts
+        assertTrue(!processor.conductor().thread().isAlive());
+        assertTrue(!socket.toFile().exists(), socket + " is left");
+        final String stopped = dut.call(() -> get(metricsPort, "/metrics"));
+        assertTrue(stopped.startsWith("HTTP/1.1 200"), stopped);
+        assertTrue(stopped.contains("\nsluice_blocks_removed_total{iface=\"" + DUT_IF + "\"} 1\n"), stopped);
+        processor.close();
+        assertNull(findThread(Conductor.ROLE_NAME));
+    }
+
+    private static Thread findThread(final String name)
+    {
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            if (name.equals(thread.getName()) && thread.isAlive())
+            {
+                return thread;
+            }
+        }
+
+        return null;
+    }
+
+    /**
+     * A scrape on a socket this thread opens, so it is in the thread's network namespace.
+     */
+    private static String get(final int port, final String path) throws IOException
+    {
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            socket.setSoTimeout(5_000);
+            final OutputStream out = socket.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            final InputStream in = socket.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
