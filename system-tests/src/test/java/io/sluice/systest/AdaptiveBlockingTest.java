@@ -1,5 +1,6 @@
-package io.sluice.perf;
+package io.sluice.systest;
 
+import io.sluice.perf.TestHosts;
 import io.sluice.pipeline.Accounting;
 import io.sluice.pipeline.PacketProcessor;
 import io.sluice.pipeline.PipelineConfig;

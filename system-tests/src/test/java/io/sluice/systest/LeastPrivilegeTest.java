@@ -1,5 +1,7 @@
-package io.sluice.perf;
+package io.sluice.systest;
 
+import io.sluice.perf.SluiceProcess;
+import io.sluice.perf.TestHosts;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.AfterAll;
@@ -134,7 +136,7 @@ class LeastPrivilegeTest
             assertTrue(run.await("sluice: counters in ", 120), run::output);
             assertTrue(run.output().contains("sluice_xdp attached to " + hosts.dutIf() + " (native mode, link)"),
                 run::output);
-            assertEquals(frames, RxDropBenchTest.send(hosts, "10.225.0.1", "10.225.0.2", frames, 20_000));
+            assertEquals(frames, Traffic.send(hosts, "10.225.0.1", "10.225.0.2", frames, 20_000));
             Thread.sleep(1500);
             run.signal("TERM");
 

@@ -1,5 +1,6 @@
-package io.sluice.perf;
+package io.sluice.systest;
 
+import io.sluice.perf.SluiceProcess;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,7 @@
-package io.sluice.perf;
+package io.sluice.systest;
 
+import io.sluice.perf.SluiceProcess;
+import io.sluice.perf.TestHosts;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.CountersView;
 import io.sluice.xsk.testing.Privileged;
@@ -75,13 +77,13 @@ class FaultsTest
         assertTrue(TestHosts.run("ip", "-n", hosts.dutNs(), "link", "show", hosts.dutIf()).indexOf("xdp") < 0,
             "no XDP program left after kill -9");
         final long before = rxPackets();
-        assertEquals(1000, RxDropBenchTest.send(hosts, GEN, DUT, 1000, 10_000));
+        assertEquals(1000, Traffic.send(hosts, GEN, DUT, 1000, 10_000));
         assertEquals(before + 1000, awaitRxPackets(before + 1000), "every frame reached the kernel stack");
 
         try (SluiceProcess again = start())
         {
             assertTrue(again.output().contains("attached to " + hosts.dutIf()), again::output);
-            assertEquals(5000, RxDropBenchTest.send(hosts, GEN, DUT, 5000, 10_000));
+            assertEquals(5000, Traffic.send(hosts, GEN, DUT, 5000, 10_000));
             Thread.sleep(1000);
             again.signal("TERM");
             assertEquals(0, again.waitFor(30), again::output);
@@ -95,7 +97,7 @@ class FaultsTest
     {
         try (SluiceProcess run = start())
         {
-            assertEquals(2000, RxDropBenchTest.send(hosts, GEN, DUT, 2000, 10_000));
+            assertEquals(2000, Traffic.send(hosts, GEN, DUT, 2000, 10_000));
             Thread.sleep(500);
             final long deletedNs = System.nanoTime();
             TestHosts.run("ip", "-n", hosts.dutNs(), "link", "del", hosts.dutIf());
@@ -119,7 +121,7 @@ class FaultsTest
             TestHosts.run("ip", "-n", hosts.dutNs(), "link", "set", hosts.dutIf(), "up");
             assertTrue(run.await("sluice: flt1 link up again", 10), run::output);
             Thread.sleep(500);
-            assertEquals(3000, RxDropBenchTest.send(hosts, GEN, DUT, 3000, 10_000));
+            assertEquals(3000, Traffic.send(hosts, GEN, DUT, 3000, 10_000));
             Thread.sleep(1000);
             try (CountersView view = CountersView.open(CountersFile.fileOf(instance)))
             {
@@ -149,7 +151,7 @@ class FaultsTest
             final String said = new String(tool.getInputStream().readAllBytes()).strip();
             assertEquals(2, tool.waitFor(), said);
             assertEquals("Error: Can't replace active BPF XDP link.", said);
-            assertEquals(1000, RxDropBenchTest.send(hosts, GEN, DUT, 1000, 10_000));
+            assertEquals(1000, Traffic.send(hosts, GEN, DUT, 1000, 10_000));
 
             // a link can still be detached by id (bpftool link detach): Sluice notices
             final long removedNs = System.nanoTime();
@@ -170,7 +172,7 @@ class FaultsTest
         final int frames = 300_000;
         try (SluiceProcess run = start("--cores", "0", "--idle", "yield"))
         {
-            assertEquals(frames, RxDropBenchTest.send(hosts, GEN, DUT, frames, 0));
+            assertEquals(frames, Traffic.send(hosts, GEN, DUT, frames, 0));
             Thread.sleep(1500);
             run.signal("TERM");
             assertEquals(0, run.waitFor(60), run::output);
@@ -192,7 +194,7 @@ class FaultsTest
         final int frames = 300_000;
         try (SluiceProcess run = start("--threading", "dedicated", "--cores", "1,0,1", "--idle", "yield"))
         {
-            assertEquals(frames, RxDropBenchTest.send(hosts, GEN, DUT, frames, 0));
+            assertEquals(frames, Traffic.send(hosts, GEN, DUT, frames, 0));
             Thread.sleep(1500);
             final long backpressure;
             try (CountersView view = CountersView.open(CountersFile.fileOf(instance)))
@@ -222,7 +224,7 @@ class FaultsTest
         final int frames = 100_000;
         try (SluiceProcess run = start("--profile", tiny.toString()))
         {
-            assertEquals(frames, RxDropBenchTest.send(hosts, GEN, DUT, frames, 0));
+            assertEquals(frames, Traffic.send(hosts, GEN, DUT, frames, 0));
             Thread.sleep(1500);
             run.signal("TERM");
             assertEquals(0, run.waitFor(60), run::output);
@@ -270,7 +272,7 @@ class FaultsTest
         {
             try
             {
-                return RxDropBenchTest.send(hosts, GEN, DUT, frames, ratePps);
+                return Traffic.send(hosts, GEN, DUT, frames, ratePps);
             }
             catch (final Exception ex)
             {

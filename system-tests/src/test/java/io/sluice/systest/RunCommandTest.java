@@ -1,5 +1,7 @@
-package io.sluice.perf;
+package io.sluice.systest;
 
+import io.sluice.perf.SluiceProcess;
+import io.sluice.perf.TestHosts;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.Test;
@@ -51,7 +53,7 @@ class RunCommandTest
                 process.line("sluice: counters in "));
             final String running = process.line("sluice: running on rct1");
             assertTrue(running.contains("pipeline shared core=1 idle=backoff, profile " + VETH_PROFILE), running);
-            assertEquals(frames, RxDropBenchTest.send(hosts, "10.221.0.1", "10.221.0.2", frames, 50_000));
+            assertEquals(frames, Traffic.send(hosts, "10.221.0.1", "10.221.0.2", frames, 50_000));
             Thread.sleep(1500);
 
             process.signal("TERM");

@@ -1,5 +1,7 @@
-package io.sluice.perf;
+package io.sluice.systest;
 
+import io.sluice.perf.SluiceProcess;
+import io.sluice.perf.TestHosts;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.Test;
 
