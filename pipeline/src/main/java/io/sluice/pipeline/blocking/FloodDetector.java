@@ -7,6 +7,7 @@ import io.sluice.pipeline.FrameEvent;
 import io.sluice.pipeline.parse.TcpFlyweight;
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.counters.Labels;
 import io.sluice.xsk.xdp.Prefix;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -160,7 +161,7 @@ public final class FloodDetector implements Agent
             synRatios[t] = trigger.synRatio();
             prefixV4[t] = trigger.prefixV4();
             prefixV6[t] = trigger.prefixV6();
-            final String ruleLabels = (labels.isEmpty() ? "" : labels + ",") + "rule=\"" + trigger.ruleName() + "\"";
+            final String ruleLabels = Labels.and(labels, "rule", trigger.ruleName());
             metrics[PER_TRIGGER_BASE + 2 * t] = CountersFile.Metric.counter("sluice_detector_frames_total",
                 "detector: frames counted toward a block_if (SYNs and handshake ACKs for a SYN trigger)");
             metrics[PER_TRIGGER_BASE + 2 * t + 1] = CountersFile.Metric.counter("sluice_detector_flagged_total",
