@@ -557,7 +557,7 @@ public final class Doctor
                 {
                     continue;
                 }
-                final int[] cpus = CpuList.parse(list);
+                final int[] cpus = CpuList.parseKernel(list);
                 seen.append(seen.isEmpty() ? "" : ", ").append("queue ").append(entry.getKey()).append(" IRQ ")
                     .append(irq).append(" on CPU ").append(CpuList.format(cpus));
                 final boolean onSluice = Arrays.stream(cpus).anyMatch((c) -> contains(cores, c));
@@ -637,7 +637,7 @@ public final class Doctor
                 CpuList.format(cores))));
             return;
         }
-        final int[] isolated = CpuList.parse(files.read(file));
+        final int[] isolated = CpuList.parseKernel(files.read(file));
         final int[] outside = Arrays.stream(cores).filter((c) -> !contains(isolated, c)).toArray();
         if (0 == outside.length)
         {

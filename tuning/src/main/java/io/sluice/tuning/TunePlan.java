@@ -415,8 +415,8 @@ public final class TunePlan
                     warnings.add("irq: cannot read " + path);
                     continue;
                 }
-                add(Setting.file(path, "irq (queue " + queue + ")", CpuList.format(CpuList.parse(current)), cpu),
-                    "irq: queue " + queue + "'s IRQ " + irq + " already on CPU " + cpu);
+                add(Setting.file(path, "irq (queue " + queue + ")", CpuList.format(CpuList.parseKernel(current)),
+                    cpu), "irq: queue " + queue + "'s IRQ " + irq + " already on CPU " + cpu);
             }
         }
     }

@@ -363,7 +363,7 @@ public final class Tuner
         }
         try
         {
-            return CpuList.format(CpuList.parse(written)).equals(CpuList.format(CpuList.parse(read)));
+            return CpuList.format(CpuList.parseKernel(written)).equals(CpuList.format(CpuList.parseKernel(read)));
         }
         catch (final IllegalArgumentException ex)
         {

@@ -171,7 +171,7 @@ public final class RunCommand implements Callable<Integer>
         try (PacketProcessor processor = PacketProcessor.launch(ctx))
         {
             final MetricsServer metrics = processor.metrics();
-            System.out.println("sluice: running on " + iface + " queues " + IntList.format(ctx.queues()) +
+            System.out.println("sluice: running on " + iface + " queues " + CpuList.formatInOrder(ctx.queues()) +
                  " (" + processor.ports()[0].mode() + ", xdp " + processor.program().attachment().name()
                 .toLowerCase(Locale.ROOT) + "), pipeline " + ctx.pipelineConfig().describe() + ", profile " +
                 profile.source() + ", rules " +
@@ -298,7 +298,7 @@ public final class RunCommand implements Callable<Integer>
         final ThreadingMode mode = null != threading ? ThreadingMode.fromLabel(threading) : fromProfile.mode();
         final int handlerCount = ThreadingMode.SHARED == mode ? 1 :
             null != handlers ? handlers : ThreadingMode.DEDICATED == fromProfile.mode() ? fromProfile.handlers() : 1;
-        final int[] pinned = null != cores ? IntList.parse("--cores", cores) :
+        final int[] pinned = null != cores ? CpuList.parse("--cores", cores) :
             null == threading && null == handlers ? fromProfile.cores() : new int[0];
         final IdleMode idleMode = null != idle ? IdleMode.fromLabel(idle) :
             profile.has("threading.idle") ? fromProfile.idle() : pinned.length > 0 ? IdleMode.SPIN : IdleMode.BACKOFF;
@@ -336,7 +336,7 @@ public final class RunCommand implements Callable<Integer>
     {
         if (null != queues)
         {
-            return IntList.parse("--queues", queues);
+            return CpuList.parse("--queues", queues);
         }
         final int[] list = new int[count];
         for (int i = 0; i < count; i++)

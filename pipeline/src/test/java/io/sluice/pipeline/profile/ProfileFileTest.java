@@ -549,16 +549,22 @@ class ProfileFileTest
             arguments("handlers zero", "threading:\n  mode: dedicated\n  handlers: 0\n",
                 "p.yaml:3: threading.handlers: 0 is out of range (allowed: 1..4094)"),
             arguments("core out of range", "threading:\n  cores: [4096]\n",
-                "p.yaml:2: threading.cores: 4096 is out of range " + CORES),
+                "p.yaml:2: threading.cores: 4096 is not within 0-4095 " + CORES),
             arguments("core not a number, at its item's line",
                 "threading:\n  mode: dedicated\n  cores:\n    - 0\n    - x\n    - 2\n",
-                "p.yaml:5: threading.cores: 'x' is not a CPU number or range " + CORES),
+                "p.yaml:5: threading.cores: 'x' is not a number or range like 0,2-3 " + CORES),
             arguments("core range backwards", "threading: {cores: \"3-1\"}\n",
                 "p.yaml:1: threading.cores: range 3-1 runs backwards " + CORES),
             arguments("core named twice", "threading:\n  mode: dedicated\n  cores: [0, 2, 1-2]\n",
-                "p.yaml:3: threading.cores: CPU 2 is named twice " + CORES),
+                "p.yaml:3: threading.cores: 2 is listed twice " + CORES),
+            arguments("core named twice in one CPU list", "threading: {cores: \"0-3,1\"}\n",
+                "p.yaml:1: threading.cores: 1 is listed twice " + CORES),
+            arguments("irq core named twice", "irq: {policy: spread, cores: [2, 2]}\n",
+                "p.yaml:1: irq.cores: 2 is listed twice " + CORES),
+            arguments("core in hex: CPU lists are decimal", "threading: {cores: [0x2]}\n",
+                "p.yaml:1: threading.cores: '0x2' is not a number or range like 0,2-3 " + CORES),
             arguments("core negative", "threading: {cores: [-1]}\n",
-                "p.yaml:1: threading.cores: -1 is out of range " + CORES));
+                "p.yaml:1: threading.cores: -1 is not within 0-4095 " + CORES));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
@@ -124,18 +125,7 @@ class CpuAffinityTest
         {
             if (line.startsWith("Cpus_allowed_list:"))
             {
-                final List<Integer> cpus = new ArrayList<>();
-                for (final String range : line.substring(line.indexOf(':') + 1).trim().split(","))
-                {
-                    final String[] ends = range.split("-");
-                    final int first = Integer.parseInt(ends[0]);
-                    final int last = ends.length > 1 ? Integer.parseInt(ends[1]) : first;
-                    for (int cpu = first; cpu <= last; cpu++)
-                    {
-                        cpus.add(cpu);
-                    }
-                }
-                return cpus;
+                return Arrays.stream(CpuList.parseKernel(line.substring(line.indexOf(':') + 1))).boxed().toList();
             }
         }
         throw new IllegalStateException("no Cpus_allowed_list for thread " + tid);
