@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-
 /**
  * Reads a NIC profile: the human-edited YAML, one per driver, that says how Sluice runs on that kind of interface,
  * into a {@link Profile}. Every key, its allowed values and default, and the rules ({@code extends}, CPU lists,
