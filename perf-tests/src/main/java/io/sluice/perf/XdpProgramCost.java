@@ -1,14 +1,16 @@
 package io.sluice.perf;
 
 import io.sluice.xsk.ffi.LinuxBpf;
+import io.sluice.xsk.frame.EtherTypes;
 import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.xdp.FlowRule;
 import io.sluice.xsk.xdp.Prefix;
 import io.sluice.xsk.xdp.SteeringProgram;
 import io.sluice.xsk.xdp.SteeringTables;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.util.Arrays;
 import java.util.List;
@@ -57,12 +59,12 @@ public final class XdpProgramCost implements Callable<Integer>
             // the steered rule ranks last, so the match vectors carry every other rule's bit as well
             for (int i = 0; i < rules - 2; i++)
             {
-                tables.add(FlowRule.of(100 + i, FlowRule.Action.DROP).withPriority(i).withProtocol(FlowRule.PROTO_UDP)
+                tables.add(FlowRule.of(100 + i, FlowRule.Action.DROP).withPriority(i).withProtocol(IpProtocols.UDP)
                     .withDestination("10." + (1 + i / 250) + "." + (i % 250) + ".0/24").withDstPort(10_000 + i));
             }
-            tables.add(FlowRule.of(1, FlowRule.Action.STEER).withPriority(1000).withProtocol(FlowRule.PROTO_UDP)
+            tables.add(FlowRule.of(1, FlowRule.Action.STEER).withPriority(1000).withProtocol(IpProtocols.UDP)
                 .withDestination("10.200.0.0/16").withDstPort(4789));
-            tables.add(FlowRule.of(2, FlowRule.Action.STEER).withPriority(1000).withProtocol(FlowRule.PROTO_TCP)
+            tables.add(FlowRule.of(2, FlowRule.Action.STEER).withPriority(1000).withProtocol(IpProtocols.TCP)
                 .withDestination("fd00::/64").withDstPort(443));
             tables.blockSource(Prefix.parse("198.51.100.0/24"));
 
@@ -77,7 +79,7 @@ public final class XdpProgramCost implements Callable<Integer>
                     Frames.ethernet().ipv4("172.16.0.1", "10.200.1.1").udp(1000, 4789).payload(18).build(),
                     LinuxBpf.XDP_PASS),
                 new Case("steered IPv6 TCP behind QinQ (no socket: passes)",
-                    Frames.ethernet().vlan(0x88a8, 100).vlan(0x8100, 10).ipv6("fd01::1", "fd00::7").tcp(1000, 443)
+                    Frames.ethernet().vlan(EtherTypes.QINQ, 100).vlan(EtherTypes.VLAN, 10).ipv6("fd01::1", "fd00::7").tcp(1000, 443)
                         .build(), LinuxBpf.XDP_PASS),
                 new Case("blocklisted IPv4 source",
                     Frames.ethernet().ipv4("198.51.100.7", "10.200.1.1").udp(1000, 4789).payload(18).build(),

@@ -8,6 +8,7 @@ import io.sluice.pipeline.parse.UdpFlyweight;
 import io.sluice.pipeline.rules.Action;
 import io.sluice.pipeline.rules.FilterRule;
 import io.sluice.pipeline.rules.RuleSet;
+import io.sluice.xsk.frame.IpProtocols;
 
 import java.lang.foreign.MemorySegment;
 
@@ -23,8 +24,6 @@ import static io.sluice.pipeline.FrameEvent.ABSENT;
  */
 final class FrameActor
 {
-    private static final int PROTO_TCP = 6;
-    private static final int PROTO_UDP = 17;
     private static final int REFLECT = Action.REFLECT.id();
     private static final int FORWARD = Action.FORWARD.id();
     private static final int COUNT = Action.COUNT.id();
@@ -152,11 +151,11 @@ final class FrameActor
         }
         if (swapPorts[slot] && ABSENT != event.l4Offset)
         {
-            if (PROTO_UDP == event.ipProtocol)
+            if (IpProtocols.UDP == event.ipProtocol)
             {
                 udp.wrap(umem, frame + event.l4Offset).swapPorts();
             }
-            else if (PROTO_TCP == event.ipProtocol)
+            else if (IpProtocols.TCP == event.ipProtocol)
             {
                 tcp.wrap(umem, frame + event.l4Offset).swapPorts();
             }

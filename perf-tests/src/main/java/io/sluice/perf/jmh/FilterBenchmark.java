@@ -6,6 +6,7 @@ import io.sluice.pipeline.rules.Action;
 import io.sluice.pipeline.rules.Filter;
 import io.sluice.pipeline.rules.FilterRule;
 import io.sluice.pipeline.rules.RuleSet;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.xdp.FlowRule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -98,14 +99,14 @@ public class FilterBenchmark
         for (int i = 0; i < count - 1; i++)
         {
             list.add(FilterRule.builder("near-miss-" + i)
-                .protocol(FlowRule.PROTO_UDP)
+                .protocol(IpProtocols.UDP)
                 .dstPorts(FrameShape.DST_PORT, FrameShape.DST_PORT)
                 .destination("10.2." + (i >>> 8) + "." + (i & 0xFF) + "/32")
                 .action(Action.DROP)
                 .build());
         }
         list.add(FilterRule.builder("match")
-            .protocol(FlowRule.PROTO_UDP)
+            .protocol(IpProtocols.UDP)
             .dstPorts(FrameShape.DST_PORT, FrameShape.DST_PORT)
             .destination("10.1.0.0/16")
             .action(Action.COUNT)

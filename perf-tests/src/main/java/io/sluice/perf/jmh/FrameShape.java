@@ -1,6 +1,7 @@
 package io.sluice.perf.jmh;
 
 import io.sluice.pipeline.parse.ParseError;
+import io.sluice.xsk.frame.EtherTypes;
 import io.sluice.xsk.frame.Frames;
 
 /**
@@ -98,13 +99,13 @@ enum FrameShape
                 .payload(PAYLOAD_BYTES).build();
             case IPV4_TCP -> Frames.ethernet().ipv4(srcIpv4, DST_IPV4).tcp(srcPort, DST_PORT)
                 .payload(PAYLOAD_BYTES).build();
-            case VLAN_IPV4_UDP -> Frames.ethernet().vlan(Frames.ETHERTYPE_VLAN, 10).ipv4(srcIpv4, DST_IPV4)
+            case VLAN_IPV4_UDP -> Frames.ethernet().vlan(EtherTypes.VLAN, 10).ipv4(srcIpv4, DST_IPV4)
                 .udp(srcPort, DST_PORT).payload(PAYLOAD_BYTES).build();
-            case QINQ_IPV6_TCP -> Frames.ethernet().vlan(Frames.ETHERTYPE_QINQ, 100).vlan(Frames.ETHERTYPE_VLAN, 10)
+            case QINQ_IPV6_TCP -> Frames.ethernet().vlan(EtherTypes.QINQ, 100).vlan(EtherTypes.VLAN, 10)
                 .ipv6(srcIpv6, dstIpv6).ipv6HopByHop().tcp(srcPort, DST_PORT).payload(PAYLOAD_BYTES).build();
             case IPV6_UDP -> Frames.ethernet().ipv6(srcIpv6, dstIpv6).udp(srcPort, DST_PORT)
                 .payload(PAYLOAD_BYTES).build();
-            case ARP -> Frames.ethernet().etherType(Frames.ETHERTYPE_ARP).build();
+            case ARP -> Frames.ethernet().etherType(EtherTypes.ARP).build();
             case TRUNCATED_IPV4 -> Frames.truncate(IPV4_UDP.build(flow), TRUNCATED_IPV4_BYTES);
         };
     }

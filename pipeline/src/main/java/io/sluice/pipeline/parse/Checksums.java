@@ -1,6 +1,7 @@
 package io.sluice.pipeline.parse;
 
 import io.sluice.pipeline.FrameEvent;
+import io.sluice.xsk.frame.IpProtocols;
 
 import java.lang.foreign.MemorySegment;
 

@@ -1,5 +1,6 @@
 package io.sluice.pipeline.parse;
 
+import io.sluice.xsk.frame.EtherTypes;
 import java.lang.foreign.MemorySegment;
 
 import static io.sluice.pipeline.parse.NetworkOrder.U16;
@@ -22,19 +23,6 @@ public final class EthernetFlyweight
     public static final int ETHER_TYPE_OFFSET = 12;
     public static final int MAC_LENGTH = 6;
     public static final int HEADER_LENGTH = 14;
-
-    public static final int ETHERTYPE_IPV4 = 0x0800;
-    public static final int ETHERTYPE_ARP = 0x0806;
-    /**
-     * IEEE 802.1Q customer tag (C-tag).
-     */
-    public static final int ETHERTYPE_VLAN = 0x8100;
-    public static final int ETHERTYPE_IPV6 = 0x86DD;
-    /**
-     * IEEE 802.1ad service tag (S-tag), the outer tag of QinQ.
-     */
-    public static final int ETHERTYPE_QINQ = 0x88A8;
-    public static final int ETHERTYPE_LLDP = 0x88CC;
 
     private MemorySegment segment;
     private long offset;
@@ -135,7 +123,7 @@ public final class EthernetFlyweight
      */
     public static boolean isVlanTag(final int etherType)
     {
-        return etherType == ETHERTYPE_VLAN || etherType == ETHERTYPE_QINQ;
+        return etherType == EtherTypes.VLAN || etherType == EtherTypes.QINQ;
     }
 
     private long mac(final long at)

@@ -1,5 +1,6 @@
 package io.sluice.pipeline.parse;
 
+import io.sluice.xsk.frame.IpProtocols;
 import java.lang.foreign.MemorySegment;
 
 import static io.sluice.pipeline.parse.NetworkOrder.U16;

@@ -1,6 +1,8 @@
 package io.sluice.pipeline.parse;
 
 import io.sluice.pipeline.FrameEvent;
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 
 import java.lang.foreign.MemorySegment;
 
@@ -126,11 +128,11 @@ public final class PacketParser
 
         event.etherType = etherType;
         event.l3Offset = offset;
-        if (EthernetFlyweight.ETHERTYPE_IPV4 == etherType)
+        if (EtherTypes.IPV4 == etherType)
         {
             return parseIpv4(umem, address, length, offset, event);
         }
-        if (EthernetFlyweight.ETHERTYPE_IPV6 == etherType)
+        if (EtherTypes.IPV6 == etherType)
         {
             return parseIpv6(umem, address, length, offset, event);
         }

@@ -1,6 +1,8 @@
 package io.sluice.pipeline.rules;
 
 import io.sluice.pipeline.FrameEvent;
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.xdp.FlowRule;
 import io.sluice.xsk.xdp.Prefix;
 
@@ -654,7 +656,7 @@ public final class FilterRule
         }
 
         /**
-         * @param protocol IP protocol number 0..255 ({@link FlowRule#PROTO_UDP}, ...), or
+         * @param protocol IP protocol number 0..255 ({@link FlowRule#IpProtocols.UDP}, ...), or
          *                 {@link FlowRule#ANY_PROTOCOL} for no constraint.
          * @return this.
          */
@@ -873,7 +875,7 @@ public final class FilterRule
             checkAction();
 
             final boolean tcpOrUdpOrAny =
-                ANY == protocol || FlowRule.PROTO_TCP == protocol || FlowRule.PROTO_UDP == protocol;
+                ANY == protocol || IpProtocols.TCP == protocol || IpProtocols.UDP == protocol;
             if (srcPortGiven && !tcpOrUdpOrAny)
             {
                 throw new RuleKeyException("src_port", label + "src_port needs proto tcp or udp, not " +
@@ -884,14 +886,14 @@ public final class FilterRule
                 throw new RuleKeyException("dst_port", label + "dst_port needs proto tcp or udp, not " +
                     Names.protocolName(protocol));
             }
-            if (tcpFlagsGiven && ANY != protocol && FlowRule.PROTO_TCP != protocol)
+            if (tcpFlagsGiven && ANY != protocol && IpProtocols.TCP != protocol)
             {
                 throw new RuleKeyException("tcp_flags", label + "tcp_flags needs proto tcp, not " +
                     Names.protocolName(protocol));
             }
             final boolean icmpGiven = ANY != icmpType || ANY != icmpCode;
             final String icmpKey = ANY != icmpType ? "icmp_type" : "icmp_code";
-            if (icmpGiven && ANY != protocol && FlowRule.PROTO_ICMP != protocol && FlowRule.PROTO_ICMPV6 != protocol)
+            if (icmpGiven && ANY != protocol && IpProtocols.ICMP != protocol && IpProtocols.ICMPV6 != protocol)
             {
                 throw new RuleKeyException(icmpKey, label + icmpKey + " needs proto icmp or icmpv6, not " +
                     Names.protocolName(protocol));
@@ -966,14 +968,14 @@ public final class FilterRule
                 return;
             }
             final int family = ANY != ipVersion ? ipVersion : Math.max(srcFamily, dstFamily);
-            final boolean ipEtherType = Names.ETHER_TYPE_IPV4 == etherType || Names.ETHER_TYPE_IPV6 == etherType;
+            final boolean ipEtherType = EtherTypes.IPV4 == etherType || EtherTypes.IPV6 == etherType;
             if (0 != (fields & NEEDS_IP) && !ipEtherType)
             {
                 throw new RuleKeyException("ether_type", label + "ether_type " + Names.etherTypeName(etherType) +
                     " never carries IP, which the rule's other keys need");
             }
-            if ((4 == family && Names.ETHER_TYPE_IPV4 != etherType) ||
-                (6 == family && Names.ETHER_TYPE_IPV6 != etherType))
+            if ((4 == family && EtherTypes.IPV4 != etherType) ||
+                (6 == family && EtherTypes.IPV6 != etherType))
             {
                 throw new RuleKeyException("ether_type", label + "ether_type " + Names.etherTypeName(etherType) +
                     " never carries IPv" + family + ", which the rule's other keys need");

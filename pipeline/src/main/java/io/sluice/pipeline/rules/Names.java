@@ -1,5 +1,7 @@
 package io.sluice.pipeline.rules;
 
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.xdp.FlowRule;
 import io.sluice.xsk.xdp.Prefix;
 
@@ -11,10 +13,6 @@ final class Names
     static final String PROTOCOLS = "udp, tcp, icmp, icmpv6, any, or a number 0..255";
     static final String ETHER_TYPES = "ipv4, ipv6, arp, or a number like 0x88cc";
     static final String[] TCP_FLAGS = { "fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr" };
-
-    static final int ETHER_TYPE_IPV4 = 0x0800;
-    static final int ETHER_TYPE_ARP = 0x0806;
-    static final int ETHER_TYPE_IPV6 = 0x86DD;
 
     private Names()
     {
@@ -28,10 +26,10 @@ final class Names
     {
         return switch (name)
         {
-            case "udp" -> FlowRule.PROTO_UDP;
-            case "tcp" -> FlowRule.PROTO_TCP;
-            case "icmp" -> FlowRule.PROTO_ICMP;
-            case "icmpv6" -> FlowRule.PROTO_ICMPV6;
+            case "udp" -> IpProtocols.UDP;
+            case "tcp" -> IpProtocols.TCP;
+            case "icmp" -> IpProtocols.ICMP;
+            case "icmpv6" -> IpProtocols.ICMPV6;
             case "any" -> FlowRule.ANY_PROTOCOL;
             default -> -2;
         };
@@ -41,10 +39,10 @@ final class Names
     {
         return switch (protocol)
         {
-            case FlowRule.PROTO_UDP -> "udp";
-            case FlowRule.PROTO_TCP -> "tcp";
-            case FlowRule.PROTO_ICMP -> "icmp";
-            case FlowRule.PROTO_ICMPV6 -> "icmpv6";
+            case IpProtocols.UDP -> "udp";
+            case IpProtocols.TCP -> "tcp";
+            case IpProtocols.ICMP -> "icmp";
+            case IpProtocols.ICMPV6 -> "icmpv6";
             case FlowRule.ANY_PROTOCOL -> "any";
             default -> Integer.toString(protocol);
         };
@@ -58,9 +56,9 @@ final class Names
     {
         return switch (name)
         {
-            case "ipv4" -> ETHER_TYPE_IPV4;
-            case "ipv6" -> ETHER_TYPE_IPV6;
-            case "arp" -> ETHER_TYPE_ARP;
+            case "ipv4" -> EtherTypes.IPV4;
+            case "ipv6" -> EtherTypes.IPV6;
+            case "arp" -> EtherTypes.ARP;
             default -> -1;
         };
     }
@@ -69,9 +67,9 @@ final class Names
     {
         return switch (etherType)
         {
-            case ETHER_TYPE_IPV4 -> "ipv4";
-            case ETHER_TYPE_IPV6 -> "ipv6";
-            case ETHER_TYPE_ARP -> "arp";
+            case EtherTypes.IPV4 -> "ipv4";
+            case EtherTypes.IPV6 -> "ipv6";
+            case EtherTypes.ARP -> "arp";
             default -> String.format("0x%04x", etherType);
         };
     }

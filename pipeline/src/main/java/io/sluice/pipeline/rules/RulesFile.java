@@ -4,6 +4,7 @@ import io.sluice.pipeline.blocking.BlockTrigger;
 import io.sluice.pipeline.blocking.BlockingPolicy;
 import io.sluice.pipeline.yaml.ConfigFileException;
 import io.sluice.pipeline.yaml.YamlReader;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.xdp.FlowRule;
 import io.sluice.xsk.xdp.Prefix;
 import io.sluice.xsk.xdp.SteeringDescriptor;
@@ -257,8 +258,8 @@ public final class RulesFile
             }
         }
 
-        final boolean tcpOrUdpOrAny = FlowRule.ANY_PROTOCOL == protocol || FlowRule.PROTO_TCP == protocol ||
-            FlowRule.PROTO_UDP == protocol;
+        final boolean tcpOrUdpOrAny = FlowRule.ANY_PROTOCOL == protocol || IpProtocols.TCP == protocol ||
+            IpProtocols.UDP == protocol;
         if (keys.containsKey("dst_port") && !tcpOrUdpOrAny)
         {
             throw reader.error(keys.get("dst_port").getKeyNode(), label + "dst_port needs proto tcp, udp or any, not " +
@@ -334,7 +335,7 @@ public final class RulesFile
                 case "syn_ratio" ->
                 {
                     synRatio = (int)reader.number(node, field, 1, 1_000_000, "SYNs per completed handshake");
-                    if (rule.protocol() != FlowRule.PROTO_TCP)
+                    if (rule.protocol() != IpProtocols.TCP)
                     {
                         throw reader.error(node, field + " counts TCP SYNs: the rule needs proto tcp");
                     }

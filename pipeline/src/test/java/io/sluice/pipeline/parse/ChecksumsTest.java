@@ -2,6 +2,8 @@ package io.sluice.pipeline.parse;
 
 import io.sluice.pipeline.FrameEvent;
 import io.sluice.pipeline.parse.FrameCrafter.Crafted;
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
@@ -196,7 +198,7 @@ class ChecksumsTest
     void shouldRefuseFramesWithoutAnL4ChecksumToCheck()
     {
         final Crafted[] frames = {
-            ethernet().etherType(EthernetFlyweight.ETHERTYPE_ARP, 28).build(),
+            ethernet().etherType(EtherTypes.ARP, 28).build(),
             ethernet().ipv4().protocol(47).payload(8).build(),
             ethernet().ipv4().ipv4Fragment(0, true).udp(1, 2).udpLength(3000).build(),
             ethernet().ipv6().ipv6Fragment(8, false).udp(1, 2).build(),

@@ -1,5 +1,7 @@
 package io.sluice.pipeline.parse;
 
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,11 +35,11 @@ class FlyweightsTest
 
         assertEquals(0x0211_2233_4455L, ethernet.dstMac());
         assertEquals(0xF0E1_D2C3_B4A5L, ethernet.srcMac());
-        assertEquals(EthernetFlyweight.ETHERTYPE_IPV6, ethernet.etherType());
+        assertEquals(EtherTypes.IPV6, ethernet.etherType());
         ethernet.swapMacs();
         assertEquals(0xF0E1_D2C3_B4A5L, ethernet.dstMac());
         assertEquals(0x0211_2233_4455L, ethernet.srcMac());
-        assertEquals(EthernetFlyweight.ETHERTYPE_IPV6, ethernet.etherType());
+        assertEquals(EtherTypes.IPV6, ethernet.etherType());
         ethernet.dstMac(0xFFFF_FFFF_FFFFL).srcMac(1L);
         assertEquals(0xFFFF_FFFF_FFFFL, ethernet.dstMac());
         assertEquals(1L, ethernet.srcMac());
@@ -56,7 +58,7 @@ class FlyweightsTest
         assertEquals(10, vlan.vlanId());
         assertEquals(5, vlan.priority());
         assertTrue(vlan.dropEligible());
-        assertEquals(EthernetFlyweight.ETHERTYPE_IPV4, vlan.innerEtherType());
+        assertEquals(EtherTypes.IPV4, vlan.innerEtherType());
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.sluice.pipeline.parse;
 
 import io.sluice.pipeline.parse.FrameCrafter.Crafted;
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import org.junit.jupiter.api.Named;
 
 import java.util.List;
@@ -23,8 +25,8 @@ final class FrameCatalogue
     static List<Named<Crafted>> frames()
     {
         return List.of(
-            Named.of("arp", ethernet().etherType(EthernetFlyweight.ETHERTYPE_ARP, 28).build()),
-            Named.of("lldp", ethernet().etherType(EthernetFlyweight.ETHERTYPE_LLDP, 40).build()),
+            Named.of("arp", ethernet().etherType(EtherTypes.ARP, 28).build()),
+            Named.of("lldp", ethernet().etherType(EtherTypes.LLDP, 40).build()),
             Named.of("ipv4 tcp", ethernet().ipv4().tcp(EPHEMERAL, SSH, TcpFlyweight.FLAG_SYN, 0).build()),
             Named.of("ipv4 options tcp options", ethernet().ipv4().ipv4Options(12)
                 .tcp(EPHEMERAL, SSH, TcpFlyweight.FLAG_ACK | TcpFlyweight.FLAG_PSH, 12).payload(33).build()),
@@ -38,16 +40,16 @@ final class FrameCatalogue
                 .payload(64).build()),
             Named.of("ipv4 last fragment", ethernet().ipv4().ipv4Fragment(2960, false).tcp(1, 2, 0, 0)
                 .payload(64).build()),
-            Named.of("vlan ipv4 udp", ethernet().vlan(EthernetFlyweight.ETHERTYPE_VLAN, 10).ipv4()
+            Named.of("vlan ipv4 udp", ethernet().vlan(EtherTypes.VLAN, 10).ipv4()
                 .udp(EPHEMERAL, DNS).payload(8).build()),
-            Named.of("qinq ipv6 tcp", ethernet().vlan(EthernetFlyweight.ETHERTYPE_QINQ, 100)
-                .vlan(EthernetFlyweight.ETHERTYPE_VLAN, 200).ipv6().tcp(EPHEMERAL, SSH, 0x12, 4).payload(5)
+            Named.of("qinq ipv6 tcp", ethernet().vlan(EtherTypes.QINQ, 100)
+                .vlan(EtherTypes.VLAN, 200).ipv6().tcp(EPHEMERAL, SSH, 0x12, 4).payload(5)
                 .build()),
-            Named.of("qinq arp", ethernet().vlan(EthernetFlyweight.ETHERTYPE_QINQ, 100)
-                .vlan(EthernetFlyweight.ETHERTYPE_VLAN, 200).etherType(EthernetFlyweight.ETHERTYPE_ARP, 28)
+            Named.of("qinq arp", ethernet().vlan(EtherTypes.QINQ, 100)
+                .vlan(EtherTypes.VLAN, 200).etherType(EtherTypes.ARP, 28)
                 .build()),
-            Named.of("three vlan tags", ethernet().vlan(EthernetFlyweight.ETHERTYPE_QINQ, 1)
-                .vlan(EthernetFlyweight.ETHERTYPE_VLAN, 2).vlan(EthernetFlyweight.ETHERTYPE_VLAN, 3).ipv4()
+            Named.of("three vlan tags", ethernet().vlan(EtherTypes.QINQ, 1)
+                .vlan(EtherTypes.VLAN, 2).vlan(EtherTypes.VLAN, 3).ipv4()
                 .udp(1, 2).build()),
             Named.of("ipv6 tcp", ethernet().ipv6().tcp(EPHEMERAL, SSH, TcpFlyweight.FLAG_SYN, 0).build()),
             Named.of("ipv6 udp", ethernet().ipv6().udp(EPHEMERAL, DNS).payload(30).build()),
@@ -83,7 +85,7 @@ final class FrameCatalogue
             Named.of("ipv6 sctp", ethernet().ipv6().protocol(132).payload(28).build()),
             Named.of("padded ipv4 udp", ethernet().ipv4().udp(EPHEMERAL, DNS).payload(2).padTo(60).build()),
             Named.of("padded ipv4 tcp", ethernet().ipv4().tcp(1, 2, TcpFlyweight.FLAG_RST, 0).padTo(60).build()),
-            Named.of("padded vlan ipv6 icmpv6", ethernet().vlan(EthernetFlyweight.ETHERTYPE_VLAN, 7).ipv6()
+            Named.of("padded vlan ipv6 icmpv6", ethernet().vlan(EtherTypes.VLAN, 7).ipv6()
                 .icmp(IcmpFlyweight.ICMPV6_NEIGHBOR_SOLICITATION, 0).padTo(128).build()));
     }
 

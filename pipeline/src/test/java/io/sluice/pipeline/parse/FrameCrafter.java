@@ -1,5 +1,7 @@
 package io.sluice.pipeline.parse;
 
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -412,8 +414,8 @@ final class FrameCrafter
         final ByteBuffer l2 = ByteBuffer.allocate(EthernetFlyweight.HEADER_LENGTH + 4 * tags.size());
         l2.putShort((short)(dstMac >>> 32)).putInt((int)dstMac);
         l2.putShort((short)(srcMac >>> 32)).putInt((int)srcMac);
-        final int etherType = 4 == ipVersion ? EthernetFlyweight.ETHERTYPE_IPV4 :
-            6 == ipVersion ? EthernetFlyweight.ETHERTYPE_IPV6 : rawEtherType;
+        final int etherType = 4 == ipVersion ? EtherTypes.IPV4 :
+            6 == ipVersion ? EtherTypes.IPV6 : rawEtherType;
         if (UNSET == etherType)
         {
             throw new IllegalStateException("no L3: ipv4(), ipv6() or etherType()");

@@ -6,6 +6,8 @@ import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.PipelineCounter;
 import io.sluice.pipeline.SluiceContext;
 import io.sluice.pipeline.rules.RulesFile;
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.socket.XskSocket;
 import io.sluice.xsk.testing.NetNs;
@@ -64,11 +66,11 @@ class MalformedOnTheWireTest
 
         // truncated at every header
         cases.add(new Case("VLAN tag cut short", ParseError.TRUNCATED_VLAN,
-            FrameCrafter.ethernet().etherType(EthernetFlyweight.ETHERTYPE_VLAN, 2).build().bytes()));
+            FrameCrafter.ethernet().etherType(EtherTypes.VLAN, 2).build().bytes()));
         cases.add(new Case("IPv4 header cut short", ParseError.TRUNCATED_IPV4,
-            FrameCrafter.ethernet().etherType(EthernetFlyweight.ETHERTYPE_IPV4, 10).build().bytes()));
+            FrameCrafter.ethernet().etherType(EtherTypes.IPV4, 10).build().bytes()));
         cases.add(new Case("IPv6 header cut short", ParseError.TRUNCATED_IPV6,
-            FrameCrafter.ethernet().etherType(EthernetFlyweight.ETHERTYPE_IPV6, 30).build().bytes()));
+            FrameCrafter.ethernet().etherType(EtherTypes.IPV6, 30).build().bytes()));
         cases.add(new Case("UDP header cut short", ParseError.TRUNCATED_UDP,
             FrameCrafter.ethernet().ipv4().protocol(IpProtocols.UDP).payload(4).build().bytes()));
         cases.add(new Case("TCP header cut short", ParseError.TRUNCATED_TCP,
@@ -95,8 +97,8 @@ class MalformedOnTheWireTest
         cases.add(new Case("IPv6 extension chain past the bound", ParseError.IPV6_EXTENSION_CHAIN_TOO_LONG,
             FrameCatalogue.chain(PacketParser.MAX_EXTENSION_HEADERS + 1).build().bytes()));
         cases.add(new Case("three VLAN tags", ParseError.VLAN_TOO_DEEP, FrameCrafter.ethernet()
-            .vlan(EthernetFlyweight.ETHERTYPE_QINQ, 1).vlan(EthernetFlyweight.ETHERTYPE_VLAN, 2)
-            .vlan(EthernetFlyweight.ETHERTYPE_VLAN, 3).ipv4().udp(SRC, DST).payload(8).build().bytes()));
+            .vlan(EtherTypes.QINQ, 1).vlan(EtherTypes.VLAN, 2)
+            .vlan(EtherTypes.VLAN, 3).ipv4().udp(SRC, DST).payload(8).build().bytes()));
 
         return cases;
     }

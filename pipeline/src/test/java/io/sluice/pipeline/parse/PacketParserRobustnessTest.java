@@ -2,6 +2,8 @@ package io.sluice.pipeline.parse;
 
 import io.sluice.pipeline.FrameEvent;
 import io.sluice.pipeline.parse.FrameCrafter.Crafted;
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
@@ -24,8 +26,8 @@ class PacketParserRobustnessTest
     private static final int FRAMES = 200_000;
     private static final int MAX_LENGTH_BYTES = 1600;
     private static final int[] INTERESTING_ETHER_TYPES = {
-        EthernetFlyweight.ETHERTYPE_IPV4, EthernetFlyweight.ETHERTYPE_IPV6, EthernetFlyweight.ETHERTYPE_VLAN,
-        EthernetFlyweight.ETHERTYPE_QINQ, EthernetFlyweight.ETHERTYPE_ARP };
+        EtherTypes.IPV4, EtherTypes.IPV6, EtherTypes.VLAN,
+        EtherTypes.QINQ, EtherTypes.ARP };
     private static final int[] INTERESTING_PROTOCOLS = {
         IpProtocols.TCP, IpProtocols.UDP, IpProtocols.ICMP, IpProtocols.ICMPV6, IpProtocols.HOP_BY_HOP,
         IpProtocols.ROUTING, IpProtocols.FRAGMENT, IpProtocols.AH, IpProtocols.DESTINATION_OPTIONS,
@@ -97,15 +99,15 @@ class PacketParserRobustnessTest
         final int tags = random.nextInt(4);
         for (int tag = 0; tag < tags; tag++)
         {
-            putU16(frame, offset, random.nextBoolean() ? EthernetFlyweight.ETHERTYPE_VLAN :
-                EthernetFlyweight.ETHERTYPE_QINQ);
+            putU16(frame, offset, random.nextBoolean() ? EtherTypes.VLAN :
+                EtherTypes.QINQ);
             offset += 4;
         }
         final int etherType = INTERESTING_ETHER_TYPES[random.nextInt(INTERESTING_ETHER_TYPES.length)];
         putU16(frame, offset, etherType);
         final int l3 = offset + 2;
         final int protocol = INTERESTING_PROTOCOLS[random.nextInt(INTERESTING_PROTOCOLS.length)];
-        if (EthernetFlyweight.ETHERTYPE_IPV4 == etherType && random.nextInt(8) != 0)
+        if (EtherTypes.IPV4 == etherType && random.nextInt(8) != 0)
         {
             frame[l3] = (byte)(0x40 | (frame[l3] & 0x0F));
             frame[l3 + 9] = (byte)protocol;
@@ -120,7 +122,7 @@ class PacketParserRobustnessTest
                 putU16(frame, l3 + 2, ((frame[l3] & 0x0F) << 2) + random.nextInt(48));
             }
         }
-        else if (EthernetFlyweight.ETHERTYPE_IPV6 == etherType && random.nextInt(8) != 0)
+        else if (EtherTypes.IPV6 == etherType && random.nextInt(8) != 0)
         {
             frame[l3] = (byte)(0x60 | (frame[l3] & 0x0F));
             frame[l3 + 6] = (byte)protocol;

@@ -2,7 +2,9 @@ package io.sluice.pipeline.parse;
 
 import io.sluice.pipeline.FrameEvent;
 import io.sluice.pipeline.parse.FrameCrafter.Crafted;
+import io.sluice.xsk.frame.EtherTypes;
 import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.frame.IpProtocols;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,10 +45,10 @@ class PacketParserTest
     @Test
     void shouldParseArpAsNonIpWithoutError()
     {
-        final FrameEvent event = parse(ethernet().etherType(EthernetFlyweight.ETHERTYPE_ARP, 28).build());
+        final FrameEvent event = parse(ethernet().etherType(EtherTypes.ARP, 28).build());
 
         assertEquals(0, event.parseError);
-        assertEquals(EthernetFlyweight.ETHERTYPE_ARP, event.etherType);
+        assertEquals(EtherTypes.ARP, event.etherType);
         assertEquals(ETH, event.l3Offset);
         assertEquals(0, event.ipVersion);
         assertEquals(0, event.vlanCount);
@@ -61,9 +63,9 @@ class PacketParserTest
     void shouldParseLldpAndEthernetHeaderOnlyFramesAsNonIp()
     {
         assertEquals(ParseError.NONE,
-            harness.parseError(ethernet().etherType(EthernetFlyweight.ETHERTYPE_LLDP, 0).build().bytes()));
-        assertEquals(EthernetFlyweight.ETHERTYPE_LLDP, harness.parse(
-            ethernet().etherType(EthernetFlyweight.ETHERTYPE_LLDP, 60).build().bytes(), 60 + ETH).etherType);
+            harness.parseError(ethernet().etherType(EtherTypes.LLDP, 0).build().bytes()));
+        assertEquals(EtherTypes.LLDP, harness.parse(
+            ethernet().etherType(EtherTypes.LLDP, 60).build().bytes(), 60 + ETH).etherType);
     }
 
     @Test
@@ -76,7 +78,7 @@ class PacketParserTest
         assertEquals(0, event.vlanCount);
         assertEquals(ABSENT, event.outerVlanId);
         assertEquals(ABSENT, event.innerVlanId);
-        assertEquals(EthernetFlyweight.ETHERTYPE_IPV4, event.etherType);
+        assertEquals(EtherTypes.IPV4, event.etherType);
         assertEquals(ETH, event.l3Offset);
         assertEquals(4, event.ipVersion);
         assertEquals(IPV4_END_OF_HEADER + 20 + 10, event.ipEnd);
@@ -144,14 +146,14 @@ class PacketParserTest
     @Test
     void shouldParseOneVlanTagIgnoringPriorityBits()
     {
-        final FrameEvent event = parse(ethernet().vlan(EthernetFlyweight.ETHERTYPE_VLAN, 0xF000 | 10).ipv4()
+        final FrameEvent event = parse(ethernet().vlan(EtherTypes.VLAN, 0xF000 | 10).ipv4()
             .udp(1, 2).build());
 
         assertEquals(0, event.parseError);
         assertEquals(1, event.vlanCount);
         assertEquals(10, event.outerVlanId);
         assertEquals(ABSENT, event.innerVlanId);
-        assertEquals(EthernetFlyweight.ETHERTYPE_IPV4, event.etherType);
+        assertEquals(EtherTypes.IPV4, event.etherType);
         assertEquals(ETH + 4, event.l3Offset);
         assertEquals(ETH + 4 + 20, event.l4Offset);
     }
@@ -159,14 +161,14 @@ class PacketParserTest
     @Test
     void shouldParseQinQTagsOuterFirst()
     {
-        final FrameEvent event = parse(ethernet().vlan(EthernetFlyweight.ETHERTYPE_QINQ, 100)
-            .vlan(EthernetFlyweight.ETHERTYPE_VLAN, 4095).ipv6().udp(1, 2).build());
+        final FrameEvent event = parse(ethernet().vlan(EtherTypes.QINQ, 100)
+            .vlan(EtherTypes.VLAN, 4095).ipv6().udp(1, 2).build());
 
         assertEquals(0, event.parseError);
         assertEquals(2, event.vlanCount);
         assertEquals(100, event.outerVlanId);
         assertEquals(4095, event.innerVlanId);
-        assertEquals(EthernetFlyweight.ETHERTYPE_IPV6, event.etherType);
+        assertEquals(EtherTypes.IPV6, event.etherType);
         assertEquals(ETH + 8, event.l3Offset);
         assertEquals(ETH + 8 + 40, event.l4Offset);
     }
@@ -174,8 +176,8 @@ class PacketParserTest
     @Test
     void shouldCountAStackOfThreeVlanTagsAsTooDeep()
     {
-        final FrameEvent event = parse(ethernet().vlan(EthernetFlyweight.ETHERTYPE_QINQ, 1)
-            .vlan(EthernetFlyweight.ETHERTYPE_QINQ, 2).vlan(EthernetFlyweight.ETHERTYPE_VLAN, 3).ipv4().udp(1, 2)
+        final FrameEvent event = parse(ethernet().vlan(EtherTypes.QINQ, 1)
+            .vlan(EtherTypes.QINQ, 2).vlan(EtherTypes.VLAN, 3).ipv4().udp(1, 2)
             .build());
 
         assertEquals(ParseError.VLAN_TOO_DEEP.id(), event.parseError);
@@ -204,7 +206,7 @@ class PacketParserTest
         final FrameEvent event = parse(ethernet().ipv6().ttl(255).udp(EPHEMERAL, DNS).payload(30).build());
 
         assertEquals(0, event.parseError);
-        assertEquals(EthernetFlyweight.ETHERTYPE_IPV6, event.etherType);
+        assertEquals(EtherTypes.IPV6, event.etherType);
         assertEquals(ETH, event.l3Offset);
         assertEquals(6, event.ipVersion);
         assertEquals(IPV6_END_OF_HEADER + 38, event.ipEnd);
@@ -567,14 +569,14 @@ class PacketParserTest
     void shouldOverwriteEveryFieldOfTheFrameBefore()
     {
         final FrameEvent fresh = new FrameEvent();
-        final byte[] arp = ethernet().etherType(EthernetFlyweight.ETHERTYPE_ARP, 28).build().bytes();
+        final byte[] arp = ethernet().etherType(EtherTypes.ARP, 28).build().bytes();
         fresh.address = harness.place(arp, arp.length, 0);
         fresh.length = arp.length;
         harness.parser().parse(harness.umem(), fresh);
 
         final FrameEvent reused = new FrameEvent();
-        final byte[] busy = ethernet().vlan(EthernetFlyweight.ETHERTYPE_QINQ, 3)
-            .vlan(EthernetFlyweight.ETHERTYPE_VLAN, 4).ipv4().ipv4Options(4).ipv4Fragment(0, true)
+        final byte[] busy = ethernet().vlan(EtherTypes.QINQ, 3)
+            .vlan(EtherTypes.VLAN, 4).ipv4().ipv4Options(4).ipv4Fragment(0, true)
             .tcp(1, 2, 0xFF, 4).build().bytes();
         reused.address = harness.place(busy, busy.length, 2048);
         reused.length = busy.length;
@@ -597,7 +599,7 @@ class PacketParserTest
             Frames.ethernet().ipv6("2001:db8::1", "2001:db8::2").ipv6HopByHop().fragment(0, true).udp(1, 2)
                 .payload(3).build(),
             Frames.ethernet().ipv6("2001:db8::1", "2001:db8::2").fragment(64, false).udp(1, 2).payload(3).build(),
-            Frames.ethernet().etherType(Frames.ETHERTYPE_ARP).build() };
+            Frames.ethernet().etherType(EtherTypes.ARP).build() };
         for (final byte[] frame : frames)
         {
             final FrameEvent event = harness.parse(frame, frame.length);

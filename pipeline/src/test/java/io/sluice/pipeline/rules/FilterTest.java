@@ -1,6 +1,7 @@
 package io.sluice.pipeline.rules;
 
 import io.sluice.pipeline.FrameEvent;
+import io.sluice.xsk.frame.EtherTypes;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
@@ -9,8 +10,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
-import static io.sluice.pipeline.rules.Frames.ETHER_TYPE_ARP;
-import static io.sluice.pipeline.rules.Frames.ETHER_TYPE_LLDP;
 import static io.sluice.pipeline.rules.Frames.firstFragment;
 import static io.sluice.pipeline.rules.Frames.icmp;
 import static io.sluice.pipeline.rules.Frames.ipOnly;
@@ -76,7 +75,7 @@ class FilterTest
     {
         final Filter filter = filter("default: count\n");
 
-        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(ETHER_TYPE_ARP)));
+        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(EtherTypes.ARP)));
         assertEquals(FrameEvent.ABSENT, filter.match(udp("10.0.0.1", 1, "10.0.0.2", 2)));
         assertEquals(2, filter.defaultHits());
         assertEquals(0, filter.ruleCount());
@@ -92,11 +91,11 @@ class FilterTest
             """);
 
         assertEquals(0, filter.match(tagged(udp("10.0.0.1", 1, "10.0.0.2", 2), 100)));
-        assertEquals(0, filter.match(tagged(nonIp(ETHER_TYPE_ARP), 100)));
+        assertEquals(0, filter.match(tagged(nonIp(EtherTypes.ARP), 100)));
         assertEquals(FrameEvent.ABSENT, filter.match(tagged(udp("10.0.0.1", 1, "10.0.0.2", 2), 101)));
         assertEquals(FrameEvent.ABSENT, filter.match(tagged(udp("10.0.0.1", 1, "10.0.0.2", 2), 0)));
         assertEquals(1, filter.match(udp("10.0.0.1", 1, "10.0.0.2", 2)));
-        assertEquals(1, filter.match(nonIp(ETHER_TYPE_LLDP)));
+        assertEquals(1, filter.match(nonIp(EtherTypes.LLDP)));
     }
 
     @Test
@@ -109,9 +108,9 @@ class FilterTest
               - {name: v6, ether_type: ipv6, action: reflect}
             """);
 
-        assertEquals(0, filter.match(nonIp(ETHER_TYPE_ARP)));
-        assertEquals(0, filter.match(tagged(nonIp(ETHER_TYPE_ARP), 5)));
-        assertEquals(1, filter.match(nonIp(ETHER_TYPE_LLDP)));
+        assertEquals(0, filter.match(nonIp(EtherTypes.ARP)));
+        assertEquals(0, filter.match(tagged(nonIp(EtherTypes.ARP), 5)));
+        assertEquals(1, filter.match(nonIp(EtherTypes.LLDP)));
         assertEquals(2, filter.match(udp("fd00::1", 1, "fd00::2", 2)));
         assertEquals(FrameEvent.ABSENT, filter.match(udp("10.0.0.1", 1, "10.0.0.2", 2)));
     }
@@ -127,7 +126,7 @@ class FilterTest
 
         assertEquals(0, filter.match(udp("10.0.0.1", 1, "10.0.0.2", 2)));
         assertEquals(1, filter.match(icmp("fd00::1", "fd00::2", 128, 0)));
-        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(ETHER_TYPE_ARP)));
+        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(EtherTypes.ARP)));
     }
 
     @Test
@@ -144,7 +143,7 @@ class FilterTest
         assertEquals(1, filter.match(icmp("fd00::1", "fd00::2", 128, 0)));
         assertEquals(2, filter.match(tcp("fd00::1", 1, "fd00::2", 2, SYN)));
         assertEquals(FrameEvent.ABSENT, filter.match(icmp("10.0.0.1", "10.0.0.2", 8, 0)));
-        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(ETHER_TYPE_ARP)));
+        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(EtherTypes.ARP)));
     }
 
     @Test
@@ -166,7 +165,7 @@ class FilterTest
         assertEquals(3, filter.match(udp("11.0.0.1", 1, "192.168.4.1", 53)));
         assertEquals(3, filter.match(udp("255.255.255.255", 1, "0.0.0.0", 53)));
         assertEquals(FrameEvent.ABSENT, filter.match(udp("::", 1, "::", 53)));
-        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(ETHER_TYPE_ARP)));
+        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(EtherTypes.ARP)));
     }
 
     @Test
@@ -203,7 +202,7 @@ class FilterTest
         assertEquals(4, filter.match(udp("::", 1, "::", 2)));
         assertEquals(4, filter.match(icmp("fe80::1", "ff02::1", 135, 0)));
         assertEquals(FrameEvent.ABSENT, filter.match(udp("10.0.0.1", 1, "10.0.0.2", 2)));
-        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(ETHER_TYPE_LLDP)));
+        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(EtherTypes.LLDP)));
     }
 
     @Test
@@ -239,7 +238,7 @@ class FilterTest
         assertEquals(FrameEvent.ABSENT, filter.match(laterFragment(udp("10.0.0.1", 1, "10.0.0.2", 2))));
         assertEquals(FrameEvent.ABSENT, filter.match(icmp("10.0.0.1", "10.0.0.2", 8, 0)));
         assertEquals(FrameEvent.ABSENT, filter.match(ipOnly("fd00::1", "fd00::2", ESP)));
-        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(ETHER_TYPE_ARP)));
+        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(EtherTypes.ARP)));
         assertEquals(0, filter.match(udp("10.0.0.1", 1, "10.0.0.2", 2)));
     }
 
@@ -260,7 +259,7 @@ class FilterTest
         assertEquals(2, filter.match(tcp("10.0.0.1", 1, "10.0.0.2", 2, 0)));
         assertEquals(FrameEvent.ABSENT, filter.match(udp("10.0.0.1", 1, "10.0.0.2", 2)));
         assertEquals(FrameEvent.ABSENT, filter.match(laterFragment(tcp("10.0.0.1", 1, "10.0.0.2", 2, 0))));
-        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(ETHER_TYPE_ARP)));
+        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(EtherTypes.ARP)));
     }
 
     @Test
@@ -294,7 +293,7 @@ class FilterTest
         assertEquals(0, filter.match(firstFragment(udp("10.0.0.1", 1, "10.0.0.2", 2))));
         assertEquals(0, filter.match(laterFragment(udp("fd00::1", 1, "fd00::2", 2))));
         assertEquals(1, filter.match(udp("10.0.0.1", 1, "10.0.0.2", 2)));
-        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(ETHER_TYPE_ARP)));
+        assertEquals(FrameEvent.ABSENT, filter.match(nonIp(EtherTypes.ARP)));
     }
 
     @Test
@@ -312,7 +311,7 @@ class FilterTest
               - {name: catch-all, action: count}
             """);
 
-        final FrameEvent arp = nonIp(ETHER_TYPE_ARP);
+        final FrameEvent arp = nonIp(EtherTypes.ARP);
 
         assertEquals(7, filter.match(arp));
         assertEquals(Action.COUNT.id(), arp.action);
@@ -350,7 +349,7 @@ class FilterTest
             tcp("10.0.0.1", 5000, "10.0.0.80", 443, SYN),
             udp("fd00::1", 5000, "fd00::2", 9),
             icmp("10.0.0.1", "10.0.0.2", 8, 0),
-            nonIp(ETHER_TYPE_ARP),
+            nonIp(EtherTypes.ARP),
         };
         final int[] expected = { 3100, 2500, 1900, 1300, 1200 };
         final List<Integer> order = new ArrayList<>();
@@ -393,7 +392,7 @@ class FilterTest
         first.match(udp("10.0.0.1", 1, "10.0.0.2", 2));
         first.match(udp("10.0.0.1", 1, "10.0.0.2", 2));
         second.match(udp("10.0.0.1", 1, "10.0.0.2", 2));
-        second.match(nonIp(ETHER_TYPE_ARP));
+        second.match(nonIp(EtherTypes.ARP));
 
         assertEquals(2, first.hits(0));
         assertEquals(0, first.defaultHits());
@@ -421,7 +420,7 @@ class FilterTest
             icmp("10.0.0.1", "10.0.0.2", 8, 0),
             firstFragment(udp("10.0.0.1", 1, "10.0.0.2", 2)),
             udp("10.0.0.1", 1, "10.1.2.3", 2),
-            nonIp(ETHER_TYPE_ARP),
+            nonIp(EtherTypes.ARP),
             udp("fd00::1", 1, "fd00::2", 2),
         };
         final com.sun.management.ThreadMXBean threads =

@@ -1,6 +1,8 @@
 package io.sluice.pipeline.rules;
 
 import io.sluice.pipeline.FrameEvent;
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.xdp.FlowRule;
 
 import java.net.Inet4Address;
@@ -13,10 +15,6 @@ import java.nio.ByteBuffer;
  */
 final class Frames
 {
-    static final int ETHER_TYPE_IPV4 = 0x0800;
-    static final int ETHER_TYPE_IPV6 = 0x86DD;
-    static final int ETHER_TYPE_ARP = 0x0806;
-    static final int ETHER_TYPE_LLDP = 0x88CC;
 
     private Frames()
     {
@@ -24,12 +22,12 @@ final class Frames
 
     static FrameEvent udp(final String src, final int srcPort, final String dst, final int dstPort)
     {
-        return l4(FlowRule.PROTO_UDP, src, srcPort, dst, dstPort);
+        return l4(IpProtocols.UDP, src, srcPort, dst, dstPort);
     }
 
     static FrameEvent tcp(final String src, final int srcPort, final String dst, final int dstPort, final int flags)
     {
-        final FrameEvent event = l4(FlowRule.PROTO_TCP, src, srcPort, dst, dstPort);
+        final FrameEvent event = l4(IpProtocols.TCP, src, srcPort, dst, dstPort);
         event.tcpFlags = flags;
         return event;
     }
@@ -37,7 +35,7 @@ final class Frames
     static FrameEvent icmp(final String src, final String dst, final int type, final int code)
     {
         final FrameEvent event = ip(src, dst);
-        event.ipProtocol = 4 == event.ipVersion ? FlowRule.PROTO_ICMP : FlowRule.PROTO_ICMPV6;
+        event.ipProtocol = 4 == event.ipVersion ? IpProtocols.ICMP : IpProtocols.ICMPV6;
         event.l4Offset = event.l3Offset + (4 == event.ipVersion ? 20 : 40);
         event.icmpType = type;
         event.icmpCode = code;
@@ -111,14 +109,14 @@ final class Frames
         final InetAddress destination = InetAddress.ofLiteral(dst);
         if (source instanceof Inet4Address && destination instanceof Inet4Address)
         {
-            event.etherType = ETHER_TYPE_IPV4;
+            event.etherType = EtherTypes.IPV4;
             event.ipVersion = 4;
             event.srcIpv4 = ByteBuffer.wrap(source.getAddress()).getInt();
             event.dstIpv4 = ByteBuffer.wrap(destination.getAddress()).getInt();
         }
         else if (source instanceof Inet6Address && destination instanceof Inet6Address)
         {
-            event.etherType = ETHER_TYPE_IPV6;
+            event.etherType = EtherTypes.IPV6;
             event.ipVersion = 6;
             final ByteBuffer srcBytes = ByteBuffer.wrap(source.getAddress());
             final ByteBuffer dstBytes = ByteBuffer.wrap(destination.getAddress());

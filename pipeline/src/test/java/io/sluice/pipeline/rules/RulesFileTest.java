@@ -1,6 +1,7 @@
 package io.sluice.pipeline.rules;
 
 import io.sluice.pipeline.FrameEvent;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.xdp.FlowRule;
 import io.sluice.xsk.xdp.Prefix;
 import io.sluice.xsk.xdp.SteeringDescriptor;
@@ -58,7 +59,7 @@ class RulesFileTest
         assertEquals("rules.yaml", rules.source());
         assertFalse(rules.steerAll());
         assertEquals(
-            List.of(new FlowRule(0, 0, FlowRule.PROTO_UDP, Prefix.parse("10.99.0.0/24"), Prefix.parse("10.99.0.2/32"),
+            List.of(new FlowRule(0, 0, IpProtocols.UDP, Prefix.parse("10.99.0.0/24"), Prefix.parse("10.99.0.2/32"),
                 9000, 9000, FlowRule.Action.STEER)),
             rules.steering());
         assertEquals("demo-flow", rules.steeringName(0));
@@ -72,7 +73,7 @@ class RulesFileTest
         assertEquals("reflect-demo", reflect.name());
         assertEquals(14, reflect.line());
         assertEquals(FilterRule.MATCH_PROTOCOL | FilterRule.MATCH_DST_PORT, reflect.fields());
-        assertEquals(FlowRule.PROTO_UDP, reflect.protocol());
+        assertEquals(IpProtocols.UDP, reflect.protocol());
         assertEquals(9000, reflect.dstPortLow());
         assertEquals(9000, reflect.dstPortHigh());
         assertEquals(Action.REFLECT, reflect.action());
@@ -142,7 +143,7 @@ class RulesFileTest
             """);
 
         assertEquals(List.of("steer-0", "steer-1"), rules.steeringNames());
-        assertEquals(FlowRule.of(0, FlowRule.Action.STEER).withProtocol(FlowRule.PROTO_TCP), rules.steering().get(0));
+        assertEquals(FlowRule.of(0, FlowRule.Action.STEER).withProtocol(IpProtocols.TCP), rules.steering().get(0));
         assertEquals(FlowRule.of(1, FlowRule.Action.PASS).withPriority(1).withDestination("fd00::/8"),
             rules.steering().get(1));
         assertFalse(rules.steerAll());
@@ -201,7 +202,7 @@ class RulesFileTest
         assertEquals(100, l4.vlan());
         assertEquals(0x86DD, l4.etherType());
         assertEquals(6, l4.ipVersion());
-        assertEquals(FlowRule.PROTO_TCP, l4.protocol());
+        assertEquals(IpProtocols.TCP, l4.protocol());
         assertEquals(6, l4.srcFamily());
         assertEquals(32, l4.srcPrefixBits());
         assertEquals(0x20010db800000000L, l4.srcIpv6Hi());
@@ -221,7 +222,7 @@ class RulesFileTest
         final FilterRule icmp = filter.rule(1);
         assertEquals(FilterRule.VLAN_NONE, icmp.vlan());
         assertEquals(0x0800, icmp.etherType());
-        assertEquals(FlowRule.PROTO_ICMP, icmp.protocol());
+        assertEquals(IpProtocols.ICMP, icmp.protocol());
         assertEquals(8, icmp.icmpType());
         assertEquals(0, icmp.icmpCode());
         assertEquals(1, icmp.fragment());

@@ -23,25 +23,6 @@ import java.util.regex.Pattern;
  */
 public final class Frames
 {
-    public static final int ETHERTYPE_IPV4 = 0x0800;
-    public static final int ETHERTYPE_IPV6 = 0x86DD;
-    public static final int ETHERTYPE_ARP = 0x0806;
-    public static final int ETHERTYPE_VLAN = 0x8100;
-    public static final int ETHERTYPE_QINQ = 0x88A8;
-    public static final int ETHERTYPE_VLAN_9100 = 0x9100;
-
-    public static final int PROTO_HOP_BY_HOP = 0;
-    public static final int PROTO_ICMP = 1;
-    public static final int PROTO_TCP = 6;
-    public static final int PROTO_UDP = 17;
-    public static final int PROTO_IPV6_ROUTING = 43;
-    public static final int PROTO_IPV6_FRAGMENT = 44;
-    public static final int PROTO_ICMPV6 = 58;
-    public static final int PROTO_IPV6_NO_NEXT = 59;
-    public static final int PROTO_IPV6_DEST_OPTS = 60;
-    /** RFC 3692 experimental protocol, used for IPv4 when no L4 was chosen. */
-    public static final int PROTO_EXPERIMENTAL = 253;
-
     public static final int ETHERNET_HEADER_LENGTH = 14;
     public static final int VLAN_TAG_LENGTH = 4;
     public static final int IPV4_MIN_HEADER_LENGTH = 20;
@@ -292,12 +273,12 @@ public final class Frames
         {
             case IPV4 -> ipv4Packet();
             case IPV6 -> ipv6Packet();
-            default -> payloadOrDefault(rawEtherType == ETHERTYPE_ARP ? ARP_PAYLOAD_LENGTH : 0);
+            default -> payloadOrDefault(rawEtherType == EtherTypes.ARP ? ARP_PAYLOAD_LENGTH : 0);
         };
         final int etherType = switch (l3)
         {
-            case IPV4 -> ETHERTYPE_IPV4;
-            case IPV6 -> ETHERTYPE_IPV6;
+            case IPV4 -> EtherTypes.IPV4;
+            case IPV6 -> EtherTypes.IPV6;
             default -> rawEtherType;
         };
         l2.putShort((short)etherType);
@@ -350,26 +331,26 @@ public final class Frames
     {
         final int l3 = l3Offset(frame);
         final int etherType = u16(frame, l3 - 2);
-        if (etherType == ETHERTYPE_IPV4)
+        if (etherType == EtherTypes.IPV4)
         {
             final int headerLength = (frame[l3] & 0x0F) * 4;
             final int fragmentOffset = u16(frame, l3 + 6) & 0x1FFF;
             final int protocol = frame[l3 + 9] & 0xFF;
             return fragmentOffset == 0 && isL4(protocol) ? l3 + headerLength : -1;
         }
-        if (etherType == ETHERTYPE_IPV6)
+        if (etherType == EtherTypes.IPV6)
         {
             int offset = l3 + IPV6_HEADER_LENGTH;
             int next = frame[l3 + 6] & 0xFF;
             while (true)
             {
-                if (next == PROTO_HOP_BY_HOP || next == PROTO_IPV6_ROUTING || next == PROTO_IPV6_DEST_OPTS)
+                if (next == IpProtocols.HOP_BY_HOP || next == IpProtocols.ROUTING || next == IpProtocols.DESTINATION_OPTIONS)
                 {
                     final int length = ((frame[offset + 1] & 0xFF) + 1) * 8;
                     next = frame[offset] & 0xFF;
                     offset += length;
                 }
-                else if (next == PROTO_IPV6_FRAGMENT)
+                else if (next == IpProtocols.FRAGMENT)
                 {
                     if ((u16(frame, offset + 2) & 0xFFF8) != 0)
                     {
@@ -401,7 +382,7 @@ public final class Frames
 
     private byte[] ipv4Packet()
     {
-        final int protocol = l4Protocol(PROTO_ICMP, PROTO_EXPERIMENTAL);
+        final int protocol = l4Protocol(IpProtocols.ICMP, IpProtocols.EXPERIMENTAL);
         final byte[] l4Bytes = l4Segment(protocol);
         final int headerLength = IPV4_MIN_HEADER_LENGTH + ipv4Options.length;
         final int totalLength = headerLength + l4Bytes.length;
@@ -425,7 +406,7 @@ public final class Frames
 
     private byte[] ipv6Packet()
     {
-        final int protocol = l4Protocol(PROTO_ICMPV6, PROTO_IPV6_NO_NEXT);
+        final int protocol = l4Protocol(IpProtocols.ICMPV6, IpProtocols.NO_NEXT_HEADER);
         final byte[] l4Bytes = l4Segment(protocol);
         final int extLength = (ipv6HopByHop ? IPV6_EXT_HEADER_LENGTH : 0) + (fragmented ? IPV6_EXT_HEADER_LENGTH : 0);
         final int payloadLength = extLength + l4Bytes.length;
@@ -433,13 +414,13 @@ public final class Frames
         final ByteBuffer buffer = ByteBuffer.allocate(IPV6_HEADER_LENGTH + payloadLength).order(ByteOrder.BIG_ENDIAN);
         buffer.putInt(0x6000_0000);
         buffer.putShort((short)payloadLength);
-        final int afterFixed = ipv6HopByHop ? PROTO_HOP_BY_HOP : fragmented ? PROTO_IPV6_FRAGMENT : protocol;
+        final int afterFixed = ipv6HopByHop ? IpProtocols.HOP_BY_HOP : fragmented ? IpProtocols.FRAGMENT : protocol;
         buffer.put((byte)afterFixed);
         buffer.put((byte)DEFAULT_TTL);
         buffer.put(srcIp).put(dstIp);
         if (ipv6HopByHop)
         {
-            buffer.put((byte)(fragmented ? PROTO_IPV6_FRAGMENT : protocol));
+            buffer.put((byte)(fragmented ? IpProtocols.FRAGMENT : protocol));
             buffer.put((byte)0);
             buffer.put((byte)1).put((byte)4).putInt(0); // PadN covering the remaining 6 bytes
         }
@@ -458,8 +439,8 @@ public final class Frames
     {
         return switch (l4)
         {
-            case UDP -> PROTO_UDP;
-            case TCP -> PROTO_TCP;
+            case UDP -> IpProtocols.UDP;
+            case TCP -> IpProtocols.TCP;
             case ICMP_ECHO -> icmpProtocol;
             case RAW -> rawProtocol;
             case NONE -> noneProtocol;
@@ -561,12 +542,12 @@ public final class Frames
 
     private static boolean isVlanTpid(final int type)
     {
-        return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_VLAN_9100;
+        return type == EtherTypes.VLAN || type == EtherTypes.QINQ || type == EtherTypes.VLAN_9100;
     }
 
     private static boolean isL4(final int protocol)
     {
-        return protocol == PROTO_UDP || protocol == PROTO_TCP || protocol == PROTO_ICMP || protocol == PROTO_ICMPV6;
+        return protocol == IpProtocols.UDP || protocol == IpProtocols.TCP || protocol == IpProtocols.ICMP || protocol == IpProtocols.ICMPV6;
     }
 
     private static int u16(final byte[] bytes, final int offset)

@@ -1,5 +1,7 @@
 package io.sluice.xsk.gen;
 
+import io.sluice.xsk.frame.EtherTypes;
+import io.sluice.xsk.frame.IpProtocols;
 import java.util.Arrays;
 
 /**
@@ -15,12 +17,9 @@ final class TemplateFrame
 
     private static final int VLAN_TAG_LENGTH = 4;
     private static final int MAX_VLAN_TAGS = 2;
-    private static final int ETHERTYPE_IPV4 = 0x0800;
-    private static final int ETHERTYPE_IPV6 = 0x86DD;
     private static final int IPV4_MIN_HEADER_LENGTH = 20;
     private static final int IPV6_HEADER_LENGTH = 40;
     private static final int UDP_HEADER_LENGTH = 8;
-    private static final int PROTO_UDP = 17;
     private static final int IPV4_SADDR_OFFSET = 12;
     private static final int IPV6_SADDR_OFFSET = 8;
     private static final int IPV4_MF_OR_OFFSET = 0x3FFF;
@@ -154,7 +153,7 @@ final class TemplateFrame
             l3 += VLAN_TAG_LENGTH;
         }
 
-        if (ETHERTYPE_IPV4 == etherType)
+        if (EtherTypes.IPV4 == etherType)
         {
             requireLength(frame, l3 + IPV4_MIN_HEADER_LENGTH, "IPv4 header");
             final int version = (frame[l3] & 0xF0) >>> 4;
@@ -181,7 +180,7 @@ final class TemplateFrame
             final int l4 = l3 + headerLength;
             return new Layout(false, l3, headerLength, l4, udpLength(frame, l4, totalLength - headerLength));
         }
-        if (ETHERTYPE_IPV6 == etherType)
+        if (EtherTypes.IPV6 == etherType)
         {
             requireLength(frame, l3 + IPV6_HEADER_LENGTH, "IPv6 header");
             final int version = (frame[l3] & 0xF0) >>> 4;
@@ -230,10 +229,10 @@ final class TemplateFrame
 
     private static void requireUdp(final int protocol, final String what)
     {
-        if (PROTO_UDP != protocol)
+        if (IpProtocols.UDP != protocol)
         {
             throw new IllegalArgumentException("template's " + what + " is " + protocol + ", not UDP (" +
-                PROTO_UDP + ")");
+                IpProtocols.UDP + ")");
         }
     }
 
@@ -248,7 +247,7 @@ final class TemplateFrame
 
     private static boolean isVlan(final int etherType)
     {
-        return 0x8100 == etherType || 0x88A8 == etherType || 0x9100 == etherType;
+        return EtherTypes.VLAN == etherType || EtherTypes.QINQ == etherType || EtherTypes.VLAN_9100 == etherType;
     }
 
     private static int udpChecksum(final byte[] frame, final Layout layout)
@@ -258,7 +257,7 @@ final class TemplateFrame
             sumWords(frame, layout.l3Offset + IPV6_SADDR_OFFSET, 32) :
             sumWords(frame, layout.l3Offset + IPV4_SADDR_OFFSET, 8);
         final long datagram = sumWords(frame, layout.l4Offset, layout.udpLength);
-        final int check = ~fold(sum + PROTO_UDP + layout.udpLength + datagram) & 0xFFFF;
+        final int check = ~fold(sum + IpProtocols.UDP + layout.udpLength + datagram) & 0xFFFF;
 
         return 0 == check ? 0xFFFF : check;
     }

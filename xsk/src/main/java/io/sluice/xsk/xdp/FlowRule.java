@@ -1,5 +1,7 @@
 package io.sluice.xsk.xdp;
 
+import io.sluice.xsk.frame.IpProtocols;
+
 /**
  * A steering rule. A packet matches when every constraint holds: protocol, source prefix, destination prefix and
  * destination port range.
@@ -32,10 +34,6 @@ public record FlowRule(
     Action action)
 {
     public static final int ANY_PROTOCOL = -1;
-    public static final int PROTO_ICMP = 1;
-    public static final int PROTO_TCP = 6;
-    public static final int PROTO_UDP = 17;
-    public static final int PROTO_ICMPV6 = 58;
     public static final int MAX_PORT = 65535;
 
     /**
@@ -95,7 +93,7 @@ public record FlowRule(
                 "rule " + id + ": port range " + dstPortLow + "-" + dstPortHigh + " is not within 0-65535");
         }
         final boolean hasPorts = dstPortLow != 0 || dstPortHigh != MAX_PORT;
-        if (hasPorts && protocol != ANY_PROTOCOL && protocol != PROTO_TCP && protocol != PROTO_UDP)
+        if (hasPorts && protocol != ANY_PROTOCOL && protocol != IpProtocols.TCP && protocol != IpProtocols.UDP)
         {
             throw new IllegalArgumentException(
                 "rule " + id + ": a port range needs protocol tcp, udp or any, not " + protocol);

@@ -1,5 +1,6 @@
 package io.sluice.xsk.gen;
 
+import io.sluice.xsk.frame.EtherTypes;
 import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
@@ -225,7 +226,7 @@ class TrafficGeneratorTest
                 {
                     final int l3 = Frames.l3Offset(template);
                     final int l4 = Frames.l4Offset(template);
-                    final boolean isIpv6 = Frames.ETHERTYPE_IPV6 == TemplateFrame.u16(template, l3 - 2);
+                    final boolean isIpv6 = EtherTypes.IPV6 == TemplateFrame.u16(template, l3 - 2);
                     final int addressAt = l3 + (isIpv6 ? 20 : 12);
                     final int firstAddress = TemplateFrame.u32(template, addressAt);
                     for (int i = 0; i < 40; i++)

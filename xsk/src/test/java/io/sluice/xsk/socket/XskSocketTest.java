@@ -2,6 +2,7 @@ package io.sluice.xsk.socket;
 
 import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.NativeException;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
 import io.sluice.xsk.umem.FrameOwnership;
@@ -67,7 +68,7 @@ class XskSocketTest
         // a complete one on the wire, so make the sender do that
         txNs.exec("ethtool", "-K", TX_IF, "tx", "off");
         rxProgram = rxNs.call(() -> SteeringProgram.open().attach(RX_IF, XdpMode.NATIVE));
-        rxProgram.tables().add(FlowRule.of(1, FlowRule.Action.STEER).withProtocol(FlowRule.PROTO_UDP)
+        rxProgram.tables().add(FlowRule.of(1, FlowRule.Action.STEER).withProtocol(IpProtocols.UDP)
             .withDestination(RX_ADDR).withDstPort(STEERED_PORT));
     }
 

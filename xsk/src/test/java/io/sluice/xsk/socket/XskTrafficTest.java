@@ -1,6 +1,7 @@
 package io.sluice.xsk.socket;
 
 import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.gen.TrafficGenerator;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
@@ -82,7 +83,7 @@ class XskTrafficTest
         final NetNs dut = keep(NetNs.create("xtdut"));
         NetNs.veth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
         final SteeringProgram program = keep(dut.call(() -> SteeringProgram.open().attach(DUT_IF, XdpMode.NATIVE)));
-        program.tables().add(FlowRule.of(1, FlowRule.Action.STEER).withProtocol(FlowRule.PROTO_UDP)
+        program.tables().add(FlowRule.of(1, FlowRule.Action.STEER).withProtocol(IpProtocols.UDP)
             .withDestination(DUT_ADDR).withDstPort(STEERED_PORT));
         // the generator paces by bursts (a multi-frame test run costs the kernel ~26 ms of set-up), so the rings
         // must absorb ~26k frames arriving at line rate while the receiver catches up, and a few ms more when a
@@ -174,7 +175,7 @@ class XskTrafficTest
         gen.ip("link", "set", GEN_IF, "up");
         dut.ip("link", "set", DUT_IF, "up");
         final SteeringProgram program = keep(dut.call(() -> SteeringProgram.open().attach(DUT_IF, XdpMode.NATIVE)));
-        program.tables().add(FlowRule.of(1, FlowRule.Action.STEER).withProtocol(FlowRule.PROTO_UDP)
+        program.tables().add(FlowRule.of(1, FlowRule.Action.STEER).withProtocol(IpProtocols.UDP)
             .withDstPort(STEERED_PORT));
         final Umem umem = keep(Umem.create(UmemConfig.defaults().withFrameSize(2048).withFrameCount(2 * 4096 + 1024)
             .withFrameTracking(true)));

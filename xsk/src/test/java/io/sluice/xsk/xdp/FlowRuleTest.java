@@ -1,5 +1,6 @@
 package io.sluice.xsk.xdp;
 
+import io.sluice.xsk.frame.IpProtocols;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -34,10 +35,10 @@ class FlowRuleTest
     @Test
     void shouldNarrowWithTheWithMethods()
     {
-        final FlowRule rule = FlowRule.of(4, DROP).withPriority(7).withProtocol(FlowRule.PROTO_TCP)
+        final FlowRule rule = FlowRule.of(4, DROP).withPriority(7).withProtocol(IpProtocols.TCP)
             .withSource("192.0.2.0/24").withDestination("10.0.0.2").withDstPorts(80, 89);
 
-        assertEquals(new FlowRule(4, 7, FlowRule.PROTO_TCP, Prefix.parse("192.0.2.0/24"),
+        assertEquals(new FlowRule(4, 7, IpProtocols.TCP, Prefix.parse("192.0.2.0/24"),
             Prefix.parse("10.0.0.2/32"), 80, 89, DROP), rule);
         assertEquals(443, rule.withDstPort(443).dstPortLow());
         assertEquals(443, rule.withDstPort(443).dstPortHigh());
@@ -47,7 +48,7 @@ class FlowRuleTest
     void shouldTellWhetherTheRuleConstrainsPorts()
     {
         assertFalse(FlowRule.of(1, PASS).hasPortConstraint());
-        assertFalse(FlowRule.of(1, PASS).withProtocol(FlowRule.PROTO_UDP).withDstPorts(0, 65535).hasPortConstraint());
+        assertFalse(FlowRule.of(1, PASS).withProtocol(IpProtocols.UDP).withDstPorts(0, 65535).hasPortConstraint());
         assertTrue(FlowRule.of(1, PASS).withDstPort(53).hasPortConstraint());
         assertTrue(FlowRule.of(1, PASS).withDstPorts(0, 65534).hasPortConstraint());
         assertTrue(FlowRule.of(1, PASS).withDstPorts(1, 65535).hasPortConstraint());
@@ -75,14 +76,14 @@ class FlowRuleTest
     @Test
     void shouldRejectReversedPortRange()
     {
-        assertRejected(() -> FlowRule.of(13, PASS).withProtocol(FlowRule.PROTO_UDP).withDstPorts(2000, 1000),
+        assertRejected(() -> FlowRule.of(13, PASS).withProtocol(IpProtocols.UDP).withDstPorts(2000, 1000),
             "rule 13", "port range", "2000-1000");
     }
 
     @Test
     void shouldRejectPortsBeyond65535()
     {
-        assertRejected(() -> FlowRule.of(14, PASS).withProtocol(FlowRule.PROTO_TCP).withDstPorts(1000, 65536),
+        assertRejected(() -> FlowRule.of(14, PASS).withProtocol(IpProtocols.TCP).withDstPorts(1000, 65536),
             "rule 14", "port range", "65536");
         assertRejected(() -> FlowRule.of(14, PASS).withDstPort(70000), "rule 14", "port range", "70000");
         assertRejected(() -> FlowRule.of(14, PASS).withDstPorts(-1, 10), "rule 14", "port range", "-1");
@@ -91,13 +92,13 @@ class FlowRuleTest
     @Test
     void shouldRejectPortRangeWithPortlessProtocol()
     {
-        assertRejected(() -> FlowRule.of(15, DROP).withProtocol(FlowRule.PROTO_ICMP).withDstPort(80),
+        assertRejected(() -> FlowRule.of(15, DROP).withProtocol(IpProtocols.ICMP).withDstPort(80),
             "rule 15", "port range", "1");
-        assertRejected(() -> FlowRule.of(15, DROP).withDstPort(80).withProtocol(FlowRule.PROTO_ICMPV6),
+        assertRejected(() -> FlowRule.of(15, DROP).withDstPort(80).withProtocol(IpProtocols.ICMPV6),
             "rule 15", "port range", "58");
-        assertDoesNotThrow(() -> FlowRule.of(15, DROP).withProtocol(FlowRule.PROTO_ICMP));
-        assertDoesNotThrow(() -> FlowRule.of(15, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPort(80));
-        assertDoesNotThrow(() -> FlowRule.of(15, DROP).withProtocol(FlowRule.PROTO_TCP).withDstPort(80));
+        assertDoesNotThrow(() -> FlowRule.of(15, DROP).withProtocol(IpProtocols.ICMP));
+        assertDoesNotThrow(() -> FlowRule.of(15, DROP).withProtocol(IpProtocols.UDP).withDstPort(80));
+        assertDoesNotThrow(() -> FlowRule.of(15, DROP).withProtocol(IpProtocols.TCP).withDstPort(80));
         assertDoesNotThrow(() -> FlowRule.of(15, DROP).withDstPort(80));
     }
 

@@ -6,7 +6,9 @@ import io.sluice.xsk.ffi.IfXdp;
 import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.LinuxBpf;
 import io.sluice.xsk.ffi.NativeException;
+import io.sluice.xsk.frame.EtherTypes;
 import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,16 +54,16 @@ class SteeringProgramTestRunTest
         Privileged.require("BPF_PROG_TEST_RUN of the XDP program");
         program = SteeringProgram.open().load();
         final SteeringTables tables = program.tables();
-        tables.add(FlowRule.of(STEER_V4_UDP, STEER).withPriority(10).withProtocol(FlowRule.PROTO_UDP)
+        tables.add(FlowRule.of(STEER_V4_UDP, STEER).withPriority(10).withProtocol(IpProtocols.UDP)
             .withDestination("10.0.0.2/32").withDstPort(4789));
-        tables.add(FlowRule.of(STEER_V6_TCP, STEER).withPriority(10).withProtocol(FlowRule.PROTO_TCP)
+        tables.add(FlowRule.of(STEER_V6_TCP, STEER).withPriority(10).withProtocol(IpProtocols.TCP)
             .withDestination("fd00::2/128").withDstPorts(80, 89));
         tables.add(FlowRule.of(DROP_SRC_NET, DROP).withPriority(20).withSource("192.0.2.0/24"));
-        tables.add(FlowRule.of(PASS_DNS, PASS).withPriority(15).withProtocol(FlowRule.PROTO_UDP).withDstPort(53));
+        tables.add(FlowRule.of(PASS_DNS, PASS).withPriority(15).withProtocol(IpProtocols.UDP).withDstPort(53));
         tables.add(FlowRule.of(DROP_DST_NET, DROP).withPriority(30).withDestination("10.0.0.0/8"));
-        tables.add(FlowRule.of(STEER_V4_TCP, STEER).withPriority(10).withProtocol(FlowRule.PROTO_TCP)
+        tables.add(FlowRule.of(STEER_V4_TCP, STEER).withPriority(10).withProtocol(IpProtocols.TCP)
             .withDestination("10.0.0.5").withDstPort(443));
-        tables.add(FlowRule.of(STEER_V6_UDP, STEER).withPriority(10).withProtocol(FlowRule.PROTO_UDP)
+        tables.add(FlowRule.of(STEER_V6_UDP, STEER).withPriority(10).withProtocol(IpProtocols.UDP)
             .withDestination("fd00::5").withDstPort(5353));
         tables.blockSource(Prefix.parse("198.51.100.0/24"));
         tables.blockSource(Prefix.parse("2001:db8:bad::/48"));
@@ -301,7 +303,7 @@ class SteeringProgramTestRunTest
         program.tables().steerAll(true);
         try
         {
-            assertEquals(LinuxBpf.XDP_REDIRECT, program.testRun(Frames.ethernet().etherType(Frames.ETHERTYPE_ARP)
+            assertEquals(LinuxBpf.XDP_REDIRECT, program.testRun(Frames.ethernet().etherType(EtherTypes.ARP)
                 .payload(new byte[Frames.ARP_PAYLOAD_LENGTH]).build()), "not IP, still steered");
             assertEquals(LinuxBpf.XDP_REDIRECT, program.testRun(v4("198.51.100.7", "10.0.0.2").udp(1, 2).build()),
                 "blocklisted source, still steered: nothing is parsed");

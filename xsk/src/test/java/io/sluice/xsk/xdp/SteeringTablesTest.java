@@ -1,7 +1,9 @@
 package io.sluice.xsk.xdp;
 
 import io.sluice.xsk.ffi.LinuxBpf;
+import io.sluice.xsk.frame.EtherTypes;
 import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +62,7 @@ class SteeringTablesTest
         assertOutcome(frame, LinuxBpf.XDP_PASS, XdpCounter.PASS_NO_MATCH);
         assertEquals(Stat.ZERO, tables.ruleStat(1));
 
-        tables.add(FlowRule.of(1, DROP).withProtocol(FlowRule.PROTO_UDP).withDestination("10.0.0.2")
+        tables.add(FlowRule.of(1, DROP).withProtocol(IpProtocols.UDP).withDestination("10.0.0.2")
             .withDstPort(4789));
 
         assertOutcome(frame, LinuxBpf.XDP_DROP, XdpCounter.DROP_RULE);
@@ -89,7 +91,7 @@ class SteeringTablesTest
     void shouldReplaceARuleWithTheSameId()
     {
         final byte[] frame = v6("fd00::9", "fd00::2").tcp(1000, 80).build();
-        final FlowRule drop = FlowRule.of(7, DROP).withProtocol(FlowRule.PROTO_TCP).withDestination("fd00::2")
+        final FlowRule drop = FlowRule.of(7, DROP).withProtocol(IpProtocols.TCP).withDestination("fd00::2")
             .withDstPort(80);
         tables.add(drop);
         assertOutcome(frame, LinuxBpf.XDP_DROP, XdpCounter.DROP_RULE);
@@ -107,9 +109,9 @@ class SteeringTablesTest
     @Test
     void shouldListRulesInPrecedenceOrder()
     {
-        final FlowRule a = FlowRule.of(5, PASS).withPriority(10).withProtocol(FlowRule.PROTO_UDP);
-        final FlowRule b = FlowRule.of(3, DROP).withPriority(10).withProtocol(FlowRule.PROTO_UDP);
-        final FlowRule c = FlowRule.of(9, PASS).withPriority(1).withProtocol(FlowRule.PROTO_UDP).withDstPort(53);
+        final FlowRule a = FlowRule.of(5, PASS).withPriority(10).withProtocol(IpProtocols.UDP);
+        final FlowRule b = FlowRule.of(3, DROP).withPriority(10).withProtocol(IpProtocols.UDP);
+        final FlowRule c = FlowRule.of(9, PASS).withPriority(1).withProtocol(IpProtocols.UDP).withDstPort(53);
         final FlowRule d = FlowRule.of(1, STEER).withPriority(20);
         final FlowRule e = FlowRule.of(2, DROP).withPriority(10).withDestination("fd00::/64");
         tables.add(a);
@@ -136,9 +138,9 @@ class SteeringTablesTest
     @Test
     void shouldKeepCountersOfRulesThatSurviveReplaceAll()
     {
-        final FlowRule kept = FlowRule.of(1, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPort(1111);
-        final FlowRule dropped = FlowRule.of(2, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPort(2222);
-        final FlowRule added = FlowRule.of(3, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPort(3333);
+        final FlowRule kept = FlowRule.of(1, DROP).withProtocol(IpProtocols.UDP).withDstPort(1111);
+        final FlowRule dropped = FlowRule.of(2, DROP).withProtocol(IpProtocols.UDP).withDstPort(2222);
+        final FlowRule added = FlowRule.of(3, DROP).withProtocol(IpProtocols.UDP).withDstPort(3333);
         final byte[] toKept = v4("10.9.9.9", "10.0.0.2").udp(1000, 1111).build();
         final byte[] toDropped = v4("10.9.9.9", "10.0.0.2").udp(1000, 2222).build();
         final byte[] toAdded = v4("10.9.9.9", "10.0.0.2").udp(1000, 3333).payload(17).build();
@@ -164,7 +166,7 @@ class SteeringTablesTest
     {
         final byte[] toA = v4("10.9.9.9", "10.0.0.2").udp(1000, 1111).build();
         final byte[] toB = v4("10.9.9.9", "10.0.0.2").udp(1000, 2222).payload(10).build();
-        tables.add(FlowRule.of(1, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPort(1111));
+        tables.add(FlowRule.of(1, DROP).withProtocol(IpProtocols.UDP).withDstPort(1111));
         for (int i = 0; i < 3; i++)
         {
             assertOutcome(toA, LinuxBpf.XDP_DROP, XdpCounter.DROP_RULE);
@@ -172,7 +174,7 @@ class SteeringTablesTest
         assertEquals(new Stat(3, 3L * toA.length), tables.ruleStat(1));
 
         assertTrue(tables.remove(1));
-        tables.add(FlowRule.of(2, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPort(2222));
+        tables.add(FlowRule.of(2, DROP).withProtocol(IpProtocols.UDP).withDstPort(2222));
 
         assertEquals(Stat.ZERO, tables.ruleStat(1));
         assertEquals(Stat.ZERO, tables.ruleStat(2));
@@ -181,7 +183,7 @@ class SteeringTablesTest
         assertOutcome(toB, LinuxBpf.XDP_DROP, XdpCounter.DROP_RULE);
         assertEquals(new Stat(1, toB.length), tables.ruleStat(2));
 
-        tables.add(FlowRule.of(1, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPort(1111));
+        tables.add(FlowRule.of(1, DROP).withProtocol(IpProtocols.UDP).withDstPort(1111));
         assertEquals(Stat.ZERO, tables.ruleStat(1), "a re-added rule starts from zero");
         assertEquals(new Stat(1, toB.length), tables.ruleStat(2));
     }
@@ -191,14 +193,14 @@ class SteeringTablesTest
     {
         for (int id = 0; id < MAX_RULES; id++)
         {
-            tables.add(FlowRule.of(id, DROP).withPriority(id % 5).withProtocol(FlowRule.PROTO_UDP)
+            tables.add(FlowRule.of(id, DROP).withPriority(id % 5).withProtocol(IpProtocols.UDP)
                 .withDstPort(10_000 + id));
         }
         final List<FlowRule> full = tables.list();
         assertEquals(MAX_RULES, full.size());
 
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-            () -> tables.add(FlowRule.of(MAX_RULES, PASS).withProtocol(FlowRule.PROTO_UDP).withDstPort(20_000)));
+            () -> tables.add(FlowRule.of(MAX_RULES, PASS).withProtocol(IpProtocols.UDP).withDstPort(20_000)));
         assertTrue(ex.getMessage().contains("64"), ex.getMessage());
 
         assertEquals(full, tables.list());
@@ -213,7 +215,7 @@ class SteeringTablesTest
         assertEquals(Stat.ZERO, tables.ruleStat(MAX_RULES));
 
         // replacing one of the 64 is still allowed
-        tables.add(FlowRule.of(37, PASS).withProtocol(FlowRule.PROTO_UDP).withDstPort(10_037));
+        tables.add(FlowRule.of(37, PASS).withProtocol(IpProtocols.UDP).withDstPort(10_037));
         assertOutcome(v4("10.9.9.9", "10.0.0.2").udp(1000, 10_037).build(), LinuxBpf.XDP_PASS,
             XdpCounter.PASS_RULE);
         assertEquals(MAX_RULES, tables.list().size());
@@ -230,10 +232,10 @@ class SteeringTablesTest
         // under set X the probe is dropped by rule 1; under set Y nothing matches it. Any mix of the two sets
         // (X's vectors with Y's actions) would pass it as PASS_RULE, or count it against rule 2.
         final List<FlowRule> setX = List.of(
-            FlowRule.of(1, DROP).withProtocol(FlowRule.PROTO_UDP).withDestination("10.0.0.1").withDstPort(5000),
+            FlowRule.of(1, DROP).withProtocol(IpProtocols.UDP).withDestination("10.0.0.1").withDstPort(5000),
             FlowRule.of(3, DROP).withSource("192.0.2.0/24"));
         final List<FlowRule> setY = List.of(
-            FlowRule.of(2, PASS).withProtocol(FlowRule.PROTO_TCP).withDestination("10.0.0.2").withDstPort(6000));
+            FlowRule.of(2, PASS).withProtocol(IpProtocols.TCP).withDestination("10.0.0.2").withDstPort(6000));
         final byte[] probe = v4("10.9.9.9", "10.0.0.1").udp(1000, 5000).build();
         final byte[] toY = v4("10.9.9.9", "10.0.0.2").tcp(1000, 6000).build();
         final byte[] fromX = v4("192.0.2.1", "10.0.0.2").tcp(1000, 6000).build();
@@ -340,9 +342,9 @@ class SteeringTablesTest
     @Test
     void shouldMatchPortRangesAtTheirEdges()
     {
-        tables.add(FlowRule.of(1, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPorts(1000, 1999));
-        tables.add(FlowRule.of(2, DROP).withProtocol(FlowRule.PROTO_TCP).withDstPorts(0, 0));
-        tables.add(FlowRule.of(3, DROP).withProtocol(FlowRule.PROTO_TCP).withDstPorts(65535, 65535));
+        tables.add(FlowRule.of(1, DROP).withProtocol(IpProtocols.UDP).withDstPorts(1000, 1999));
+        tables.add(FlowRule.of(2, DROP).withProtocol(IpProtocols.TCP).withDstPorts(0, 0));
+        tables.add(FlowRule.of(3, DROP).withProtocol(IpProtocols.TCP).withDstPorts(65535, 65535));
 
         assertOutcome(v4("10.9.9.9", "10.0.0.2").udp(1, 999).build(), LinuxBpf.XDP_PASS, XdpCounter.PASS_NO_MATCH);
         assertOutcome(v4("10.9.9.9", "10.0.0.2").udp(1, 1000).build(), LinuxBpf.XDP_DROP, XdpCounter.DROP_RULE);
@@ -364,10 +366,10 @@ class SteeringTablesTest
     @Test
     void shouldCountEveryOfferedFrameInExactlyOneOutcome()
     {
-        tables.add(FlowRule.of(1, STEER).withPriority(10).withProtocol(FlowRule.PROTO_UDP)
+        tables.add(FlowRule.of(1, STEER).withPriority(10).withProtocol(IpProtocols.UDP)
             .withDestination("10.0.0.2").withDstPort(4789));
         tables.add(FlowRule.of(2, DROP).withPriority(20).withSource("192.0.2.0/24"));
-        tables.add(FlowRule.of(3, PASS).withPriority(15).withProtocol(FlowRule.PROTO_UDP).withDstPort(53));
+        tables.add(FlowRule.of(3, PASS).withPriority(15).withProtocol(IpProtocols.UDP).withDstPort(53));
         tables.add(FlowRule.of(4, DROP).withPriority(30).withDestination("fd00::/64"));
         tables.blockSource(Prefix.parse("198.51.100.0/24"));
 
@@ -387,13 +389,13 @@ class SteeringTablesTest
             v6("fd01::9", "fd00::99").icmpEcho().build(),
             v4("198.51.100.9", "10.0.0.2").udp(1000, 4789).build(),
             v4("198.51.100.200", "10.0.0.2").udp(1000, 53).payload(7).build(),
-            Frames.ethernet().etherType(Frames.ETHERTYPE_ARP).build(),
+            Frames.ethernet().etherType(EtherTypes.ARP).build(),
             Frames.ethernet().etherType(0x88CC).payload(46).build(),
-            v4("10.9.9.9", "10.0.0.2").vlan(Frames.ETHERTYPE_VLAN, 10).udp(1000, 4789).build(),
-            v6("fd00::9", "fd00::2").vlan(Frames.ETHERTYPE_QINQ, 100).vlan(Frames.ETHERTYPE_VLAN, 10)
+            v4("10.9.9.9", "10.0.0.2").vlan(EtherTypes.VLAN, 10).udp(1000, 4789).build(),
+            v6("fd00::9", "fd00::2").vlan(EtherTypes.QINQ, 100).vlan(EtherTypes.VLAN, 10)
                 .tcp(1000, 80).build(),
-            v4("10.9.9.9", "10.0.0.2").vlan(Frames.ETHERTYPE_QINQ, 1).vlan(Frames.ETHERTYPE_VLAN, 2)
-                .vlan(Frames.ETHERTYPE_VLAN, 3).udp(1000, 4789).build(),
+            v4("10.9.9.9", "10.0.0.2").vlan(EtherTypes.QINQ, 1).vlan(EtherTypes.VLAN, 2)
+                .vlan(EtherTypes.VLAN, 3).udp(1000, 4789).build(),
             v4("10.9.9.9", "10.0.0.2").ipv4Options(options).udp(1000, 53).build(),
             v4("10.9.9.9", "10.0.0.2").fragment(1480, false).udp(1000, 4789).payload(64).build(),
             v6("fd00::9", "fd00::2").ipv6HopByHop().udp(1000, 5000).build(),

@@ -1,5 +1,6 @@
 package io.sluice.xsk.xdp;
 
+import io.sluice.xsk.frame.IpProtocols;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.Test;
@@ -51,14 +52,14 @@ class VethSteeringTest
                 assertEquals(50, receive(open, 50));
                 assertOutcome(program, XdpCounter.PASS_NO_MATCH, 50);
 
-                program.tables().add(FlowRule.of(1, STEER).withProtocol(FlowRule.PROTO_UDP)
+                program.tables().add(FlowRule.of(1, STEER).withProtocol(IpProtocols.UDP)
                     .withDestination(RX_ADDR).withDstPort(5555));
                 send(sender, 5555, 20);
                 assertEquals(20, receive(open, 20));
                 assertOutcome(program, XdpCounter.PASS_NO_SOCKET, 20);
                 assertEquals(new Stat(20, 20L * FRAME_BYTES), program.tables().ruleStat(1));
 
-                program.tables().add(FlowRule.of(2, DROP).withProtocol(FlowRule.PROTO_UDP).withDstPort(5556));
+                program.tables().add(FlowRule.of(2, DROP).withProtocol(IpProtocols.UDP).withDstPort(5556));
                 send(sender, 5556, 10);
                 assertEquals(0, receive(dropped, 1));
                 assertOutcome(program, XdpCounter.DROP_RULE, 10);

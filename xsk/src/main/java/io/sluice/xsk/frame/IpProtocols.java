@@ -1,7 +1,8 @@
-package io.sluice.pipeline.parse;
+package io.sluice.xsk.frame;
 
 /**
- * IANA protocol numbers the parser acts on: the IPv4 protocol field and the IPv6 next header field share them.
+ * IANA protocol numbers: the IPv4 protocol field and the IPv6 next header field share them. The one place they are
+ * spelled, for the XDP steering tables, the parser, the generator and the test frame builders.
  */
 public final class IpProtocols
 {
@@ -49,6 +50,10 @@ public final class IpProtocols
      * Shim6 (RFC 5533), an IPv6 extension header.
      */
     public static final int SHIM6 = 140;
+    /**
+     * RFC 3692 experimental protocol, what test frames carry in IPv4 when no L4 was chosen.
+     */
+    public static final int EXPERIMENTAL = 253;
 
     private IpProtocols()
     {
