@@ -3,6 +3,7 @@ package io.sluice.pipeline.rules;
 import io.sluice.pipeline.FrameEvent;
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.counters.Labels;
 
 import static io.sluice.pipeline.rules.FilterRule.MATCH_DST_IPV4;
 import static io.sluice.pipeline.rules.FilterRule.MATCH_DST_IPV6;
@@ -127,8 +128,7 @@ public final class Filter
         for (int i = 0; i <= count; i++)
         {
             metrics[i] = metric;
-            each[i] = (labels.isEmpty() ? "" : labels + ",") + "rule=\"" +
-                (i < count ? ruleSet.rules().get(i).name() : "(default)") + "\"";
+            each[i] = Labels.and(labels, "rule", i < count ? ruleSet.rules().get(i).name() : "(default)");
         }
         hits = file.allocate(metrics, each);
 
@@ -142,22 +142,24 @@ public final class Filter
             etherTypes[i] = rule.etherType();
             ipVersions[i] = rule.ipVersion();
             protocols[i] = rule.protocol();
-            srcIpv4s[i] = rule.srcIpv4();
-            srcIpv4Masks[i] = 4 == rule.srcFamily() ? FilterRule.ipv4Mask(rule.srcPrefixBits()) : 0;
-            dstIpv4s[i] = rule.dstIpv4();
-            dstIpv4Masks[i] = 4 == rule.dstFamily() ? FilterRule.ipv4Mask(rule.dstPrefixBits()) : 0;
-            srcIpv6His[i] = rule.srcIpv6Hi();
-            srcIpv6Los[i] = rule.srcIpv6Lo();
-            srcIpv6MaskHis[i] = 6 == rule.srcFamily() ? FilterRule.ipv6MaskHi(rule.srcPrefixBits()) : 0;
-            srcIpv6MaskLos[i] = 6 == rule.srcFamily() ? FilterRule.ipv6MaskLo(rule.srcPrefixBits()) : 0;
-            dstIpv6His[i] = rule.dstIpv6Hi();
-            dstIpv6Los[i] = rule.dstIpv6Lo();
-            dstIpv6MaskHis[i] = 6 == rule.dstFamily() ? FilterRule.ipv6MaskHi(rule.dstPrefixBits()) : 0;
-            dstIpv6MaskLos[i] = 6 == rule.dstFamily() ? FilterRule.ipv6MaskLo(rule.dstPrefixBits()) : 0;
-            srcPortLows[i] = rule.srcPortLow();
-            srcPortHighs[i] = rule.srcPortHigh();
-            dstPortLows[i] = rule.dstPortLow();
-            dstPortHighs[i] = rule.dstPortHigh();
+            final AddressMatch src = rule.srcAddress();
+            final AddressMatch dst = rule.dstAddress();
+            srcIpv4s[i] = src.ipv4();
+            srcIpv4Masks[i] = src.ipv4Mask();
+            dstIpv4s[i] = dst.ipv4();
+            dstIpv4Masks[i] = dst.ipv4Mask();
+            srcIpv6His[i] = src.ipv6Hi();
+            srcIpv6Los[i] = src.ipv6Lo();
+            srcIpv6MaskHis[i] = src.ipv6MaskHi();
+            srcIpv6MaskLos[i] = src.ipv6MaskLo();
+            dstIpv6His[i] = dst.ipv6Hi();
+            dstIpv6Los[i] = dst.ipv6Lo();
+            dstIpv6MaskHis[i] = dst.ipv6MaskHi();
+            dstIpv6MaskLos[i] = dst.ipv6MaskLo();
+            srcPortLows[i] = rule.srcPorts().low();
+            srcPortHighs[i] = rule.srcPorts().high();
+            dstPortLows[i] = rule.dstPorts().low();
+            dstPortHighs[i] = rule.dstPorts().high();
             tcpFlagsMasks[i] = rule.tcpFlagsSet() | rule.tcpFlagsClear();
             tcpFlagsValues[i] = rule.tcpFlagsSet();
             icmpTypes[i] = rule.icmpType();

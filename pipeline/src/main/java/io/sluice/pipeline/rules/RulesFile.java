@@ -424,7 +424,7 @@ public final class RulesFile
         final String label = "filter rule '" + name + "': ";
         final Map<String, NodeTuple> keys = reader.keys(mapping, label, FILTER_KEYS);
         checkNameType(keys, label);
-        final FilterRule.Builder builder;
+        final FilterRuleBuilder builder;
         try
         {
             builder = FilterRule.builder(name);
@@ -464,7 +464,7 @@ public final class RulesFile
         }
     }
 
-    private void filterKey(final FilterRule.Builder builder, final String label, final String key, final Node value)
+    private void filterKey(final FilterRuleBuilder builder, final String label, final String key, final Node value)
     {
         switch (key)
         {
@@ -654,7 +654,7 @@ public final class RulesFile
         return reader.text(value, label + "tcp_flags", "flags such as \"syn,!ack\"");
     }
 
-    private void swap(final FilterRule.Builder builder, final Node value, final String label)
+    private void swap(final FilterRuleBuilder builder, final Node value, final String label)
     {
         final List<Node> items = value instanceof SequenceNode sequence ? sequence.getValue() : List.of(value);
         boolean ip = false;

@@ -74,8 +74,8 @@ class RulesFileTest
         assertEquals(14, reflect.line());
         assertEquals(FilterRule.MATCH_PROTOCOL | FilterRule.MATCH_DST_PORT, reflect.fields());
         assertEquals(IpProtocols.UDP, reflect.protocol());
-        assertEquals(9000, reflect.dstPortLow());
-        assertEquals(9000, reflect.dstPortHigh());
+        assertEquals(9000, reflect.dstPorts().low());
+        assertEquals(9000, reflect.dstPorts().high());
         assertEquals(Action.REFLECT, reflect.action());
         assertTrue(reflect.swapIp());
         assertTrue(reflect.swapPorts());
@@ -86,9 +86,9 @@ class RulesFileTest
         assertEquals("to-b", toB.name());
         assertEquals(19, toB.line());
         assertEquals(FilterRule.MATCH_DST_IPV4, toB.fields());
-        assertEquals(4, toB.dstFamily());
-        assertEquals(16, toB.dstPrefixBits());
-        assertEquals(0x0A010000, toB.dstIpv4());
+        assertEquals(4, toB.dstAddress().family());
+        assertEquals(16, toB.dstAddress().prefixBits());
+        assertEquals(0x0A010000, toB.dstAddress().ipv4());
         assertEquals(Action.FORWARD, toB.action());
         assertEquals("veth-b", toB.forwardInterface());
         assertEquals(0, toB.forwardIndex());
@@ -203,15 +203,15 @@ class RulesFileTest
         assertEquals(0x86DD, l4.etherType());
         assertEquals(6, l4.ipVersion());
         assertEquals(IpProtocols.TCP, l4.protocol());
-        assertEquals(6, l4.srcFamily());
-        assertEquals(32, l4.srcPrefixBits());
-        assertEquals(0x20010db800000000L, l4.srcIpv6Hi());
-        assertEquals(0L, l4.srcIpv6Lo());
-        assertEquals(57, l4.dstPrefixBits());
-        assertEquals(0x20010db800000080L, l4.dstIpv6Hi());
-        assertEquals(1024, l4.srcPortLow());
-        assertEquals(65535, l4.srcPortHigh());
-        assertEquals(443, l4.dstPortLow());
+        assertEquals(6, l4.srcAddress().family());
+        assertEquals(32, l4.srcAddress().prefixBits());
+        assertEquals(0x20010db800000000L, l4.srcAddress().ipv6Hi());
+        assertEquals(0L, l4.srcAddress().ipv6Lo());
+        assertEquals(57, l4.dstAddress().prefixBits());
+        assertEquals(0x20010db800000080L, l4.dstAddress().ipv6Hi());
+        assertEquals(1024, l4.srcPorts().low());
+        assertEquals(65535, l4.srcPorts().high());
+        assertEquals(443, l4.dstPorts().low());
         assertEquals(0x02, l4.tcpFlagsSet());
         assertEquals(0x10, l4.tcpFlagsClear());
         assertEquals(0, l4.fragment());
@@ -227,7 +227,7 @@ class RulesFileTest
         assertEquals(0, icmp.icmpCode());
         assertEquals(1, icmp.fragment());
         assertEquals(FilterRule.ANY, icmp.ipVersion());
-        assertEquals(0, icmp.srcFamily());
+        assertEquals(0, icmp.srcAddress().family());
 
         final FilterRule lldp = filter.rule(2);
         assertEquals(0x88CC, lldp.etherType());

@@ -3,7 +3,6 @@ package io.sluice.pipeline.rules;
 import io.sluice.pipeline.FrameEvent;
 import io.sluice.xsk.frame.EtherTypes;
 import io.sluice.xsk.frame.IpProtocols;
-import io.sluice.xsk.xdp.FlowRule;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -11,12 +10,12 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /**
- * Parsed frames for the filter tests, built by setting the fields the parser would.
+ * Parsed frames for the filter tests, built by setting the {@link FrameEvent} fields the parser would; the wire-level
+ * builder is {@link io.sluice.xsk.frame.Frames}.
  */
-final class Frames
+final class ParsedFrames
 {
-
-    private Frames()
+    private ParsedFrames()
     {
     }
 
