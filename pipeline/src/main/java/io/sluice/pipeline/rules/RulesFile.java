@@ -28,81 +28,10 @@ import static io.sluice.pipeline.yaml.YamlReader.kind;
 import static io.sluice.pipeline.yaml.YamlReader.line;
 
 /**
- * Reads a rules file: the human-edited YAML that says which packets the XDP program hands to Sluice and what Sluice
- * does with them.
- * <pre>{@code
- * # Which packets the XDP program hands to Sluice; the rest go to the kernel.
- * steer:
- *   - name: demo-flow          # optional; default "steer-N"
- *     proto: udp               # udp, tcp, icmp, icmpv6, or 0..255; default any
- *     src: 10.99.0.0/24        # IPv4 or IPv6 prefix; default any
- *     dst: 10.99.0.2/32
- *     dst_port: 9000           # one port or a range "9000-9009"; needs proto tcp/udp/any
- *     priority: 0              # optional; lower wins; default = position in the list
- *     action: steer            # steer | pass | drop
- * steer_all: false             # true: every packet goes to user space unparsed (benchmarks)
- *
- * # What Sluice does with what it receives: first match wins.
- * filter:
- *   - name: reflect-demo
- *     proto: udp
- *     dst_port: 9000
- *     action: reflect          # drop | count | reflect | forward | mirror
- *     swap: [ip, ports]        # reflect only: MACs are always swapped; also swap IPs and/or ports
- *   - name: to-b
- *     dst: 10.1.0.0/16
- *     action: forward
- *     to: veth-b               # forward only: the egress interface
- *   - name: udp-guard
- *     proto: udp
- *     action: count
- *     block_if: {pps: 50000, window_ms: 100}   # a source over 50 kpps is blocked in XDP
- * default: drop                # action when no filter rule matches (drop | count | reflect; default drop)
- *
- * # What every block shares.
- * blocking:
- *   ttl_s: 60
- *   max_blocks: 1024
- *   track: 65536
- *   allow: [10.0.0.0/8]
- * }</pre>
- * <b>Top level</b> (a mapping; every key optional): {@code steer}, {@code steer_all}, {@code filter},
- * {@code default}, {@code blocking}.
- * <p>
- * <b>{@code steer}</b>: the XDP steering rules, at most {@link SteeringDescriptor#MAX_RULES}, each a
- * {@link FlowRule} whose id is its position in the list (0-based). Keys: {@code name}, {@code proto}, {@code src},
- * {@code dst}, {@code dst_port}, {@code priority}, {@code action} ({@code steer} when not given). The XDP program
- * applies {@link FlowRule}'s precedence: lowest priority, then lowest id. {@code ::/0} is refused there because
- * the program reads it as every address of both families; leave the key out instead.
- * <p>
- * <b>{@code filter}</b>: the user-space rules, tried in order, the first that matches deciding. Match keys, all
- * optional, all of which must hold:
- * <ul>
- *     <li>{@code vlan}: outer VLAN id 0..4095, or {@code none} for untagged frames;</li>
- *     <li>{@code ether_type}: {@code ipv4}, {@code ipv6}, {@code arp} or a number such as {@code 0x88cc}, after
- *     any VLAN tags;</li>
- *     <li>{@code ip}: 4 or 6;</li>
- *     <li>{@code proto}: {@code udp}, {@code tcp}, {@code icmp}, {@code icmpv6}, {@code any} or 0..255;</li>
- *     <li>{@code src}, {@code dst}: an IPv4 or IPv6 prefix (a bare address is a host prefix; {@code ::/0} is
- *     every IPv6 address, {@code 0.0.0.0/0} every IPv4 one); both families, and {@code ip}, must agree. Inside a
- *     flow mapping ({@code {dst: "::/0"}}) quote a value that starts with {@code :};</li>
- *     <li>{@code src_port}, {@code dst_port}: a port or a range {@code "9000-9009"}; needs proto tcp, udp or
- *     none; frames without ports never match;</li>
- *     <li>{@code tcp_flags}: e.g. {@code "syn,!ack"}, flags that must be set and, after {@code !}, clear; names
- *     fin, syn, rst, psh, ack, urg, ece, cwr; needs proto tcp or none. Quote a value that starts with {@code !},
- *     or YAML reads it as a tag;</li>
- *     <li>{@code icmp_type}, {@code icmp_code}: 0..255; needs proto icmp, icmpv6 or none;</li>
- *     <li>{@code fragment}: {@code true} for IP fragments only, {@code false} for IP non-fragments only.</li>
- * </ul>
- * and {@code name} (default {@code filter-N}, N its 0-based position), {@code action} (required:
- * {@code drop}, {@code count}, {@code reflect}, {@code forward}, {@code mirror}: offered to the packet capture of
- * {@code run --capture FILE}, then dropped), {@code swap} (reflect only: a list of {@code ip}, {@code ports}) and
- * {@code to} (forward only, required there: the egress interface's name). Frames that are not IP never match an IP constraint.
- * <p>
- * <b>{@code block_if}</b> on a filter rule: a {@link BlockTrigger}, keys {@code pps} (required), {@code window_ms}
- * (default 1000), {@code syn_ratio} (proto tcp only), {@code prefix} (1..32, default 32), {@code prefix6} (1..128,
- * default 128), {@code ttl_s} (default the blocking section's). <b>{@code blocking}</b>: a {@link BlockingPolicy},
- * keys {@code ttl_s}, {@code max_blocks}, {@code track}, {@code allow}.
+ * Reads a rules file: the human-edited YAML that says which packets the XDP program hands to Sluice ({@code steer},
+ * as {@link FlowRule}s for the XDP program) and what Sluice does with them ({@code filter} and {@code default}, as
+ * {@link FilterRule}s, with {@code block_if} {@link BlockTrigger}s and the {@code blocking} section's
+ * {@link BlockingPolicy}). Every key, its allowed values and default are in {@code docs/rules-format.md}.
  * <p>
  * Rule names are unique across the whole file. An invalid file throws {@link RulesFileException} with one line,
  * {@code FILE:LINE: problem}, naming the allowed values where there is a set.
