@@ -43,13 +43,13 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *     <li>IPv4 header and UDP checksums kept right (a UDP checksum of 0 in an IPv4 template stays 0).</li>
  * </ul>
  * <b>Namespaces.</b> The egress is resolved by name in the network namespace of the thread that calls
- * {@link Builder#open()}, and the kernel redirects to its ifindex in the namespace of the thread that issues
- * BPF_PROG_RUN: so send from a thread in that same namespace. {@code send} and {@code run} check, and throw
+ * {@link TrafficGeneratorBuilder#open()}, and the kernel redirects to its ifindex in the namespace of the thread
+ * that issues BPF_PROG_RUN: so send from a thread in that same namespace. {@code send} and {@code run} check, and throw
  * {@link IllegalStateException} when called from another one.
  * <p>
  * <b>Queues.</b> veth hands an XDP-redirected frame to receive queue {@code sending CPU % rx queues} of its peer;
- * other drivers pick their transmit queue by the sending CPU too. {@link Builder#cpu(int)} pins the sending
- * thread for the duration of each call, which chooses the queue.
+ * other drivers pick their transmit queue by the sending CPU too. {@link TrafficGeneratorBuilder#cpu(int)} pins
+ * the sending thread for the duration of each call, which chooses the queue.
  * <p>
  * <b>Counts.</b> The program counts every run it makes ({@link GeneratorCounter}); {@link #sent()} is the frames
  * it handed to the egress. A device can still refuse a redirected frame (a full ring, a frame over its MTU, a peer
@@ -58,7 +58,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * <p>
  * Kernel constraints, checked before anything is sent: the frame is at most {@link #LIVE_FRAME_MAX_BYTES} and at
  * least an Ethernet header; a batch is 1 to {@link #BATCH_SIZE_MAX} frames; a call repeats at most
- * {@code 2^32 - 1} times, and blocks until done, so long sends go in chunks of {@link Builder#chunkFrames(int)}.
+ * {@code 2^32 - 1} times, and blocks until done, so long sends go in chunks of
+ * {@link TrafficGeneratorBuilder#chunkFrames(int)}.
  * Each call that repeats more than once adds the program to the kernel's XDP dispatcher and removes it after,
  * two RCU grace periods that cost ~26 ms on a 2-core machine whatever the count; a single-frame call skips that
  * and costs ~10 us. Chunks and pacing are sized around those two figures.
@@ -136,7 +137,7 @@ public final class TrafficGenerator implements AutoCloseable
     private final AtomicLong stampedOnce = new AtomicLong();
     private boolean closed;
 
-    private TrafficGenerator(final Builder builder, final TemplateFrame template)
+    TrafficGenerator(final TrafficGeneratorBuilder builder, final TemplateFrame template)
     {
         this.template = template;
         this.egress = builder.egress;
@@ -189,11 +190,12 @@ public final class TrafficGenerator implements AutoCloseable
     }
 
     /**
-     * @return a builder; {@link Builder#egress(String)} and {@link Builder#template(byte[])} are required.
+     * @return a builder; {@link TrafficGeneratorBuilder#egress(String)} and
+     * {@link TrafficGeneratorBuilder#template(byte[])} are required.
      */
-    public static Builder builder()
+    public static TrafficGeneratorBuilder builder()
     {
-        return new Builder();
+        return new TrafficGeneratorBuilder();
     }
 
     /**
@@ -576,7 +578,7 @@ public final class TrafficGenerator implements AutoCloseable
         }
     }
 
-    private void writeConfig(final int configFd, final Builder builder)
+    private void writeConfig(final int configFd, final TrafficGeneratorBuilder builder)
     {
         try (Arena call = Arena.ofConfined())
         {
@@ -644,184 +646,6 @@ public final class TrafficGenerator implements AutoCloseable
         catch (final IOException ex)
         {
             throw new IllegalStateException("reading " + NETNS_LINK, ex);
-        }
-    }
-
-    /**
-     * What to send and where. Unset values take the defaults named on each setter.
-     */
-    public static final class Builder
-    {
-        private String egress;
-        private byte[] template;
-        private int srcPortBase = -1;
-        private int srcPortCount = 1;
-        private int srcAddrCount = 1;
-        private int seqPayloadOffset = 0;
-        private int tsPayloadOffset = TemplateFrame.STAMP_BYTES;
-        private long sequenceStart;
-        private int batchSize = Integer.getInteger(BATCH_SIZE_PROP_NAME, BATCH_SIZE_DEFAULT);
-        private int chunkFrames = Integer.getInteger(CHUNK_FRAMES_PROP_NAME, CHUNK_FRAMES_DEFAULT);
-        private int cpu = -1;
-
-        private Builder()
-        {
-        }
-
-        /**
-         * @param interfaceName interface the frames leave by, in the calling thread's network namespace.
-         * @return this.
-         */
-        public Builder egress(final String interfaceName)
-        {
-            this.egress = interfaceName;
-            return this;
-        }
-
-        /**
-         * @param frame Ethernet (up to two VLAN tags), IPv4 or IPv6, UDP; its MACs and destination are sent as
-         *              they are. Copied.
-         * @return this.
-         */
-        public Builder template(final byte[] frame)
-        {
-            this.template = frame.clone();
-            return this;
-        }
-
-        /**
-         * @param base  first source port; default the template's.
-         * @param count ports cycled through, {@code base + seq % count}; default 1.
-         * @return this.
-         */
-        public Builder sourcePorts(final int base, final int count)
-        {
-            this.srcPortBase = base;
-            this.srcPortCount = count;
-            return this;
-        }
-
-        /**
-         * @param count source addresses, counting up in the last 32 bits from the template's; default 1.
-         * @return this.
-         */
-        public Builder sourceAddresses(final int count)
-        {
-            this.srcAddrCount = count;
-            return this;
-        }
-
-        /**
-         * @param payloadOffsetBytes where the sequence number goes, from the start of the UDP payload; default 0.
-         * @return this.
-         */
-        public Builder sequenceOffset(final int payloadOffsetBytes)
-        {
-            this.seqPayloadOffset = payloadOffsetBytes;
-            return this;
-        }
-
-        /**
-         * @param payloadOffsetBytes where the timestamp goes, from the start of the UDP payload; default 8.
-         * @return this.
-         */
-        public Builder timestampOffset(final int payloadOffsetBytes)
-        {
-            this.tsPayloadOffset = payloadOffsetBytes;
-            return this;
-        }
-
-        /**
-         * @param start sequence number of the first frame; default 0.
-         * @return this.
-         */
-        public Builder sequenceStart(final long start)
-        {
-            this.sequenceStart = start;
-            return this;
-        }
-
-        /**
-         * @param frames frames between transmit flushes, 1 to {@link #BATCH_SIZE_MAX}; default
-         *               {@link #BATCH_SIZE_DEFAULT}, or {@link #BATCH_SIZE_PROP_NAME}.
-         * @return this.
-         */
-        public Builder batchSize(final int frames)
-        {
-            this.batchSize = frames;
-            return this;
-        }
-
-        /**
-         * @param frames most frames per BPF_PROG_RUN call; default {@link #CHUNK_FRAMES_DEFAULT}, or
-         *               {@link #CHUNK_FRAMES_PROP_NAME}.
-         * @return this.
-         */
-        public Builder chunkFrames(final int frames)
-        {
-            this.chunkFrames = frames;
-            return this;
-        }
-
-        /**
-         * @param cpuId CPU the sending thread is pinned to while it sends (its affinity is restored after each
-         *              call), choosing the queue the frames reach; -1, the default, leaves the thread as it is.
-         * @return this.
-         */
-        public Builder cpu(final int cpuId)
-        {
-            this.cpu = cpuId;
-            return this;
-        }
-
-        /**
-         * Check everything, resolve the egress in the calling thread's network namespace, and load the program.
-         *
-         * @return the generator, owned by the caller.
-         * @throws IllegalArgumentException naming what is out of range or what the template lacks.
-         * @throws NativeException          if the egress does not exist here or the program cannot be loaded.
-         */
-        public TrafficGenerator open()
-        {
-            if (null == egress || egress.isEmpty())
-            {
-                throw new IllegalArgumentException("egress interface is required");
-            }
-            if (null == template)
-            {
-                throw new IllegalArgumentException("template frame is required");
-            }
-            if (srcPortBase < 0)
-            {
-                srcPortBase = TemplateFrame.sourcePort(template);
-            }
-            if (srcPortBase > 0xFFFF || srcPortCount < 1 || srcPortBase + srcPortCount - 1 > 0xFFFF)
-            {
-                throw new IllegalArgumentException("source ports " + srcPortBase + " + " + srcPortCount +
-                    " must lie within [0, 65535], at least one");
-            }
-            if (batchSize < 1 || batchSize > BATCH_SIZE_MAX)
-            {
-                throw new IllegalArgumentException("batch size must be in [1, " + BATCH_SIZE_MAX + "]: " + batchSize);
-            }
-            if (chunkFrames < 1)
-            {
-                throw new IllegalArgumentException("chunk frames must be >= 1: " + chunkFrames);
-            }
-            if (cpu < -1 || cpu >= CpuAffinity.MAX_CPUS)
-            {
-                throw new IllegalArgumentException("cpu must be -1 or in [0, " + CpuAffinity.MAX_CPUS + "): " + cpu);
-            }
-
-            final TemplateFrame prepared = TemplateFrame.prepare(
-                template, seqPayloadOffset, tsPayloadOffset, srcPortBase, LIVE_FRAME_MAX_BYTES);
-            if (srcAddrCount < 1 || Integer.toUnsignedLong(prepared.srcAddrLow) + srcAddrCount - 1 > 0xFFFF_FFFFL)
-            {
-                throw new IllegalArgumentException("source address count must be >= 1 and not carry past the " +
-                    "last 32 bits of the template's source address: " + srcAddrCount);
-            }
-
-            return new TrafficGenerator(this, prepared);
         }
     }
 }

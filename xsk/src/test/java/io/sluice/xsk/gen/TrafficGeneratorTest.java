@@ -327,7 +327,7 @@ class TrafficGeneratorTest
     /**
      * The message of the IllegalArgumentException {@code open()} throws; the egress is never reached.
      */
-    private static String refusal(final TrafficGenerator.Builder builder)
+    private static String refusal(final TrafficGeneratorBuilder builder)
     {
         try
         {
