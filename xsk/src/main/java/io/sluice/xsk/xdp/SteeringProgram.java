@@ -66,7 +66,11 @@ public final class SteeringProgram implements AutoCloseable
     private final int blocklistCapacity;
     private final XdpAttacher attacher = new XdpAttacher(this);
     private SteeringTables tables;
+    private SourceBlocklist blocklist;
+    private PerCpuStats stats;
     private int progFd = -1;
+    private int countersFd = -1;
+    private int xsksFd = -1;
     private Thread shutdownHook;
     private boolean closed;
 
@@ -188,12 +192,21 @@ public final class SteeringProgram implements AutoCloseable
     }
 
     /**
-     * @return the rule classifier and source blocklist.
+     * @return the rule classifier.
      */
     public synchronized SteeringTables tables()
     {
         ensureLoaded();
         return tables;
+    }
+
+    /**
+     * @return the source blocklist and allowlist, consulted before any rule.
+     */
+    public synchronized SourceBlocklist blocklist()
+    {
+        ensureLoaded();
+        return blocklist;
     }
 
     /**
@@ -261,7 +274,7 @@ public final class SteeringProgram implements AutoCloseable
     public Stat counter(final XdpCounter counter)
     {
         ensureLoaded();
-        return tables.readStat(tables.countersFd(), counter.id());
+        return stats.read(countersFd, counter.id());
     }
 
     /**
@@ -292,7 +305,7 @@ public final class SteeringProgram implements AutoCloseable
         ensureLoaded();
         try (Arena call = Arena.ofConfined())
         {
-            NativeException.check(LibBpf.bpf_map_update_elem(tables.xsksFd(), call.allocateFrom(JAVA_INT, queue),
+            NativeException.check(LibBpf.bpf_map_update_elem(xsksFd, call.allocateFrom(JAVA_INT, queue),
                 call.allocateFrom(JAVA_INT, socketFd), LinuxBpf.BPF_ANY),
                 "XSKMAP update of queue " + queue + " with socket fd " + socketFd);
         }
@@ -308,7 +321,7 @@ public final class SteeringProgram implements AutoCloseable
         ensureLoaded();
         try (Arena call = Arena.ofConfined())
         {
-            final int result = LibBpf.bpf_map_delete_elem(tables.xsksFd(), call.allocateFrom(JAVA_INT, queue));
+            final int result = LibBpf.bpf_map_delete_elem(xsksFd, call.allocateFrom(JAVA_INT, queue));
             if (result < 0 && -result != Errno.ENOENT)
             {
                 NativeException.check(result, "XSKMAP delete of queue " + queue);
@@ -408,7 +421,12 @@ public final class SteeringProgram implements AutoCloseable
     private void onLoaded()
     {
         progFd = LibBpf.bpf_program__fd(findProgram());
-        tables = new SteeringTables(this, numCpus, blocklistCapacity);
+        final SteeringConfig config = new SteeringConfig(mapFd("sluice_config"));
+        stats = new PerCpuStats(numCpus);
+        countersFd = mapFd("sluice_counters");
+        xsksFd = mapFd("sluice_xsks");
+        tables = new SteeringTables(this, config, stats);
+        blocklist = new SourceBlocklist(this, config, stats, blocklistCapacity);
     }
 
     /**
