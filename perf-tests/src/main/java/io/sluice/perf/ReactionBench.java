@@ -11,7 +11,7 @@ import io.sluice.xsk.socket.XskConfig;
 import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.util.NetNamespace;
 import io.sluice.xsk.xdp.Prefix;
-import io.sluice.xsk.xdp.SteeringTables;
+import io.sluice.xsk.xdp.SourceBlocklist;
 import io.sluice.xsk.xdp.XdpMode;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -150,7 +150,7 @@ public final class ReactionBench implements Callable<Integer>
             {
                 // the pipeline's code compiled before the first trial
                 hosts.send(hosts.udpToDut(GEN, DUT, 4000, PORT, 22), 1, 100_000, 100_000);
-                final SteeringTables tables = processor.program().tables();
+                final SourceBlocklist blocklist = processor.program().blocklist();
                 final Blocker blocker = processor.blocker();
                 final long floodFrames = Math.max(1, ratePps * floodMs / 1000);
                 for (int i = 0; i < trials; i++)
@@ -166,7 +166,7 @@ public final class ReactionBench implements Callable<Integer>
                     final long startNs = System.nanoTime();
                     final CompletableFuture<Long> flood = CompletableFuture.supplyAsync(
                         () -> flood(channel, target, floodFrames, ratePps, startNs));
-                    final long firstDropNs = awaitFirstDrop(tables, source, startNs);
+                    final long firstDropNs = awaitFirstDrop(blocklist, source, startNs);
                     flood.join();
                     channel.close();
                     if (firstDropNs < 0)
@@ -227,16 +227,16 @@ public final class ReactionBench implements Callable<Integer>
      *
      * @return the time of the first drop seen, or -1 at the timeout.
      */
-    private static long awaitFirstDrop(final SteeringTables tables, final Prefix source, final long startNs)
+    private static long awaitFirstDrop(final SourceBlocklist blocklist, final Prefix source, final long startNs)
     {
-        SteeringTables.Block block = null;
+        SourceBlocklist.Block block = null;
         while (System.nanoTime() - startNs < TIMEOUT_NS)
         {
             if (null == block)
             {
-                block = tables.block(source);
+                block = blocklist.block(source);
             }
-            if (null != block && tables.blockStat(block).packets() > 0)
+            if (null != block && blocklist.blockStat(block).packets() > 0)
             {
                 return System.nanoTime();
             }

@@ -66,7 +66,7 @@ public final class XdpProgramCost implements Callable<Integer>
                 .withDestination("10.200.0.0/16").withDstPort(4789));
             tables.add(FlowRule.of(2, FlowRule.Action.STEER).withPriority(1000).withProtocol(IpProtocols.TCP)
                 .withDestination("fd00::/64").withDstPort(443));
-            tables.blockSource(Prefix.parse("198.51.100.0/24"));
+            program.blocklist().blockSource(Prefix.parse("198.51.100.0/24"));
 
             final List<Case> cases = List.of(
                 new Case("unmatched IPv4 UDP (rejected by the array lookups)",
@@ -89,7 +89,7 @@ public final class XdpProgramCost implements Callable<Integer>
             System.out.println("# ./sluice java " + XdpProgramCost.class.getName() + " --rules " + rules +
                 " --repeat " + repeat + " --rounds " + rounds);
             System.out.printf("# %d rules installed, %d blocklisted prefix, BPF_PROG_TEST_RUN x %,d, median of %d%n",
-                tables.list().size(), tables.blockedSources().size(), repeat, rounds);
+                tables.list().size(), program.blocklist().blockedSources().size(), repeat, rounds);
             System.out.printf("%-52s %8s %10s%n", "case", "ns/pkt", "Mpps/core");
             for (final Case c : cases)
             {

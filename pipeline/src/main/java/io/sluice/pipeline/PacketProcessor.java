@@ -82,7 +82,7 @@ public final class PacketProcessor implements AutoCloseable
         final OneToOneRingBuffer outbox = rules.triggers().isEmpty() ? null :
             FloodDetector.newOutbox(ctx.outboxBytes());
         pipeline = opened(opened, Pipeline.start(ctx, umem, ports, counters, capture, outbox));
-        blocker = opened(opened, new Blocker(program.tables(), rules.blocking(), rules.triggers(), outbox, counters,
+        blocker = opened(opened, new Blocker(program.blocklist(), rules.blocking(), rules.triggers(), outbox, counters,
             ctx.labels(), ctx.log()));
         control = null == ctx.instance() ? null : opened(opened, BlockControl.bind(
             CountersFile.fileOf(ctx.instance()).resolveSibling(BlockControl.SOCKET_NAME), blocker));

@@ -192,7 +192,7 @@ class AdaptiveBlockingTest
             {
                 assertTrue(Prefix.parse("10.225.1.0/26").covers(block.prefix()), block.toString());
             }
-            assertEquals(8, scenario.processor.program().tables().blocks().size(), "what the XDP program holds");
+            assertEquals(8, scenario.processor.program().blocklist().blocks().size(), "what the XDP program holds");
 
             final Accounting accounting = scenario.stop();
             assertTrue(accounting.balanced(), () -> String.join("\n", accounting.lines()));

@@ -4,8 +4,8 @@ import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.Labels;
 import io.sluice.xsk.xdp.Prefix;
+import io.sluice.xsk.xdp.SourceBlocklist;
 import io.sluice.xsk.xdp.Stat;
-import io.sluice.xsk.xdp.SteeringTables;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.MessageHandler;
@@ -72,7 +72,7 @@ public final class Blocker implements AutoCloseable
     {
     }
 
-    private final SteeringTables tables;
+    private final SourceBlocklist blocklist;
     private final BlockingPolicy policy;
     private final List<BlockTrigger> triggers;
     private final OneToOneRingBuffer outbox;
@@ -92,9 +92,9 @@ public final class Blocker implements AutoCloseable
     {
         final Block block;
         final CounterSet series;
-        final SteeringTables.Block xdp;
+        final SourceBlocklist.Block xdp;
 
-        Entry(final Block block, final CounterSet series, final SteeringTables.Block xdp)
+        Entry(final Block block, final CounterSet series, final SourceBlocklist.Block xdp)
         {
             this.block = block;
             this.series = series;
@@ -107,16 +107,16 @@ public final class Blocker implements AutoCloseable
     }
 
     /**
-     * @param tables   the XDP program's tables.
-     * @param policy   lifetime, cap and allowlist; the allowlist is written into the program here.
-     * @param triggers the triggers, indexed as the detector's flags name them.
-     * @param outbox   the detector's flags, or null without a detector.
-     * @param file     the instance's counters.
-     * @param labels   labels every series carries, {@code iface="veth1"}.
-     * @param log      where a line goes for each block added or removed.
+     * @param blocklist the XDP program's source blocklist and allowlist.
+     * @param policy    lifetime, cap and allowlist; the allowlist is written into the program here.
+     * @param triggers  the triggers, indexed as the detector's flags name them.
+     * @param outbox    the detector's flags, or null without a detector.
+     * @param file      the instance's counters.
+     * @param labels    labels every series carries, {@code iface="veth1"}.
+     * @param log       where a line goes for each block added or removed.
      */
     public Blocker(
-        final SteeringTables tables,
+        final SourceBlocklist blocklist,
         final BlockingPolicy policy,
         final List<BlockTrigger> triggers,
         final OneToOneRingBuffer outbox,
@@ -124,7 +124,7 @@ public final class Blocker implements AutoCloseable
         final String labels,
         final Consumer<String> log)
     {
-        this.tables = tables;
+        this.blocklist = blocklist;
         this.policy = policy;
         this.triggers = List.copyOf(triggers);
         this.outbox = outbox;
@@ -151,7 +151,7 @@ public final class Blocker implements AutoCloseable
                 labels, labels, labels });
         for (final Prefix allowed : policy.allow())
         {
-            tables.allowSource(allowed);
+            blocklist.allowSource(allowed);
         }
     }
 
@@ -369,7 +369,7 @@ public final class Blocker implements AutoCloseable
     {
         final long nowNs = System.nanoTime();
         final long expiresAtNs = 0 == ttlNs ? 0 : nowNs + ttlNs;
-        final SteeringTables.Block xdp = tables.block(prefix, expiresAtNs);
+        final SourceBlocklist.Block xdp = blocklist.block(prefix, expiresAtNs);
         final Entry old = entries.get(prefix);
         final Block block = new Block(prefix, origin, rule, ratePps, firstSeenNs, detectedAtNs, System.nanoTime(),
             expiresAtNs, null == old ? Stat.ZERO : old.block.dropped());
@@ -417,7 +417,7 @@ public final class Blocker implements AutoCloseable
 
     private Map<Prefix, Stat> remove(final List<Prefix> prefixes)
     {
-        final Map<Prefix, Stat> finals = tables.unblock(prefixes);
+        final Map<Prefix, Stat> finals = blocklist.unblock(prefixes);
         for (final Prefix prefix : prefixes)
         {
             final Entry entry = entries.remove(prefix);
@@ -439,7 +439,7 @@ public final class Blocker implements AutoCloseable
         for (final Map.Entry<Prefix, Entry> each : entries.entrySet())
         {
             final Entry entry = each.getValue();
-            final Stat dropped = tables.blockStat(entry.xdp);
+            final Stat dropped = blocklist.blockStat(entry.xdp);
             entry.series.set(0, dropped.packets());
             entry.series.set(1, dropped.bytes());
             if (!dropped.equals(entry.block.dropped()))
@@ -459,7 +459,7 @@ public final class Blocker implements AutoCloseable
 
     private void recordRetired()
     {
-        final Stat retired = tables.retiredBlockDrops();
+        final Stat retired = blocklist.retiredBlockDrops();
         counters.set(RETIRED_PACKETS, retired.packets());
         counters.set(RETIRED_BYTES, retired.bytes());
     }

@@ -16,10 +16,8 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 import static io.sluice.xsk.xdp.SteeringDescriptor.BANKS;
@@ -33,7 +31,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The rule classifier and source blocklist of a loaded {@link SteeringProgram}, changed at run time.
+ * The rule classifier of a loaded {@link SteeringProgram}, changed at run time.
  * <p>
  * Rules compile into per-field match vectors: bit {@code r} of a vector is set when the rule ranked {@code r}
  * allows that field value. The program ANDs the protocol, port, source and destination vectors and takes the
@@ -44,7 +42,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class SteeringTables implements AutoCloseable
 {
-    private static final long STAT_BYTES = SteeringDescriptor.STAT_LAYOUT.byteSize();
     private static final long ACTION_BYTES = SteeringDescriptor.RULE_ACTION_LAYOUT.byteSize();
     private static final long PROTO_BANK_BYTES = (long)PROTO_SLOTS * Long.BYTES;
     private static final long PORT_BANK_BYTES = (long)PORT_SLOTS * Long.BYTES;
@@ -52,20 +49,14 @@ public final class SteeringTables implements AutoCloseable
     private static final Comparator<FlowRule> PRECEDENCE =
         Comparator.comparingInt(FlowRule::priority).thenComparingInt(FlowRule::id);
 
-    private final int numCpus;
-    private final int configFd;
-    private boolean steerAll;
-    private final int blocklistFd;
-    private final int blockStatsFd;
-    private final int allowlistFd;
+    private final SteeringConfig config;
+    private final PerCpuStats stats;
     private final int srcFd;
     private final int dstFd;
     private final int protoFd;
     private final int portFd;
     private final int actionFd;
-    private final int countersFd;
     private final int ruleStatsFd;
-    private final int xsksFd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment protoTable;
     private final MemorySegment portTable;
@@ -77,37 +68,22 @@ public final class SteeringTables implements AutoCloseable
     private final List<Prefix>[] bankSources = new List[] { new ArrayList<Prefix>(), new ArrayList<Prefix>() };
     @SuppressWarnings("unchecked")
     private final List<Prefix>[] bankDestinations = new List[] { new ArrayList<Prefix>(), new ArrayList<Prefix>() };
-    private final Map<Prefix, Block> blocklist = new LinkedHashMap<>();
-    private final Set<Prefix> allowlist = new LinkedHashSet<>();
-    private final int blockSlots;
-    private final BitSet usedBlockSlots;
-    private int nextBlockSlot;
-    private long retiredBlockPackets;
-    private long retiredBlockBytes;
-    private int activeBank;
     private boolean closed;
 
-    SteeringTables(final SteeringProgram program, final int numCpus, final int blockSlots)
+    SteeringTables(final SteeringProgram program, final SteeringConfig config, final PerCpuStats stats)
     {
-        this.numCpus = numCpus;
-        this.blockSlots = blockSlots;
-        usedBlockSlots = new BitSet(blockSlots);
-        configFd = program.mapFd("sluice_config");
-        blocklistFd = program.mapFd("sluice_blocklist");
-        blockStatsFd = program.mapFd("sluice_block_stats");
-        allowlistFd = program.mapFd("sluice_allowlist");
+        this.config = config;
+        this.stats = stats;
         srcFd = program.mapFd("sluice_rule_src");
         dstFd = program.mapFd("sluice_rule_dst");
         protoFd = program.mapFd("sluice_rule_proto");
         portFd = program.mapFd("sluice_rule_port");
         actionFd = program.mapFd("sluice_rule_action");
-        countersFd = program.mapFd("sluice_counters");
         ruleStatsFd = program.mapFd("sluice_rule_stats");
-        xsksFd = program.mapFd("sluice_xsks");
         protoTable = mmap(protoFd, BANKS * PROTO_BANK_BYTES, "sluice_rule_proto");
         portTable = mmap(portFd, BANKS * PORT_BANK_BYTES, "sluice_rule_port");
         actionTable = mmap(actionFd, BANKS * ACTION_BANK_BYTES, "sluice_rule_action");
-        writeConfig();
+        config.write();
     }
 
     /**
@@ -181,7 +157,7 @@ public final class SteeringTables implements AutoCloseable
     {
         final Integer slot = statSlots.get(id);
 
-        return null == slot ? Stat.ZERO : readStat(ruleStatsFd, slot);
+        return null == slot ? Stat.ZERO : stats.read(ruleStatsFd, slot);
     }
 
     /**
@@ -193,8 +169,7 @@ public final class SteeringTables implements AutoCloseable
      */
     public synchronized void steerAll(final boolean on)
     {
-        steerAll = on;
-        writeConfig();
+        config.steerAll(on);
     }
 
     /**
@@ -202,285 +177,7 @@ public final class SteeringTables implements AutoCloseable
      */
     public synchronized boolean steerAll()
     {
-        return steerAll;
-    }
-
-    /**
-     * A source block: its prefix, when it stops dropping, and its drop counter's slot.
-     *
-     * @param prefix      the blocked source prefix.
-     * @param expiresAtNs {@code System.nanoTime()} (CLOCK_MONOTONIC, the program's clock) from which it no longer
-     *                    drops, or 0 for never.
-     * @param slot        index of its per-CPU drop counter.
-     */
-    public record Block(Prefix prefix, long expiresAtNs, int slot)
-    {
-        /**
-         * @param nowNs {@code System.nanoTime()}.
-         * @return true if the program no longer drops for it.
-         */
-        public boolean expired(final long nowNs)
-        {
-            return 0 != expiresAtNs && nowNs - expiresAtNs >= 0;
-        }
-    }
-
-    /**
-     * Drop every packet whose source lies in a prefix, before any rule is consulted, until unblocked.
-     *
-     * @param prefix source prefix.
-     */
-    public synchronized void blockSource(final Prefix prefix)
-    {
-        block(prefix, 0);
-    }
-
-    /**
-     * Drop every packet whose source lies in a prefix, before any rule is consulted, until a time; a source on the
-     * allowlist is never dropped. Blocking a prefix again moves its expiry and keeps its drop counter.
-     * <p>
-     * The program stops dropping at the expiry by itself; the entry stays in the trie until {@link #unblock}.
-     *
-     * @param prefix      source prefix.
-     * @param expiresAtNs {@code System.nanoTime()} from which it no longer drops, or 0 for never.
-     * @return the block.
-     * @throws IllegalStateException when every slot of the blocklist is taken.
-     */
-    public synchronized Block block(final Prefix prefix, final long expiresAtNs)
-    {
-        final Block existing = blocklist.get(prefix);
-        final int slot = null != existing ? existing.slot() : takeBlockSlot(prefix);
-        final Block block = new Block(prefix, expiresAtNs, slot);
-        try (Arena call = Arena.ofConfined())
-        {
-            final MemorySegment value = call.allocate(SteeringDescriptor.BLOCK_LAYOUT);
-            value.set(JAVA_LONG, SteeringDescriptor.BLOCK_EXPIRES_NS, expiresAtNs);
-            value.set(JAVA_INT, SteeringDescriptor.BLOCK_SLOT, slot);
-            final int result = LibBpf.bpf_map_update_elem(blocklistFd, lpmKey(call, prefix), value, LinuxBpf.BPF_ANY);
-            if (result < 0)
-            {
-                if (null == existing)
-                {
-                    usedBlockSlots.clear(slot);
-                }
-                throw new NativeException("blocklist add " + prefix, -result, Errno.E2BIG == -result ||
-                    Errno.ENOSPC == -result ? "the blocklist is full; open the program with a larger capacity" : null);
-            }
-        }
-        blocklist.put(prefix, block);
-        writeConfig();
-
-        return block;
-    }
-
-    /**
-     * Take a prefix off the blocklist.
-     *
-     * @param prefix exactly as it was added.
-     * @return true if it was on the list.
-     */
-    public synchronized boolean unblockSource(final Prefix prefix)
-    {
-        return !unblock(List.of(prefix)).isEmpty();
-    }
-
-    /**
-     * Take prefixes off the blocklist, wait until no program run can still count a packet to them, and read their
-     * final drop counts; those are added to {@link #retiredBlockDrops()} and their slots become free.
-     *
-     * @param prefixes exactly as they were added; prefixes not on the list are ignored.
-     * @return the final drop counts of those that were on the list.
-     */
-    public synchronized Map<Prefix, Stat> unblock(final Collection<Prefix> prefixes)
-    {
-        final List<Block> removed = new ArrayList<>();
-        try (Arena call = Arena.ofConfined())
-        {
-            for (final Prefix prefix : prefixes)
-            {
-                final Block block = blocklist.remove(prefix);
-                if (null == block)
-                {
-                    continue;
-                }
-                final int result = LibBpf.bpf_map_delete_elem(blocklistFd, lpmKey(call, prefix));
-                if (result < 0 && Errno.ENOENT != -result)
-                {
-                    blocklist.put(prefix, block);
-                    NativeException.check(result, "blocklist delete " + prefix);
-                }
-                removed.add(block);
-            }
-        }
-        if (removed.isEmpty())
-        {
-            return Map.of();
-        }
-        writeConfig();
-        // a program run that found an entry before its delete may still count to its slot: wait those out
-        awaitGracePeriod();
-
-        final Map<Prefix, Stat> finals = new LinkedHashMap<>();
-        for (final Block block : removed)
-        {
-            final Stat stat = readStat(blockStatsFd, block.slot());
-            retiredBlockPackets += stat.packets();
-            retiredBlockBytes += stat.bytes();
-            usedBlockSlots.clear(block.slot());
-            finals.put(block.prefix(), stat);
-        }
-
-        return finals;
-    }
-
-    /**
-     * @return the blocks, in the order they were first added.
-     */
-    public synchronized List<Block> blocks()
-    {
-        return new ArrayList<>(blocklist.values());
-    }
-
-    /**
-     * @param prefix a blocked prefix.
-     * @return the block, or null.
-     */
-    public synchronized Block block(final Prefix prefix)
-    {
-        return blocklist.get(prefix);
-    }
-
-    /**
-     * Packets and bytes a block has dropped in XDP, summed over CPUs.
-     *
-     * @param block a block these tables hold.
-     * @return the counts.
-     */
-    public synchronized Stat blockStat(final Block block)
-    {
-        return readStat(blockStatsFd, block.slot());
-    }
-
-    /**
-     * @return what blocks since removed dropped, in all; with the live blocks' counts it adds up to
-     * {@link XdpCounter#DROP_BLOCKLIST}.
-     */
-    public synchronized Stat retiredBlockDrops()
-    {
-        return new Stat(retiredBlockPackets, retiredBlockBytes);
-    }
-
-    /**
-     * @return how many blocks the blocklist holds at most.
-     */
-    public int blockCapacity()
-    {
-        return blockSlots;
-    }
-
-    /**
-     * Exempt a source prefix from every block, present and future, in the program itself: a blocked source the
-     * allowlist covers goes on to the rules, counted as {@link XdpCounter#BLOCK_EXEMPT}.
-     *
-     * @param prefix source prefix.
-     */
-    public synchronized void allowSource(final Prefix prefix)
-    {
-        try (Arena call = Arena.ofConfined())
-        {
-            final int result = LibBpf.bpf_map_update_elem(allowlistFd, lpmKey(call, prefix),
-                call.allocateFrom(JAVA_INT, 1), LinuxBpf.BPF_ANY);
-            if (result < 0)
-            {
-                throw new NativeException("allowlist add " + prefix, -result, Errno.E2BIG == -result ||
-                    Errno.ENOSPC == -result ? "the allowlist holds " + SteeringDescriptor.ALLOWLIST_MAX +
-                    " prefixes" : null);
-            }
-        }
-        allowlist.add(prefix);
-        writeConfig();
-    }
-
-    /**
-     * @return the allowlisted prefixes.
-     */
-    public synchronized List<Prefix> allowedSources()
-    {
-        return new ArrayList<>(allowlist);
-    }
-
-    private int takeBlockSlot(final Prefix prefix)
-    {
-        // round robin, so a slot just freed is the last to be taken again
-        int slot = usedBlockSlots.nextClearBit(nextBlockSlot);
-        if (slot >= blockSlots)
-        {
-            slot = usedBlockSlots.nextClearBit(0);
-        }
-        if (slot >= blockSlots)
-        {
-            throw new IllegalStateException("blocklist add " + prefix + ": the blocklist is full (" + blockSlots +
-                " prefixes); open the program with a larger capacity");
-        }
-        usedBlockSlots.set(slot);
-        nextBlockSlot = slot + 1;
-        zeroSlot(blockStatsFd, slot, "zeroing block counter slot ");
-
-        return slot;
-    }
-
-    /**
-     * The blocklist as the kernel holds it, read back from the trie.
-     *
-     * @return the blocked prefixes.
-     */
-    public synchronized List<Prefix> blockedSources()
-    {
-        final List<Prefix> prefixes = new ArrayList<>();
-        try (Arena call = Arena.ofConfined())
-        {
-            final MemorySegment key = call.allocate(SteeringDescriptor.LPM_KEY_LAYOUT);
-            final MemorySegment next = call.allocate(SteeringDescriptor.LPM_KEY_LAYOUT);
-            MemorySegment current = MemorySegment.NULL;
-            while (0 == LibBpf.bpf_map_get_next_key(blocklistFd, current, next))
-            {
-                final byte[] address = next.asSlice(SteeringDescriptor.LPM_KEY_ADDR, 16).toArray(JAVA_BYTE);
-                prefixes.add(Prefix.fromMapped(address, next.get(JAVA_INT, SteeringDescriptor.LPM_KEY_PREFIXLEN)));
-                MemorySegment.copy(next, 0, key, 0, key.byteSize());
-                current = key;
-            }
-        }
-
-        return prefixes;
-    }
-
-    synchronized Stat readStat(final int fd, final int slot)
-    {
-        try (Arena call = Arena.ofConfined())
-        {
-            final MemorySegment values = call.allocate(STAT_BYTES * numCpus, 8);
-            NativeException.check(LibBpf.bpf_map_lookup_elem(fd, call.allocateFrom(JAVA_INT, slot), values),
-                "reading per-CPU counter " + slot);
-            long packets = 0;
-            long bytes = 0;
-            for (int cpu = 0; cpu < numCpus; cpu++)
-            {
-                packets += values.get(JAVA_LONG, cpu * STAT_BYTES + SteeringDescriptor.STAT_PACKETS);
-                bytes += values.get(JAVA_LONG, cpu * STAT_BYTES + SteeringDescriptor.STAT_BYTES);
-            }
-
-            return new Stat(packets, bytes);
-        }
-    }
-
-    int countersFd()
-    {
-        return countersFd;
-    }
-
-    int xsksFd()
-    {
-        return xsksFd;
+        return config.steerAll();
     }
 
     public synchronized void close()
@@ -506,7 +203,7 @@ public final class SteeringTables implements AutoCloseable
         final List<FlowRule> ranked = new ArrayList<>(next.values());
         ranked.sort(PRECEDENCE);
         final Map<Integer, Integer> nextSlots = assignStatSlots(next);
-        final int bank = activeBank ^ 1;
+        final int bank = config.activeBank() ^ 1;
 
         writeVectors(bank, ranked);
         writeActions(bank, ranked, nextSlots);
@@ -515,9 +212,8 @@ public final class SteeringTables implements AutoCloseable
         // the tables above are written with plain stores to mmapped memory; the config update that publishes
         // them must not become visible first (the bpf() syscall orders them too, this says so explicitly)
         VarHandle.fullFence();
-        activeBank = bank;
-        writeConfig();
-        awaitGracePeriod();
+        config.activeBank(bank);
+        GracePeriod.await();
 
         rules.clear();
         rules.putAll(next);
@@ -666,53 +362,9 @@ public final class SteeringTables implements AutoCloseable
         return new ArrayList<>(vectors.keySet());
     }
 
-    private void writeConfig()
-    {
-        try (Arena call = Arena.ofConfined())
-        {
-            final MemorySegment value = call.allocate(SteeringDescriptor.CONFIG_LAYOUT);
-            value.set(JAVA_INT, SteeringDescriptor.CONFIG_ACTIVE_BANK, activeBank);
-            value.set(JAVA_INT, SteeringDescriptor.CONFIG_FLAGS,
-                (blocklist.isEmpty() ? 0 : SteeringDescriptor.CONFIG_BLOCKLIST_ACTIVE) |
-                (allowlist.isEmpty() ? 0 : SteeringDescriptor.CONFIG_ALLOWLIST_ACTIVE) |
-                (steerAll ? SteeringDescriptor.CONFIG_STEER_ALL : 0));
-            NativeException.check(LibBpf.bpf_map_update_elem(configFd, call.allocateFrom(JAVA_INT, 0), value,
-                LinuxBpf.BPF_ANY), "writing sluice_config");
-        }
-    }
-
     private void zeroStat(final int slot)
     {
-        zeroSlot(ruleStatsFd, slot, "zeroing rule counter slot ");
-    }
-
-    private void zeroSlot(final int fd, final int slot, final String what)
-    {
-        try (Arena call = Arena.ofConfined())
-        {
-            NativeException.check(LibBpf.bpf_map_update_elem(fd, call.allocateFrom(JAVA_INT, slot),
-                call.allocate(STAT_BYTES * numCpus, 8), LinuxBpf.BPF_ANY), what + slot);
-        }
-    }
-
-    private static void awaitGracePeriod()
-    {
-        try (Arena call = Arena.ofConfined())
-        {
-            final MemorySegment state = call.allocate(Ffi.CALL_STATE_LAYOUT);
-            if (LibC.syscall(state, LibC.SYS_MEMBARRIER, LibC.MEMBARRIER_CMD_GLOBAL, 0) < 0)
-            {
-                // no membarrier: an XDP run lasts microseconds, so this outlasts any run that saw the old bank
-                try
-                {
-                    Thread.sleep(10);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+        stats.zero(ruleStatsFd, slot, "zeroing rule counter slot ");
     }
 
     private static MemorySegment ruleKey(final Arena call, final int bank, final Prefix prefix)
@@ -721,15 +373,6 @@ public final class SteeringTables implements AutoCloseable
         key.set(JAVA_INT, SteeringDescriptor.RULE_LPM_KEY_PREFIXLEN, BANK_BITS + prefix.mappedLength());
         key.set(JAVA_BYTE, SteeringDescriptor.RULE_LPM_KEY_BANK, (byte)bank);
         MemorySegment.copy(prefix.address(), 0, key, JAVA_BYTE, SteeringDescriptor.RULE_LPM_KEY_ADDR, 16);
-
-        return key;
-    }
-
-    private static MemorySegment lpmKey(final Arena call, final Prefix prefix)
-    {
-        final MemorySegment key = call.allocate(SteeringDescriptor.LPM_KEY_LAYOUT);
-        key.set(JAVA_INT, SteeringDescriptor.LPM_KEY_PREFIXLEN, prefix.mappedLength());
-        MemorySegment.copy(prefix.address(), 0, key, JAVA_BYTE, SteeringDescriptor.LPM_KEY_ADDR, 16);
 
         return key;
     }

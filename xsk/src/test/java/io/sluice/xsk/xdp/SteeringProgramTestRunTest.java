@@ -65,8 +65,8 @@ class SteeringProgramTestRunTest
             .withDestination("10.0.0.5").withDstPort(443));
         tables.add(FlowRule.of(STEER_V6_UDP, STEER).withPriority(10).withProtocol(IpProtocols.UDP)
             .withDestination("fd00::5").withDstPort(5353));
-        tables.blockSource(Prefix.parse("198.51.100.0/24"));
-        tables.blockSource(Prefix.parse("2001:db8:bad::/48"));
+        program.blocklist().blockSource(Prefix.parse("198.51.100.0/24"));
+        program.blocklist().blockSource(Prefix.parse("2001:db8:bad::/48"));
 
         try (Arena arena = Arena.ofConfined())
         {

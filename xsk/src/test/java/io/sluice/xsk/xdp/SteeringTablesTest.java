@@ -36,6 +36,7 @@ class SteeringTablesTest
 
     private SteeringProgram program;
     private SteeringTables tables;
+    private SourceBlocklist blocklist;
 
     @BeforeEach
     void loadProgram()
@@ -43,6 +44,7 @@ class SteeringTablesTest
         Privileged.require("BPF_PROG_TEST_RUN of the XDP program");
         program = SteeringProgram.open().load();
         tables = program.tables();
+        blocklist = program.blocklist();
     }
 
     @AfterEach
@@ -309,33 +311,33 @@ class SteeringTablesTest
         final byte[] nextToV4Net = v4("198.51.101.9", "10.0.0.2").udp(1000, 4789).build();
         final byte[] nextToV6Net = v6("2001:db8:bae::1", "fd00::2").tcp(1000, 80).build();
         tables.add(FlowRule.of(1, PASS));
-        assertTrue(tables.blockedSources().isEmpty());
+        assertTrue(blocklist.blockedSources().isEmpty());
 
-        tables.blockSource(v4Net);
-        tables.blockSource(v6Net);
+        blocklist.blockSource(v4Net);
+        blocklist.blockSource(v6Net);
 
         assertOutcome(fromV4Net, LinuxBpf.XDP_DROP, XdpCounter.DROP_BLOCKLIST);
         assertOutcome(fromV6Net, LinuxBpf.XDP_DROP, XdpCounter.DROP_BLOCKLIST);
         assertOutcome(nextToV4Net, LinuxBpf.XDP_PASS, XdpCounter.PASS_RULE);
         assertOutcome(nextToV6Net, LinuxBpf.XDP_PASS, XdpCounter.PASS_RULE);
         assertEquals(2, tables.ruleStat(1).packets(), "the blocklist decides before any rule");
-        assertEquals(Set.of(v4Net, v6Net), new HashSet<>(tables.blockedSources()));
-        assertEquals(2, tables.blockedSources().size());
+        assertEquals(Set.of(v4Net, v6Net), new HashSet<>(blocklist.blockedSources()));
+        assertEquals(2, blocklist.blockedSources().size());
 
-        assertFalse(tables.unblockSource(Prefix.parse("198.51.100.0/25")));
-        assertFalse(tables.unblockSource(Prefix.parse("10.0.0.0/8")));
+        assertFalse(blocklist.unblockSource(Prefix.parse("198.51.100.0/25")));
+        assertFalse(blocklist.unblockSource(Prefix.parse("10.0.0.0/8")));
         assertOutcome(fromV4Net, LinuxBpf.XDP_DROP, XdpCounter.DROP_BLOCKLIST);
 
-        assertTrue(tables.unblockSource(v4Net));
+        assertTrue(blocklist.unblockSource(v4Net));
         assertOutcome(fromV4Net, LinuxBpf.XDP_PASS, XdpCounter.PASS_RULE);
         assertOutcome(fromV6Net, LinuxBpf.XDP_DROP, XdpCounter.DROP_BLOCKLIST);
-        assertEquals(List.of(v6Net), tables.blockedSources());
+        assertEquals(List.of(v6Net), blocklist.blockedSources());
 
-        assertTrue(tables.unblockSource(v6Net));
+        assertTrue(blocklist.unblockSource(v6Net));
         assertOutcome(fromV6Net, LinuxBpf.XDP_PASS, XdpCounter.PASS_RULE);
-        assertTrue(tables.blockedSources().isEmpty());
-        assertFalse(tables.unblockSource(v6Net));
-        assertFalse(tables.unblockSource(Prefix.parse("203.0.113.0/24")));
+        assertTrue(blocklist.blockedSources().isEmpty());
+        assertFalse(blocklist.unblockSource(v6Net));
+        assertFalse(blocklist.unblockSource(Prefix.parse("203.0.113.0/24")));
         assertEquals(4, tables.ruleStat(1).packets());
     }
 
@@ -371,7 +373,7 @@ class SteeringTablesTest
         tables.add(FlowRule.of(2, DROP).withPriority(20).withSource("192.0.2.0/24"));
         tables.add(FlowRule.of(3, PASS).withPriority(15).withProtocol(IpProtocols.UDP).withDstPort(53));
         tables.add(FlowRule.of(4, DROP).withPriority(30).withDestination("fd00::/64"));
-        tables.blockSource(Prefix.parse("198.51.100.0/24"));
+        blocklist.blockSource(Prefix.parse("198.51.100.0/24"));
 
         final byte[] options = { 1, 1, 1, 1 };
         final byte[] full = v4("10.9.9.9", "10.0.0.2").udp(1000, 4789).build();
