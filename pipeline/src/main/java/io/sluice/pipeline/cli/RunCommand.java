@@ -86,8 +86,8 @@ public final class RunCommand implements Callable<Integer>
     Integer handlers;
 
     @Option(names = "--cores", paramLabel = "LIST",
-        description = "CPUs to pin to: one (shared), or rx,handler...,tx (dedicated) (default: the profile's, else " +
-            "not pinned)")
+        description = "CPUs to pin to: one (shared), or rx,handler...,tx (dedicated), stages may share one: 1,0,1 " +
+            "(default: the profile's, else not pinned)")
     String cores;
 
     @Option(names = "--idle", paramLabel = "STRATEGY",
@@ -336,7 +336,7 @@ public final class RunCommand implements Callable<Integer>
     {
         if (null != queues)
         {
-            return CpuList.parse("--queues", queues);
+            return CpuList.parseDistinct("--queues", queues);
         }
         final int[] list = new int[count];
         for (int i = 0; i < count; i++)

@@ -138,7 +138,7 @@ final class HostTuningReader
             }
             else
             {
-                cores = values.cpus(item, field, CORES_ALLOWED);
+                cores = values.distinctCpus(item, field, CORES_ALLOWED);
                 coresNode = item;
             }
             mark.accept(field, entry.getValue().getKeyNode());

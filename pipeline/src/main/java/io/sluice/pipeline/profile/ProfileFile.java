@@ -109,6 +109,8 @@ public final class ProfileFile
      * What {@code threading.cores} and {@code irq.cores} allow, for messages.
      */
     static final String CORES_ALLOWED = "CPUs 0.." + CPU_MAX + ", each once, as a list [1, 2] or \"0-3\"";
+    static final String STAGE_CORES_ALLOWED =
+        "CPUs 0.." + CPU_MAX + " in stage order, stages may share one, as a list [1, 2] or \"0-3\"";
 
     /**
      * The least room left for the packet after the kernel's {@link ProfileCheck#XDP_PACKET_HEADROOM_BYTES}, as
@@ -443,7 +445,7 @@ public final class ProfileFile
             switch (entry.getKey())
             {
                 case "mode" -> mode = values.choice(item, field, ThreadingMode.values(), ThreadingMode::label);
-                case "cores" -> cores = values.cpus(item, field, CORES_ALLOWED);
+                case "cores" -> cores = values.cpus(item, field, STAGE_CORES_ALLOWED);
                 case "handlers" -> handlers = (int)values.number(item, field, 1, HANDLERS_MAX, "1.." + HANDLERS_MAX);
                 case "idle" -> idle = values.choice(item, field, IdleMode.values(), IdleMode::label);
                 default -> throw new IllegalStateException(field);

@@ -143,16 +143,35 @@ public final class FieldReader
     }
 
     /**
-     * A CPU list, read by {@link CpuList#append(int[], String)}'s rules across its items: the order given, each CPU
-     * once.
+     * A CPU list, read by {@link CpuList#append(int[], String)} across its items: the order given, and a CPU may be
+     * listed again, as stages may share one.
      *
      * @param value   a list whose items are CPUs or ranges ({@code [0, 1-3]}), or one CPU list ({@code "0-2,4"}).
      * @param field   what the value is, for messages.
      * @param allowed what is allowed, for messages.
      * @return the CPUs in the order written; none for {@code []}.
-     * @throws ConfigFileException at the bad item: {@code FIELD: 2 is listed twice (allowed: ...)}.
+     * @throws ConfigFileException at the bad item: {@code FIELD: range 3-1 runs backwards (allowed: ...)}.
      */
     public int[] cpus(final Node value, final String field, final String allowed)
+    {
+        return cpus(value, field, allowed, false);
+    }
+
+    /**
+     * As {@link #cpus(Node, String, String)}, each CPU once ({@link CpuList#requireDistinct(int[], int)}).
+     *
+     * @param value   a list whose items are CPUs or ranges, or one CPU list.
+     * @param field   what the value is, for messages.
+     * @param allowed what is allowed, for messages.
+     * @return the CPUs in the order written; none for {@code []}.
+     * @throws ConfigFileException at the bad item: {@code FIELD: 2 is listed twice (allowed: ...)}.
+     */
+    public int[] distinctCpus(final Node value, final String field, final String allowed)
+    {
+        return cpus(value, field, allowed, true);
+    }
+
+    private int[] cpus(final Node value, final String field, final String allowed, final boolean distinct)
     {
         final List<Node> items = value instanceof SequenceNode sequence ? sequence.getValue() : List.of(value);
         int[] cpus = new int[0];
@@ -161,7 +180,12 @@ public final class FieldReader
             final String text = scalar(item, field, allowed);
             try
             {
+                final int before = cpus.length;
                 cpus = CpuList.append(cpus, text);
+                if (distinct)
+                {
+                    CpuList.requireDistinct(cpus, before);
+                }
             }
             catch (final IllegalArgumentException ex)
             {

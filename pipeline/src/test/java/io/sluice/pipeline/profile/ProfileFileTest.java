@@ -70,6 +70,8 @@ class ProfileFileTest
         "flow_steering";
     private static final String RINGS = "(allowed: powers of two 64..16384)";
     private static final String CORES = "(allowed: CPUs 0..4095, each once, as a list [1, 2] or \"0-3\")";
+    private static final String STAGE_CORES =
+        "(allowed: CPUs 0..4095 in stage order, stages may share one, as a list [1, 2] or \"0-3\")";
 
     @Test
     void shouldLoadTheDocumentedExampleWithEveryFieldAsWritten()
@@ -355,6 +357,22 @@ class ProfileFileTest
     }
 
     @Test
+    void shouldLetStagesShareACpuButSpreadInterruptsOverEachCpuOnce()
+    {
+        final String dedicated = "threading:\n  mode: dedicated\n  handlers: 3\n  cores: ";
+
+        assertArrayEquals(new int[] { 1, 0, 0, 0, 1 },
+            ProfileFile.parse("p.yaml", dedicated + "[1, 0, 0, 0, 1]\n").pipelineConfig().cores(),
+            "a dedicated pipeline on a 2-core host");
+        assertArrayEquals(new int[] { 0, 2, 1, 2, 3 },
+            ProfileFile.parse("p.yaml", dedicated + "[0, 2, 1-2, 3]\n").pipelineConfig().cores());
+        assertArrayEquals(new int[] { 1, 0, 1 }, ProfileFile.parse("p.yaml",
+            "threading: {mode: dedicated, cores: \"1,0,1\"}\n").pipelineConfig().cores());
+        assertEquals("p.yaml:1: irq.cores: 1 is listed twice " + CORES, assertThrows(ProfileException.class,
+            () -> ProfileFile.parse("p.yaml", "irq: {policy: spread, cores: \"0-3,1\"}\n")).getMessage());
+    }
+
+    @Test
     void shouldRefuseAFieldProfilesDoNotHave()
     {
         final Profile profile = ProfileFile.parse("p.yaml", EXAMPLE);
@@ -549,22 +567,18 @@ class ProfileFileTest
             arguments("handlers zero", "threading:\n  mode: dedicated\n  handlers: 0\n",
                 "p.yaml:3: threading.handlers: 0 is out of range (allowed: 1..4094)"),
             arguments("core out of range", "threading:\n  cores: [4096]\n",
-                "p.yaml:2: threading.cores: 4096 is not within 0-4095 " + CORES),
+                "p.yaml:2: threading.cores: 4096 is not within 0-4095 " + STAGE_CORES),
             arguments("core not a number, at its item's line",
                 "threading:\n  mode: dedicated\n  cores:\n    - 0\n    - x\n    - 2\n",
-                "p.yaml:5: threading.cores: 'x' is not a number or range like 0,2-3 " + CORES),
+                "p.yaml:5: threading.cores: 'x' is not a number or range like 0,2-3 " + STAGE_CORES),
             arguments("core range backwards", "threading: {cores: \"3-1\"}\n",
-                "p.yaml:1: threading.cores: range 3-1 runs backwards " + CORES),
-            arguments("core named twice", "threading:\n  mode: dedicated\n  cores: [0, 2, 1-2]\n",
-                "p.yaml:3: threading.cores: 2 is listed twice " + CORES),
-            arguments("core named twice in one CPU list", "threading: {cores: \"0-3,1\"}\n",
-                "p.yaml:1: threading.cores: 1 is listed twice " + CORES),
+                "p.yaml:1: threading.cores: range 3-1 runs backwards " + STAGE_CORES),
             arguments("irq core named twice", "irq: {policy: spread, cores: [2, 2]}\n",
                 "p.yaml:1: irq.cores: 2 is listed twice " + CORES),
             arguments("core in hex: CPU lists are decimal", "threading: {cores: [0x2]}\n",
-                "p.yaml:1: threading.cores: '0x2' is not a number or range like 0,2-3 " + CORES),
+                "p.yaml:1: threading.cores: '0x2' is not a number or range like 0,2-3 " + STAGE_CORES),
             arguments("core negative", "threading: {cores: [-1]}\n",
-                "p.yaml:1: threading.cores: -1 is not within 0-4095 " + CORES));
+                "p.yaml:1: threading.cores: -1 is not within 0-4095 " + STAGE_CORES));
     }
 
     @ParameterizedTest(name = "{0}")

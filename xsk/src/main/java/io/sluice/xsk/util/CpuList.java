@@ -16,9 +16,12 @@ import java.util.regex.Pattern;
  * <ul>
  *     <li>{@link #parse(String, String)} and {@link #append(int[], String)} read a list a person wrote
  *     ({@code --cores}, {@code --queues}, a profile's {@code threading.cores} and {@code irq.cores}). They keep the
- *     order given, because pinning order matters (the first stage gets the first CPU), and reject a number listed
- *     twice, e.g. {@code 2 is listed twice} for {@code 0-2,2}: a CPU that pins two stages or a queue bound twice
- *     is a mistake, never an intent. Numbers run 0..{@value #CPU_MAX}.</li>
+ *     order given, because pinning order matters (the first stage gets the first CPU), and every entry, because
+ *     each entry is a slot: {@code --threading dedicated --cores 1,0,1} puts the receiver and the transmitter on
+ *     CPU 1 and the handler alone on CPU 0, as DPDK's {@code --lcores} maps several lcores onto one CPU, and is how
+ *     a dedicated pipeline runs on a 2-core host. Where a slot may not repeat another (a queue bound twice, a CPU
+ *     named twice to spread interrupts over), the caller says so with {@link #requireDistinct(int[], int)}, one
+ *     check and one wording for every such list: {@code 2 is listed twice}. Numbers run 0..{@value #CPU_MAX}.</li>
  *     <li>{@link #parseKernel(String)}, {@link #read(Path)} and {@link #online()} read what the kernel writes, in
  *     {@code /sys/devices/system/cpu/online}, {@code isolated}, {@code nohz_full} and
  *     {@code /proc/irq/N/smp_affinity_list}, or what was written to such a file, where overlapping items are legal
@@ -57,8 +60,7 @@ public final class CpuList
      * @param text  the list: {@code 4,0-2}.
      * @return its numbers in the order written, ranges expanded: {@code 4, 0, 1, 2}.
      * @throws IllegalArgumentException {@code WHAT: problem}, for an empty list, an item that is not a number or
-     *                                  range, a number outside 0..{@value #CPU_MAX}, a range that runs backwards, or
-     *                                  a number listed twice.
+     *                                  range, a number outside 0..{@value #CPU_MAX}, or a range that runs backwards.
      */
     public static int[] parse(final String what, final String text)
     {
@@ -73,25 +75,43 @@ public final class CpuList
     }
 
     /**
+     * Read a list a person wrote whose numbers must each be distinct, such as {@code --queues}.
+     *
+     * @param what as for {@link #parse(String, String)}.
+     * @param text the list: {@code 0,2-3}.
+     * @return its numbers in the order written.
+     * @throws IllegalArgumentException as {@link #parse(String, String)}, or {@code WHAT: 2 is listed twice}.
+     */
+    public static int[] parseDistinct(final String what, final String text)
+    {
+        final int[] numbers = parse(what, text);
+        try
+        {
+            requireDistinct(numbers, 0);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(what + ": " + ex.getMessage());
+        }
+
+        return numbers;
+    }
+
+    /**
      * Read one piece of a list a person wrote in pieces, as a profile's {@code cores: [0, 2-3]} gives one item per
-     * line, the rules applied across the pieces: a number already listed is listed twice.
+     * line.
      *
      * @param listed the numbers read so far, in order; not changed.
      * @param text   the next piece: {@code 2-3}.
      * @return {@code listed} followed by the piece's numbers in the order written.
-     * @throws IllegalArgumentException with the problem alone, e.g. {@code 2 is listed twice}, for the caller to
-     *                                  place.
+     * @throws IllegalArgumentException with the problem alone, e.g. {@code range 3-1 runs backwards}, for the
+     *                                  caller to place.
      */
     public static int[] append(final int[] listed, final String text)
     {
         if (null == text || text.isBlank())
         {
             throw new IllegalArgumentException("empty list");
-        }
-        final BitSet seen = new BitSet();
-        for (final int number : listed)
-        {
-            seen.set(number);
         }
         int[] numbers = Arrays.copyOf(listed, listed.length + 8);
         int count = listed.length;
@@ -101,11 +121,6 @@ public final class CpuList
             final Range range = range(item, CPU_MAX);
             for (int number = range.low(); number <= range.high(); number++)
             {
-                if (seen.get(number))
-                {
-                    throw new IllegalArgumentException(number + " is listed twice");
-                }
-                seen.set(number);
                 if (count == numbers.length)
                 {
                     numbers = Arrays.copyOf(numbers, count * 2);
@@ -115,6 +130,28 @@ public final class CpuList
         }
 
         return Arrays.copyOf(numbers, count);
+    }
+
+    /**
+     * Check that the numbers of a list from {@code from} on repeat none before them, for a list whose entries must
+     * be distinct; checked piece by piece as {@link #append(int[], String)} reads them, so a problem is placed at
+     * the piece that repeats.
+     *
+     * @param numbers the list, in order.
+     * @param from    the first index to check; 0 for all.
+     * @throws IllegalArgumentException with the problem alone, {@code 2 is listed twice}, for the caller to place.
+     */
+    public static void requireDistinct(final int[] numbers, final int from)
+    {
+        final BitSet seen = new BitSet();
+        for (int i = 0; i < numbers.length; i++)
+        {
+            if (i >= from && seen.get(numbers[i]))
+            {
+                throw new IllegalArgumentException(numbers[i] + " is listed twice");
+            }
+            seen.set(numbers[i]);
+        }
     }
 
     /**

@@ -11,13 +11,14 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
- * The one CPU-list parser: lists people write keep their order and name each number once; lists the kernel writes
- * are sets.
+ * The one CPU-list parser: lists people write keep their order and their repeats, and where each number must be
+ * distinct one check says which is listed twice; lists the kernel writes are sets.
  */
 class CpuListTest
 {
@@ -38,26 +39,37 @@ class CpuListTest
     }
 
     @Test
-    void shouldRejectANumberListedTwiceNamingIt()
+    void shouldKeepANumberListedAgainBecauseStagesMayShareACpu()
     {
-        assertEquals("--cores: 2 is listed twice", assertThrows(IllegalArgumentException.class,
-            () -> CpuList.parse("--cores", "0-2,2")).getMessage());
-        assertEquals("--cores: 2 is listed twice", assertThrows(IllegalArgumentException.class,
-            () -> CpuList.parse("--cores", "0-3,2-5")).getMessage());
-        assertEquals("--queues: 0 is listed twice", assertThrows(IllegalArgumentException.class,
-            () -> CpuList.parse("--queues", "0,1,0")).getMessage());
+        assertArrayEquals(new int[] { 1, 0, 1 }, CpuList.parse("--cores", "1,0,1"));
+        assertArrayEquals(new int[] { 0, 1, 2, 2 }, CpuList.parse("--cores", "0-2,2"));
     }
 
     @Test
-    void shouldAppendAPieceWithTheRulesAppliedAcrossPieces()
+    void shouldRejectANumberListedTwiceWhereEachMustBeDistinctNamingIt()
+    {
+        assertArrayEquals(new int[] { 3, 1 }, CpuList.parseDistinct("--queues", "3,1"));
+        assertEquals("--queues: 2 is listed twice", assertThrows(IllegalArgumentException.class,
+            () -> CpuList.parseDistinct("--queues", "0-2,2")).getMessage());
+        assertEquals("--queues: 2 is listed twice", assertThrows(IllegalArgumentException.class,
+            () -> CpuList.parseDistinct("--queues", "0-3,2-5")).getMessage());
+        assertEquals("--queues: 0 is listed twice", assertThrows(IllegalArgumentException.class,
+            () -> CpuList.parseDistinct("--queues", "0,1,0")).getMessage());
+    }
+
+    @Test
+    void shouldAppendAPieceAndCheckOnlyItsNumbersForRepeats()
     {
         final int[] listed = { 0, 2 };
 
         assertArrayEquals(new int[] { 0, 2, 4, 5 }, CpuList.append(listed, "4-5"));
+        assertArrayEquals(new int[] { 0, 2, 2 }, CpuList.append(listed, "2"));
         assertEquals("1 is listed twice", assertThrows(IllegalArgumentException.class,
-            () -> CpuList.append(new int[] { 1 }, "0-1")).getMessage());
+            () -> CpuList.requireDistinct(CpuList.append(new int[] { 1 }, "0-1"), 1)).getMessage());
         assertEquals("2 is listed twice", assertThrows(IllegalArgumentException.class,
-            () -> CpuList.append(listed, "2")).getMessage());
+            () -> CpuList.requireDistinct(CpuList.append(listed, "2"), 2)).getMessage());
+        assertDoesNotThrow(() -> CpuList.requireDistinct(new int[] { 1, 1, 2 }, 2),
+            "only the numbers from the index given on are checked");
         assertArrayEquals(new int[] { 0, 2 }, listed, "the numbers listed before are not changed");
     }
 
