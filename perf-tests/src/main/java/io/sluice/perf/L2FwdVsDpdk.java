@@ -94,8 +94,8 @@ public final class L2FwdVsDpdk implements Callable<Integer>
             .ipv4(GEN_ADDR, DUT_ADDR).udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
         final List<String> sluiceArgs = List.of(dutNs, "bench", "l2fwd", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(fwdCpu), "--frame-size", Integer.toString(frameSize), "--batch",
             Integer.toString(batch));
-        final Testpmd.Config testpmdConfig = Testpmd.Config.of(dutNs, DUT_IF).withQueue(0)
-            .withMode(Testpmd.ForwardMode.MACSWAP).withLcores(genCpu, fwdCpu);
+        final TestpmdConfig testpmdConfig = TestpmdConfig.of(dutNs, DUT_IF).withQueue(0)
+            .withMode(TestpmdConfig.ForwardMode.MACSWAP).withLcores(genCpu, fwdCpu);
 
         // the sink: count and drop in XDP what comes back (a veth end needs an XDP program to receive at all)
         try (SteeringProgram sink = NetNamespace.call(genNs, () -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE));
@@ -160,7 +160,7 @@ public final class L2FwdVsDpdk implements Callable<Integer>
     }
 
     private Run runTestpmd(
-        final Testpmd.Config config,
+        final TestpmdConfig config,
         final String genNs,
         final TrafficGenerator generator,
         final SteeringProgram sink,
@@ -173,7 +173,7 @@ public final class L2FwdVsDpdk implements Callable<Integer>
                 System.out.println("# dpdk:    " + testpmd.commandLine());
             }
             final double pps = returnedRate(genNs, generator, sink);
-            final Testpmd.FinalStats stats = testpmd.stop();
+            final TestpmdOutput.FinalStats stats = testpmd.stop();
             return new Run(pps, "rx_packets=" + stats.rxPackets() + " tx_packets=" + stats.txPackets() +
                 " rx_dropped=" + stats.rxDropped());
         }

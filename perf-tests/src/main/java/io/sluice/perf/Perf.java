@@ -386,15 +386,15 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         final String scenario, final String system, final TestHosts hosts, final SteeringProgram sink)
     {
         final boolean atSender = !"rxdrop".equals(scenario);
-        final Testpmd.ForwardMode mode = switch (scenario)
+        final TestpmdConfig.ForwardMode mode = switch (scenario)
         {
-            case "l2fwd" -> Testpmd.ForwardMode.MACSWAP;
-            case "txonly" -> Testpmd.ForwardMode.TXONLY;
-            default -> Testpmd.ForwardMode.RXONLY;
+            case "l2fwd" -> TestpmdConfig.ForwardMode.MACSWAP;
+            case "txonly" -> TestpmdConfig.ForwardMode.TXONLY;
+            default -> TestpmdConfig.ForwardMode.RXONLY;
         };
         // the mbufs scale with the queues, each with its own rings
-        final Testpmd.Config testpmd = Testpmd.Config.of(hosts.dutNs(), DUT_IF)
-            .withMemory(Testpmd.Config.MBUFS_DEFAULT * queues, Testpmd.Config.MEMORY_MB_DEFAULT + 64 * (queues - 1))
+        final TestpmdConfig testpmd = TestpmdConfig.of(hosts.dutNs(), DUT_IF)
+            .withMemory(TestpmdConfig.MBUFS_DEFAULT * queues, TestpmdConfig.MEMORY_MB_DEFAULT + 64 * (queues - 1))
             .withQueues(0, queues).withMode(mode).withLcores(genCpu, dutCpu);
         final String[] sizeArgs = "txonly".equals(scenario) ?
             new String[]{"--frame-bytes", Integer.toString(frameSize - FCS_BYTES)} :
@@ -407,7 +407,8 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
                 concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--queues",
                 Integer.toString(queues), "--cpu", Integer.toString(dutCpu)}, sizeArgs));
             case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, atSender ? sink : null);
-            case "dpdk-af_packet" -> new PerfSystem.Dpdk(testpmd.withPmd(Testpmd.Pmd.AF_PACKET), atSender ? sink : null);
+            case "dpdk-af_packet" -> new PerfSystem.Dpdk(testpmd.withPmd(TestpmdConfig.Pmd.AF_PACKET),
+                atSender ? sink : null);
             case "xdp-drop" -> new PerfSystem.XdpDrop(hosts.dutNs(), DUT_IF);
             default -> throw new IllegalArgumentException("no system " + system);
         };

@@ -200,11 +200,11 @@ abstract class PerfSystem implements AutoCloseable
      */
     static final class Dpdk extends PerfSystem
     {
-        private final Testpmd.Config config;
+        private final TestpmdConfig config;
         private final SteeringProgram sink;
         private Testpmd testpmd;
 
-        Dpdk(final Testpmd.Config config, final SteeringProgram sink)
+        Dpdk(final TestpmdConfig config, final SteeringProgram sink)
         {
             super(config.pmd().system());
             this.config = config;
@@ -225,8 +225,8 @@ abstract class PerfSystem implements AutoCloseable
                 return sink.counter(XdpCounter.DROP_RULE).packets();
             }
             // every port's: one per queue on the af_xdp PMD
-            return testpmd.latest(Testpmd.ForwardMode.TXONLY == config.mode() ? Testpmd.PortStats::txPackets :
-                Testpmd.PortStats::rxPackets);
+            return testpmd.latest(TestpmdConfig.ForwardMode.TXONLY == config.mode() ?
+                TestpmdOutput.PortStats::txPackets : TestpmdOutput.PortStats::rxPackets);
         }
 
         @Override
@@ -238,7 +238,7 @@ abstract class PerfSystem implements AutoCloseable
             }
             final Testpmd stopping = testpmd;
             testpmd = null;
-            final Testpmd.FinalStats stats = stopping.stop();
+            final TestpmdOutput.FinalStats stats = stopping.stop();
             output = stopping.output();
 
             return "rx_packets=" + stats.rxPackets() + " tx_packets=" + stats.txPackets() + " rx_dropped=" +

@@ -74,7 +74,7 @@ public final class RxDropVsDpdk implements Callable<Integer>
         final byte[] template = Frames.ethernet().macs(dutMac, mac(genNs, GEN_IF)).ipv4(GEN_ADDR, DUT_ADDR)
             .udp(40_000, 9).payload(new byte[frameBytes - 42]).build();
         final List<String> sluiceArgs = List.of(dutNs, "bench", "rxdrop", "--iface", DUT_IF, "--queue", "0", "--cpu", Integer.toString(rxCpu));
-        final Testpmd.Config testpmdConfig = Testpmd.Config.of(dutNs, DUT_IF).withQueue(0)
+        final TestpmdConfig testpmdConfig = TestpmdConfig.of(dutNs, DUT_IF).withQueue(0)
             .withLcores(genCpu, rxCpu);
 
         try (TrafficGenerator generator = NetNamespace.call(genNs, () -> TrafficGenerator.builder().egress(GEN_IF)
@@ -140,7 +140,7 @@ public final class RxDropVsDpdk implements Callable<Integer>
     }
 
     private Run runTestpmd(
-        final Testpmd.Config config, final String genNs, final TrafficGenerator generator, final boolean first)
+        final TestpmdConfig config, final String genNs, final TrafficGenerator generator, final boolean first)
         throws Exception
     {
         try (Testpmd testpmd = Testpmd.start(config))
@@ -157,7 +157,7 @@ public final class RxDropVsDpdk implements Callable<Integer>
             while (!traffic.isDone())
             {
                 Thread.sleep(20);
-                final List<Testpmd.PortStats> now = testpmd.samples();
+                final List<TestpmdOutput.PortStats> now = testpmd.samples();
                 for (int i = seen; i < now.size(); i++)
                 {
                     samples.add(new long[] {System.nanoTime(), now.get(i).rxPps()});
@@ -165,7 +165,7 @@ public final class RxDropVsDpdk implements Callable<Integer>
                 seen = now.size();
             }
             final long[] window = traffic.get();
-            final Testpmd.FinalStats stats = testpmd.stop();
+            final TestpmdOutput.FinalStats stats = testpmd.stop();
             return new Run(windowMedian(samples, window), stats.rxPackets(),
                 "rx_packets=" + stats.rxPackets() + " rx_dropped=" + stats.rxDropped());
         }

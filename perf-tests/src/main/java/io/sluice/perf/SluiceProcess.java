@@ -1,9 +1,8 @@
 package io.sluice.perf;
 
-import java.io.BufferedReader;
+import io.sluice.xsk.util.ChildProcess;
+
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code ./sluice ...} run as a user runs it, usually under {@code ip netns exec}, with its output collected line by
  * line (stdout and stderr merged), each with the time it arrived, for a benchmark or a test to wait on and read.
- * Killed on close if still running.
+ * Killed on close if still running, with any process it started.
  */
 public final class SluiceProcess implements AutoCloseable
 {
@@ -24,35 +23,23 @@ public final class SluiceProcess implements AutoCloseable
     {
     }
 
-    private final Process process;
     private final List<Line> lines = new ArrayList<>();
-    private final Thread reader;
+    private final ChildProcess process;
 
     private SluiceProcess(final List<String> command) throws IOException
     {
-        process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        reader = new Thread(() ->
-        {
-            try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+        // close is SIGKILL at once: a test that wants Sluice's shutdown hooks to run signals it first, signal("INT")
+        process = ChildProcess.builder(command).name("sluice").mergeStderr().destroyGraceNs(0)
+            .lines((line) ->
             {
-                String line;
-                while (null != (line = in.readLine()))
+                final long nowNs = System.nanoTime();
+                synchronized (lines)
                 {
-                    final long nowNs = System.nanoTime();
-                    synchronized (lines)
-                    {
-                        lines.add(new Line(nowNs, line));
-                        lines.notifyAll();
-                    }
+                    lines.add(new Line(nowNs, line));
+                    lines.notifyAll();
                 }
-            }
-            catch (final IOException ignore)
-            {
-                // process ended
-            }
-        }, "sluice-output");
-        reader.start();
+            })
+            .start();
     }
 
     /**
@@ -154,13 +141,13 @@ public final class SluiceProcess implements AutoCloseable
      */
     public int waitFor(final int seconds) throws InterruptedException
     {
-        if (!process.waitFor(seconds, TimeUnit.SECONDS))
+        if (!process.waitFor(TimeUnit.SECONDS.toNanos(seconds)))
         {
             throw new IllegalStateException("./sluice did not exit within " + seconds + " s:\n" + output());
         }
-        reader.join(5000);
+        process.awaitOutput(TimeUnit.SECONDS.toNanos(5));
 
-        return process.exitValue();
+        return process.exitStatus();
     }
 
     /**
@@ -221,7 +208,7 @@ public final class SluiceProcess implements AutoCloseable
     @Override
     public void close()
     {
-        process.destroyForcibly();
+        process.close();
     }
 
     public static Path sluiceHome()

@@ -2,10 +2,10 @@ package io.sluice.perf;
 
 import io.sluice.xsk.frame.Frames;
 import io.sluice.xsk.gen.TrafficGenerator;
+import io.sluice.xsk.util.ChildProcess;
 import io.sluice.xsk.util.NetNamespace;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -195,15 +195,14 @@ public final class TestHosts implements AutoCloseable
     {
         try
         {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (0 != process.waitFor())
+            final ChildProcess.Result result = ChildProcess.builder(command).mergeStderr().run(ChildProcess.NO_TIMEOUT);
+            if (0 != result.exitStatus())
             {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue() + ": " +
-                    output.strip());
+                throw new IllegalStateException(String.join(" ", command) + " exited " + result.exitStatus() + ": " +
+                    result.stdout().strip());
             }
 
-            return output;
+            return result.stdout();
         }
         catch (final IOException ex)
         {

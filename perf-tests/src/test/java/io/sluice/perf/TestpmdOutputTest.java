@@ -1,10 +1,9 @@
 package io.sluice.perf;
 
-import io.sluice.perf.Testpmd.Config;
-import io.sluice.perf.Testpmd.FinalStats;
-import io.sluice.perf.Testpmd.ForwardMode;
-import io.sluice.perf.Testpmd.ForwardStats;
-import io.sluice.perf.Testpmd.PortStats;
+import io.sluice.perf.TestpmdConfig.ForwardMode;
+import io.sluice.perf.TestpmdOutput.FinalStats;
+import io.sluice.perf.TestpmdOutput.ForwardStats;
+import io.sluice.perf.TestpmdOutput.PortStats;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -32,7 +31,7 @@ class TestpmdOutputTest
     @Test
     void shouldParseEveryStatsPeriodBlockOfARealRun() throws IOException
     {
-        final List<PortStats> samples = Testpmd.parsePortStats(resource("testpmd-rxonly-veth.txt"));
+        final List<PortStats> samples = TestpmdOutput.parsePortStats(resource("testpmd-rxonly-veth.txt"));
 
         assertEquals(List.of(0L, 0L, 0L, 997_515L, 1_127_362L, 1_096_968L, 178_466L),
             samples.stream().map(PortStats::rxPps).toList());
@@ -50,7 +49,7 @@ class TestpmdOutputTest
     @Test
     void shouldParseTheForwardStatisticsPrintedOnStop() throws IOException
     {
-        final List<ForwardStats> ports = Testpmd.parseForwardStats(resource("testpmd-rxonly-veth.txt"));
+        final List<ForwardStats> ports = TestpmdOutput.parseForwardStats(resource("testpmd-rxonly-veth.txt"));
 
         assertEquals(List.of(new ForwardStats(0, 3_403_584L, 0, 3_403_584L, 0, 0, 0)), ports);
         assertEquals(3_403_584L, new FinalStats(ports, 0, false).rxPackets());
@@ -60,8 +59,8 @@ class TestpmdOutputTest
     void shouldCountFramesTheKernelCouldNotQueueAsMissedAndDropped() throws IOException
     {
         final String text = resource("testpmd-rxonly-overrun.txt");
-        final PortStats last = Testpmd.parsePortStats(text).getLast();
-        final FinalStats stats = new FinalStats(Testpmd.parseForwardStats(text), 0, false);
+        final PortStats last = TestpmdOutput.parsePortStats(text).getLast();
+        final FinalStats stats = new FinalStats(TestpmdOutput.parseForwardStats(text), 0, false);
 
         assertEquals(3_430_628L, last.rxPackets());
         assertEquals(1_171_484L, last.rxMissed());
@@ -74,8 +73,8 @@ class TestpmdOutputTest
     void shouldParseTransmitCountersOfMacswap() throws IOException
     {
         final String text = resource("testpmd-macswap-veth.txt");
-        final PortStats last = Testpmd.parsePortStats(text).getLast();
-        final FinalStats stats = new FinalStats(Testpmd.parseForwardStats(text), 0, false);
+        final PortStats last = TestpmdOutput.parsePortStats(text).getLast();
+        final FinalStats stats = new FinalStats(TestpmdOutput.parseForwardStats(text), 0, false);
 
         assertEquals(1_000, last.txPackets());
         assertEquals(60_000, last.txBytes());
@@ -90,8 +89,8 @@ class TestpmdOutputTest
         final String text = resource("testpmd-rxonly-veth.txt");
 
         assertTrue(text.contains("\u001B[2J\u001B[1;1H"), "the capture keeps testpmd's escape sequences");
-        assertFalse(Testpmd.stripAnsi(text).contains("\u001B"));
-        assertEquals("\nPort statistics ====", Testpmd.stripAnsi("\u001B[2J\u001B[1;1H\nPort statistics ===="));
+        assertFalse(TestpmdOutput.stripAnsi(text).contains("\u001B"));
+        assertEquals("\nPort statistics ====", TestpmdOutput.stripAnsi("\u001B[2J\u001B[1;1H\nPort statistics ===="));
     }
 
     @Test
@@ -101,8 +100,8 @@ class TestpmdOutputTest
         final int lastBlock = text.lastIndexOf("NIC statistics for port 0");
         final String cut = text.substring(0, text.indexOf("Rx-pps", lastBlock));
 
-        assertEquals(6, Testpmd.parsePortStats(cut).size());
-        assertEquals(List.of(), Testpmd.parseForwardStats(cut));
+        assertEquals(6, TestpmdOutput.parsePortStats(cut).size());
+        assertEquals(List.of(), TestpmdOutput.parseForwardStats(cut));
     }
 
     @Test
@@ -133,7 +132,7 @@ class TestpmdOutputTest
               ############################################################################
             """;
 
-        final List<PortStats> samples = Testpmd.parsePortStats(block);
+        final List<PortStats> samples = TestpmdOutput.parsePortStats(block);
 
         assertEquals(List.of(
             new PortStats(0, 10, 1, 600, 0, 0, 0, 0, 0, 5, 2400, 0, 0),
@@ -147,27 +146,30 @@ class TestpmdOutputTest
             "testpmd-unknown-driver.txt", "testpmd-not-installed.txt"))
         {
             final String text = resource(name);
-            assertEquals(List.of(), Testpmd.parsePortStats(text), name);
-            assertEquals(List.of(), Testpmd.parseForwardStats(text), name);
+            assertEquals(List.of(), TestpmdOutput.parsePortStats(text), name);
+            assertEquals(List.of(), TestpmdOutput.parseForwardStats(text), name);
         }
     }
 
     @Test
     void shouldTellHowToInstallTestpmdWhenItIsMissing() throws IOException
     {
-        final String hint = Testpmd.diagnose(resource("testpmd-not-installed.txt"));
+        final String hint = TestpmdOutput.diagnose(resource("testpmd-not-installed.txt"));
 
-        assertTrue(hint.contains(Testpmd.INSTALL_HINT), hint);
-        assertTrue(Testpmd.INSTALL_HINT.contains("dpdk-dev") && Testpmd.INSTALL_HINT.contains("librte-net-af-xdp23"));
+        assertTrue(hint.contains(TestpmdHost.INSTALL_HINT), hint);
+        assertTrue(TestpmdHost.INSTALL_HINT.contains("dpdk-dev") &&
+            TestpmdHost.INSTALL_HINT.contains("librte-net-af-xdp23"));
     }
 
     @Test
     void shouldTellWhichStartupFailureHappened() throws IOException
     {
-        assertTrue(Testpmd.diagnose(resource("testpmd-unknown-driver.txt")).contains("net_af_xdp PMD is not installed"));
-        assertTrue(Testpmd.diagnose(resource("testpmd-no-such-interface.txt")).contains("could not open the interface"));
-        assertTrue(Testpmd.diagnose(resource("testpmd-queue-busy.txt")).contains("the queue is taken"));
-        assertEquals("see testpmd's output", Testpmd.diagnose(resource("testpmd-rxonly-veth.txt")));
+        assertTrue(TestpmdOutput.diagnose(resource("testpmd-unknown-driver.txt"))
+            .contains("net_af_xdp PMD is not installed"));
+        assertTrue(TestpmdOutput.diagnose(resource("testpmd-no-such-interface.txt"))
+            .contains("could not open the interface"));
+        assertTrue(TestpmdOutput.diagnose(resource("testpmd-queue-busy.txt")).contains("the queue is taken"));
+        assertEquals("see testpmd's output", TestpmdOutput.diagnose(resource("testpmd-rxonly-veth.txt")));
     }
 
     @Test
@@ -182,10 +184,10 @@ class TestpmdOutputTest
     @Test
     void shouldPutModeQueueLcoresAndRingsOnTheCommandLine()
     {
-        final Config config = Config.of("sluicet-bench-1-1", "veth0").withQueue(2).withMode(ForwardMode.MACSWAP)
-            .withLcores(1, 0).withDescriptors(4096, 1024).withBurst(64);
+        final TestpmdConfig config = TestpmdConfig.of("sluicet-bench-1-1", "veth0").withQueue(2)
+            .withMode(ForwardMode.MACSWAP).withLcores(1, 0).withDescriptors(4096, 1024).withBurst(64);
 
-        final String line = Testpmd.commandLine(Testpmd.command(config, "dpdk-testpmd", "sluice-testpmd-7-1"));
+        final String line = TestpmdConfig.commandLine(config.command("dpdk-testpmd", "sluice-testpmd-7-1"));
 
         assertEquals("ip netns exec sluicet-bench-1-1 dpdk-testpmd -l 1,0 --main-lcore 1 --no-pci --no-huge -m 256 " +
             "--no-shconf --no-telemetry --file-prefix sluice-testpmd-7-1 " +
@@ -197,11 +199,11 @@ class TestpmdOutputTest
     @Test
     void shouldOpenAnAfXdpPortPerQueueAndAnAfPacketQueuePairPerQueue()
     {
-        final Config config = Config.of("ns", "veth0").withMemory(49_152, 384).withQueues(1, 3);
+        final TestpmdConfig config = TestpmdConfig.of("ns", "veth0").withMemory(49_152, 384).withQueues(1, 3);
 
-        final String afXdp = Testpmd.commandLine(Testpmd.command(config, "dpdk-testpmd", "p"));
-        final String afPacket = Testpmd.commandLine(Testpmd.command(config.withPmd(Testpmd.Pmd.AF_PACKET),
-            "dpdk-testpmd", "p"));
+        final String afXdp = TestpmdConfig.commandLine(config.command("dpdk-testpmd", "p"));
+        final String afPacket = TestpmdConfig.commandLine(config.withPmd(TestpmdConfig.Pmd.AF_PACKET)
+            .command("dpdk-testpmd", "p"));
 
         assertTrue(afXdp.contains("--vdev net_af_xdp0,iface=veth0,start_queue=1,queue_count=1,busy_budget=0," +
             "force_copy=1 --vdev net_af_xdp1,iface=veth0,start_queue=2,queue_count=1,busy_budget=0,force_copy=1 " +
@@ -209,27 +211,28 @@ class TestpmdOutputTest
         assertTrue(afXdp.contains(" --nb-cores=1 --rxq=1 --txq=1 "), afXdp);
         assertTrue(afPacket.contains("--vdev net_af_packet0,iface=veth0,qpairs=3,qdisc_bypass=1 -- "), afPacket);
         assertTrue(afPacket.contains(" --nb-cores=1 --rxq=3 --txq=3 "), afPacket);
-        assertThrows(IllegalArgumentException.class, () -> Config.of("ns", "veth0").withQueues(0, 0));
-        assertThrows(IllegalArgumentException.class, () -> Config.of("ns", "veth0").withQueues(0, 3),
+        assertThrows(IllegalArgumentException.class, () -> TestpmdConfig.of("ns", "veth0").withQueues(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> TestpmdConfig.of("ns", "veth0").withQueues(0, 3),
             "16,384 mbufs are too few for three queues' rings");
     }
 
     @Test
     void shouldRejectConfigurationsTestpmdWouldRefuse()
     {
-        final Config config = Config.of("ns", "veth0");
+        final TestpmdConfig config = TestpmdConfig.of("ns", "veth0");
 
         assertThrows(IllegalArgumentException.class, () -> config.withLcores(1, 1));
         assertThrows(IllegalArgumentException.class, () -> config.withDescriptors(1000, 2048));
         assertThrows(IllegalArgumentException.class, () -> config.withBurst(0));
         assertThrows(IllegalArgumentException.class, () -> config.withMemory(4096, 256));
-        assertThrows(IllegalArgumentException.class, () -> Config.of("ns", "veth0,iface=eth0"));
+        assertThrows(IllegalArgumentException.class, () -> TestpmdConfig.of("ns", "veth0,iface=eth0"));
     }
 
     @Test
     void shouldQuoteArgumentsAShellWouldSplit()
     {
-        assertEquals("echo 'a b' 'it'\\''s' plain", Testpmd.commandLine(List.of("echo", "a b", "it's", "plain")));
+        assertEquals("echo 'a b' 'it'\\''s' plain",
+            TestpmdConfig.commandLine(List.of("echo", "a b", "it's", "plain")));
     }
 
     private static String resource(final String name) throws IOException

@@ -1,6 +1,6 @@
 package io.sluice.perf;
 
-import io.sluice.perf.Testpmd.FinalStats;
+import io.sluice.perf.TestpmdOutput.FinalStats;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
 import org.junit.jupiter.api.Test;
@@ -67,7 +67,7 @@ class TestpmdVethTest
             final long pid;
             final String runtimeDirectory;
             final FinalStats stats;
-            try (Testpmd testpmd = Testpmd.start(Testpmd.Config.of(rx.name(), "tpmd0")))
+            try (Testpmd testpmd = Testpmd.start(TestpmdConfig.of(rx.name(), "tpmd0")))
             {
                 pid = testpmd.pid();
                 runtimeDirectory = testpmd.command().get(testpmd.command().indexOf("--file-prefix") + 1);
@@ -91,7 +91,7 @@ class TestpmdVethTest
             final String link = rx.ip("link", "show", "dev", "tpmd0");
             assertFalse(link.contains("xdp"), "XDP program detached: " + link);
             assertFalse(link.contains("PROMISC"), "promiscuous flag restored: " + link);
-            assertFalse(Files.exists(Path.of(Testpmd.RUNTIME_DIR, runtimeDirectory)), "runtime directory removed");
+            assertFalse(Files.exists(Path.of(TestpmdHost.RUNTIME_DIR, runtimeDirectory)), "runtime directory removed");
         }
     }
 
@@ -102,10 +102,10 @@ class TestpmdVethTest
         try (NetNs rx = NetNs.create("tpmdrx"); NetNs tx = NetNs.create("tpmdtx"))
         {
             NetNs.veth(rx, "tpmd0", "10.213.7.1/24", tx, "tpmd1", "10.213.7.2/24");
-            try (Testpmd first = Testpmd.start(Testpmd.Config.of(rx.name(), "tpmd0")))
+            try (Testpmd first = Testpmd.start(TestpmdConfig.of(rx.name(), "tpmd0")))
             {
                 final IllegalStateException ex = assertThrows(IllegalStateException.class,
-                    () -> Testpmd.start(Testpmd.Config.of(rx.name(), "tpmd0")));
+                    () -> Testpmd.start(TestpmdConfig.of(rx.name(), "tpmd0")));
 
                 assertTrue(ex.getMessage().contains("exited with status 1 before it was ready: the queue is taken"),
                     ex.getMessage());
@@ -124,7 +124,7 @@ class TestpmdVethTest
         try (NetNs rx = NetNs.create("tpmdrx"); NetNs tx = NetNs.create("tpmdtx"))
         {
             NetNs.veth(rx, "tpmd0", "10.213.7.1/24", tx, "tpmd1", "10.213.7.2/24");
-            try (Testpmd stuck = Testpmd.start(Testpmd.Config.of(rx.name(), "tpmd0")))
+            try (Testpmd stuck = Testpmd.start(TestpmdConfig.of(rx.name(), "tpmd0")))
             {
                 // stopped, it cannot act on SIGINT, so only SIGKILL ends it
                 NetNs.run("kill", "-s", "STOP", Long.toString(stuck.pid()));
@@ -137,7 +137,7 @@ class TestpmdVethTest
                 assertFalse(rx.ip("link", "show", "dev", "tpmd0").contains("xdp"));
             }
 
-            try (Testpmd next = Testpmd.start(Testpmd.Config.of(rx.name(), "tpmd0")))
+            try (Testpmd next = Testpmd.start(TestpmdConfig.of(rx.name(), "tpmd0")))
             {
                 assertEquals(0, next.stop().exitStatus(), next.output());
             }

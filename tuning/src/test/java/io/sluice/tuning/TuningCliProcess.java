@@ -1,7 +1,8 @@
 package io.sluice.tuning;
 
+import io.sluice.xsk.util.ChildProcess;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,29 +29,13 @@ record TuningCliProcess(int exitCode, String stdout, String stderr)
             "-Dsluice.profiles.dir=" + PROFILES, "-cp", System.getProperty("java.class.path"),
             "io.sluice.tuning.cli.TuningCli"));
         command.addAll(List.of(args));
-        final Process process = new ProcessBuilder(command).start();
-        final byte[][] out = new byte[2][];
-        final Thread err = Thread.ofVirtual().start(() ->
+        final ChildProcess.Result result = ChildProcess.builder(command).run(TimeUnit.SECONDS.toNanos(120));
+        if (result.timedOut())
         {
-            try
-            {
-                out[1] = process.getErrorStream().readAllBytes();
-            }
-            catch (final IOException ex)
-            {
-                out[1] = ex.toString().getBytes(StandardCharsets.UTF_8);
-            }
-        });
-        out[0] = process.getInputStream().readAllBytes();
-        if (!process.waitFor(120, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly();
             throw new AssertionError(String.join(" ", args) + ": no exit in 120 s");
         }
-        err.join();
 
-        return new TuningCliProcess(process.exitValue(), new String(out[0], StandardCharsets.UTF_8),
-            new String(out[1], StandardCharsets.UTF_8));
+        return new TuningCliProcess(result.exitStatus(), result.stdout(), result.stderr());
     }
 
     List<String> lines()

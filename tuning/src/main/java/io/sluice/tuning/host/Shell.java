@@ -1,11 +1,9 @@
 package io.sluice.tuning.host;
 
-import java.io.File;
+import io.sluice.xsk.util.ChildProcess;
+
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,36 +30,28 @@ public final class Shell
      */
     public static Result run(final List<String> command)
     {
-        final Process process;
+        final ChildProcess.Result result;
         try
         {
-            process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+            result = ChildProcess.builder(command).nullStdin().run(TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS_DEFAULT));
         }
         catch (final IOException ex)
         {
-            throw new IllegalStateException(String.join(" ", command) + ": cannot run " + command.get(0) + " (" +
-                ex.getMessage() + "); install it: apt-get install " + command.get(0));
-        }
-        final CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-        final CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-        try
-        {
-            if (!process.waitFor(TIMEOUT_MS_DEFAULT, TimeUnit.MILLISECONDS))
-            {
-                process.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + ": no answer in " +
-                    TIMEOUT_MS_DEFAULT / 1000 + " s");
-            }
-
-            return new Result(command, process.exitValue(), out.join(), err.join());
+            throw new IllegalStateException(String.join(" ", command) + ": " + ex.getMessage() +
+                "; install it: apt-get install " + command.get(0));
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
             throw new IllegalStateException(String.join(" ", command) + ": interrupted");
         }
+        if (result.timedOut())
+        {
+            throw new IllegalStateException(String.join(" ", command) + ": no answer in " +
+                TIMEOUT_MS_DEFAULT / 1000 + " s");
+        }
+
+        return new Result(command, result.exitStatus(), result.stdout(), result.stderr());
     }
 
     /**
@@ -73,18 +63,6 @@ public final class Shell
     public static Result run(final String... command)
     {
         return run(List.of(command));
-    }
-
-    private static String read(final InputStream in)
-    {
-        try (in)
-        {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (final IOException ex)
-        {
-            return "";
-        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.sluice.xsk.ffi;
 
 import io.sluice.xsk.gen.GeneratorCounter;
 import io.sluice.xsk.gen.GeneratorDescriptor;
+import io.sluice.xsk.util.ChildProcess;
 import io.sluice.xsk.xdp.SteeringDescriptor;
 import io.sluice.xsk.xdp.XdpCounter;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,6 @@ import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -669,18 +669,16 @@ class NativeLayoutTest
 
     private static Result run(final Path dir, final String... command) throws IOException, InterruptedException
     {
-        final Process process = new ProcessBuilder(command)
-            .directory(dir.toFile())
-            .redirectErrorStream(true)
-            .start();
-        final byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(60, TimeUnit.SECONDS))
+        final ChildProcess.Result result = ChildProcess.builder(command)
+            .directory(dir)
+            .mergeStderr()
+            .run(TimeUnit.SECONDS.toNanos(60));
+        if (result.timedOut())
         {
-            process.destroyForcibly();
             throw new IllegalStateException(String.join(" ", command) + " did not finish within 60s");
         }
 
-        return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+        return new Result(result.exitStatus(), result.stdout());
     }
 
     /**

@@ -1,9 +1,9 @@
 package io.sluice.xsk.testing;
 
+import io.sluice.xsk.util.ChildProcess;
 import io.sluice.xsk.util.NetNamespace;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -187,15 +187,14 @@ public final class NetNs implements AutoCloseable
     {
         try
         {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            final int status = process.waitFor();
-            if (0 != status)
+            final ChildProcess.Result result = ChildProcess.builder(command).mergeStderr().run(ChildProcess.NO_TIMEOUT);
+            if (0 != result.exitStatus())
             {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + status + ": " + output.strip());
+                throw new IllegalStateException(String.join(" ", command) + " exited " + result.exitStatus() + ": " +
+                    result.stdout().strip());
             }
 
-            return output;
+            return result.stdout();
         }
         catch (final IOException ex)
         {
