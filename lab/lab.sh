@@ -130,22 +130,34 @@ qemu_major() {
 }
 
 ensure_host_packages() {
-    local pkg missing=() major
+    local pkg missing=() major qemu=
     for pkg in $HOST_PACKAGES; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
     done
     major=$(qemu_major)
     if [ -z "$major" ] || [ "$major" -lt "$QEMU_MIN_MAJOR" ]; then
-        missing+=("$QEMU_PACKAGE/$QEMU_SUITE")
+        qemu=$QEMU_PACKAGE
     fi
-    [ ${#missing[@]} -eq 0 ] && return 0
+    [ ${#missing[@]} -eq 0 ] && [ -z "$qemu" ] && return 0
 
     apt_lists
-    say "installing ${missing[*]}"
-    # shellcheck disable=SC2046
-    if ! DEBIAN_FRONTEND=noninteractive apt-get $(apt_options) install -y -q --no-install-recommends \
-            "${missing[@]}" >>"$CACHE/apt.log" 2>&1 </dev/null; then
-        die "apt-get could not install ${missing[*]}: $(grep -E '^E:' "$CACHE/apt.log" | tail -n 1) (log: $CACHE/apt.log)"
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]}"
+        # shellcheck disable=SC2046
+        if ! DEBIAN_FRONTEND=noninteractive apt-get $(apt_options) install -y -q --no-install-recommends \
+                "${missing[@]}" >>"$CACHE/apt.log" 2>&1 </dev/null; then
+            die "apt-get could not install ${missing[*]}: $(grep -E '^E:' "$CACHE/apt.log" | tail -n 1) (log: $CACHE/apt.log)"
+        fi
+    fi
+    if [ -n "$qemu" ]; then
+        # The whole transaction prefers the backport: QEMU 10 needs its own qemu-system-common, qemu-system-data
+        # and seabios, newer than bookworm's, and naming only $QEMU_PACKAGE/$QEMU_SUITE leaves those at bookworm's.
+        say "installing $qemu from $QEMU_SUITE"
+        # shellcheck disable=SC2046
+        if ! DEBIAN_FRONTEND=noninteractive apt-get $(apt_options) -o APT::Default-Release="$QEMU_SUITE" \
+                install -y -q --no-install-recommends "$qemu" >>"$CACHE/apt.log" 2>&1 </dev/null; then
+            die "apt-get could not install $qemu from $QEMU_SUITE: $(grep -E '^E:' "$CACHE/apt.log" | tail -n 1) (log: $CACHE/apt.log)"
+        fi
     fi
     major=$(qemu_major)
     if [ -z "$major" ] || [ "$major" -lt "$QEMU_MIN_MAJOR" ]; then
