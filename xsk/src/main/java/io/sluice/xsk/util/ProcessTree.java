@@ -28,8 +28,8 @@ final class ProcessTree
     }
 
     /**
-     * Destroy a process and its descendants, descendants first: SIGTERM, then SIGKILL to whatever is left after the
-     * grace period, then wait until the process has exited and, for a bounded time, its descendants. An interrupt
+     * Destroy a process and its descendants: SIGTERM, descendants first, so each can wind down what it started; then
+     * SIGKILL to whatever is left after the grace period, the process first; then wait until the process has exited and, for a bounded time, its descendants. An interrupt
      * cuts the grace period short and is kept for the caller.
      *
      * @param process a child of this JVM.
@@ -59,8 +59,11 @@ final class ProcessTree
                 interrupted = true;
             }
         }
-        for (final ProcessHandle handle : tree)
+        // SIGKILL the process first: killed after its descendants, it could see them die and exit by itself, or
+        // start another; its descendants are killed by the pids listed above, whoever inherits them
+        for (int i = tree.size() - 1; i >= 0; i--)
         {
+            final ProcessHandle handle = tree.get(i);
             if (!gone(handle))
             {
                 handle.destroyForcibly();
