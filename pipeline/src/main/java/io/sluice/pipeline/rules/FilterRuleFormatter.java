@@ -2,8 +2,8 @@ package io.sluice.pipeline.rules;
 
 /**
  * Writes a {@link FilterRule} back in the rules file's keys, as a one-line YAML flow mapping, so a rule in a log, a
- * counter report or {@code sluice rules --check} output reads as it would be written. Only the keys the rule
- * constrains appear; reading the text with {@link RulesFile} gives an equal rule.
+ * counter report or {@code ./sluice rules show} reads as it would be written. Only the keys the rule constrains
+ * appear, a value YAML would misread is quoted, and reading the text with {@link RulesFile} gives an equal rule.
  */
 public final class FilterRuleFormatter
 {
@@ -17,7 +17,7 @@ public final class FilterRuleFormatter
      */
     public static String flowMapping(final FilterRule rule)
     {
-        final StringBuilder text = new StringBuilder("{name: ").append(rule.name());
+        final StringBuilder text = new StringBuilder("{name: ").append(RulesFormatter.scalar(rule.name()));
         if (rule.constrains(FilterRule.MATCH_VLAN))
         {
             final int vlan = rule.vlan();
@@ -37,11 +37,11 @@ public final class FilterRuleFormatter
         }
         if (!rule.srcAddress().isAny())
         {
-            text.append(", src: ").append(rule.srcAddress());
+            text.append(", src: ").append(RulesFormatter.scalar(rule.srcAddress().toString()));
         }
         if (!rule.dstAddress().isAny())
         {
-            text.append(", dst: ").append(rule.dstAddress());
+            text.append(", dst: ").append(RulesFormatter.scalar(rule.dstAddress().toString()));
         }
         if (rule.constrains(FilterRule.MATCH_SRC_PORT))
         {
@@ -78,7 +78,7 @@ public final class FilterRuleFormatter
         }
         if (null != rule.forwardInterface())
         {
-            text.append(", to: ").append(rule.forwardInterface());
+            text.append(", to: ").append(RulesFormatter.scalar(rule.forwardInterface()));
         }
 
         return text.append('}').toString();
