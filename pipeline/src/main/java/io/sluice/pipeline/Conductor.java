@@ -1,6 +1,5 @@
 package io.sluice.pipeline;
 
-import io.sluice.pipeline.blocking.BlockControl;
 import io.sluice.pipeline.blocking.Blocker;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -11,7 +10,7 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  * control duty cycle of a media driver. Each duty cycle it does what is due of:
  * <ul>
  *     <li>the {@link Blocker}: the detector's flags, operators' commands, block expiry, the blocks' drop counts;</li>
- *     <li>the {@link BlockControl} socket: accepting and answering {@code ./sluice blocks};</li>
+ *     <li>the {@link ControlSocket}: accepting and answering {@code ./sluice blocks} and {@code ./sluice rules};</li>
  *     <li>the {@link StatsSampler}: the watchdog (interface, link, program) and the kernel's statistics;</li>
  *     <li>the {@link MetricsServer}: a snapshot of the counters for each scrape waiting.</li>
  * </ul>
@@ -38,7 +37,7 @@ public final class Conductor implements Agent, AutoCloseable
     public static final long IDLE_SLEEP_MS_DEFAULT = 10;
 
     private final Blocker blocker;
-    private final BlockControl control;
+    private final ControlSocket control;
     private final StatsSampler sampler;
     private final MetricsServer metrics;
     private final long idleSleepMs;
@@ -54,7 +53,7 @@ public final class Conductor implements Agent, AutoCloseable
      */
     public Conductor(
         final Blocker blocker,
-        final BlockControl control,
+        final ControlSocket control,
         final StatsSampler sampler,
         final MetricsServer metrics,
         final long idleSleepMs)

@@ -1,6 +1,5 @@
 package io.sluice.pipeline;
 
-import io.sluice.pipeline.blocking.BlockControl;
 import io.sluice.pipeline.blocking.Blocker;
 import io.sluice.pipeline.blocking.FloodDetector;
 import io.sluice.pipeline.rules.FilterRule;
@@ -36,7 +35,7 @@ public final class PacketProcessor implements AutoCloseable
     private final FrameCapture capture;
     private final Pipeline pipeline;
     private final Blocker blocker;
-    private final BlockControl control;
+    private final ControlSocket control;
     private final MetricsServer metrics;
     private final StatsSampler sampler;
     private final Conductor conductor;
@@ -84,8 +83,9 @@ public final class PacketProcessor implements AutoCloseable
         pipeline = opened(opened, Pipeline.start(ctx, umem, ports, counters, capture, outbox));
         blocker = opened(opened, new Blocker(program.blocklist(), rules.blocking(), rules.triggers(), outbox, counters,
             ctx.labels(), ctx.log()));
-        control = null == ctx.instance() ? null : opened(opened, BlockControl.bind(
-            CountersFile.fileOf(ctx.instance()).resolveSibling(BlockControl.SOCKET_NAME), blocker));
+        control = null == ctx.instance() ? null : opened(opened, ControlSocket.bind(
+            CountersFile.fileOf(ctx.instance()).resolveSibling(ControlSocket.SOCKET_NAME),
+            new ControlCommands(ctx.instance(), rules, blocker, pipeline, program.tables())));
         metrics = SluiceContext.NO_METRICS_PORT == ctx.metricsPort() ? null :
             opened(opened, MetricsServer.start(ctx.metricsPort(), counters.view()));
 
@@ -194,7 +194,7 @@ public final class PacketProcessor implements AutoCloseable
     /**
      * @return the operators' control socket, or null without an instance name.
      */
-    public BlockControl control()
+    public ControlSocket control()
     {
         return control;
     }

@@ -1,6 +1,5 @@
 package io.sluice.pipeline;
 
-import io.sluice.pipeline.blocking.BlockControl;
 import io.sluice.pipeline.rules.RulesFile;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.testing.NetNs;
@@ -98,13 +97,13 @@ class ConductorTest
         assertEquals(SteeringProgram.Presence.ATTACHED, processor.health().presence());
 
         // a client that connects and sends nothing holds up neither the conductor nor the next client
-        final Path socket = CountersFile.fileOf(instance).resolveSibling(BlockControl.SOCKET_NAME);
+        final Path socket = CountersFile.fileOf(instance).resolveSibling(ControlSocket.SOCKET_NAME);
         try (SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX))
         {
             silent.connect(UnixDomainSocketAddress.of(socket));
             final long startNs = System.nanoTime();
-            assertEquals("ok\nblocked 10.232.0.0/24 for 60 s\n", BlockControl.request(socket, "add 10.232.0.0/24 60"));
-            assertTrue(BlockControl.request(socket, "list").startsWith("ok\n1 blocks (cap "));
+            assertEquals("ok\nblocked 10.232.0.0/24 for 60 s\n", ControlSocket.request(socket, "add 10.232.0.0/24 60"));
+            assertTrue(ControlSocket.request(socket, "list").startsWith("ok\n1 blocks (cap "));
             assertTrue(System.nanoTime() - startNs < TimeUnit.SECONDS.toNanos(2));
         }
         assertEquals(1, processor.blocker().blocks().size());

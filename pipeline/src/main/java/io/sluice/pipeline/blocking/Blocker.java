@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  * <ul>
  *     <li>it takes the {@link FloodDetector}'s flags and blocks each flagged prefix in XDP with an expiry, unless
  *     the allowlist covers it or the cap is reached, both skipped and counted;</li>
- *     <li>it takes operators' commands ({@code ./sluice blocks add|remove|list}, through {@link BlockControl});</li>
+ *     <li>it takes operators' commands ({@code ./sluice blocks add|remove|list}, through
+ *     {@link io.sluice.pipeline.ControlSocket});</li>
  *     <li>every {@value #EXPIRY_PERIOD_MS} ms it removes expired blocks (the program has already stopped dropping
  *     for them at their expiry), and every {@value #SAMPLE_PERIOD_MS} ms it copies each block's XDP drop counts
  *     into the counters file.</li>

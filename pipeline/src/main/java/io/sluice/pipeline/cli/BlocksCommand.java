@@ -1,16 +1,10 @@
 package io.sluice.pipeline.cli;
 
-import io.sluice.pipeline.blocking.BlockControl;
-import io.sluice.xsk.counters.CountersFile;
-import io.sluice.xsk.counters.CountersView;
 import io.sluice.xsk.xdp.Prefix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -73,30 +67,7 @@ public final class BlocksCommand implements Callable<Integer>
             throw new IllegalArgumentException("--ttl is for add");
         }
 
-        final String name = null != instance ? instance : only();
-        final Path socket = CountersFile.fileOf(name).resolveSibling(BlockControl.SOCKET_NAME);
-        final String reply;
-        try
-        {
-            reply = BlockControl.request(socket, request);
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException("instance " + name + " is not running (" + socket + ": " +
-                (Files.exists(socket) ? ex.getMessage() : "no such socket") + "); start it with ./sluice run");
-        }
-        final int newline = reply.indexOf('\n');
-        final String status = newline < 0 ? reply : reply.substring(0, newline);
-        final String text = newline < 0 ? "" : reply.substring(newline + 1);
-        if ("ok".equals(status))
-        {
-            System.out.print(text);
-            System.out.flush();
-            return 0;
-        }
-        System.err.println("sluice blocks: " + text.strip());
-
-        return 1;
+        return ControlClient.send("blocks", instance, request);
     }
 
     private void prefix(final String action)
@@ -118,13 +89,5 @@ public final class BlocksCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException(problem);
         }
-    }
-
-    private static String only()
-    {
-        return Instances.only(CountersView.instances().stream()
-            .filter((name) -> Files.exists(CountersFile.fileOf(name).resolveSibling(BlockControl.SOCKET_NAME)))
-            .toList(), "no running instance in " + CountersFile.directory() + ": start one with ./sluice run",
-            "several running instances: ");
     }
 }

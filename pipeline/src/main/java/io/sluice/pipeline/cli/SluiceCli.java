@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
  * Entry point of the {@code ./sluice} commands that run Sluice itself. A bad argument, rules file or missing
  * privilege ends in one line on stderr, naming what is wrong, and a non-zero exit: 2 for usage, 1 otherwise.
  */
-@Command(name = "sluice", mixinStandardHelpOptions = true, subcommands = { RunCommand.class, StatsCommand.class, BlocksCommand.class },
+@Command(name = "sluice", mixinStandardHelpOptions = true,
+    subcommands = { RunCommand.class, StatsCommand.class, BlocksCommand.class, RulesCommand.class },
     description = "AF_XDP packet processing in Java")
 public final class SluiceCli
 {

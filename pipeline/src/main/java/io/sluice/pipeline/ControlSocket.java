@@ -1,4 +1,4 @@
-package io.sluice.pipeline.blocking;
+package io.sluice.pipeline;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,16 +15,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The operators' way in to a running instance's {@link Blocker}: a Unix domain socket beside its counters file,
+ * The operators' way in to a running instance: a Unix domain socket beside its counters file,
  * {@code /dev/shm/sluice/INSTANCE/control.sock}, mode 0600. It is a path, not an abstract name, so it is reachable
  * from every network namespace, as the counters file is.
  * <p>
- * One request per connection: the client writes a command line ({@code list}, {@code add PREFIX [TTL_S]},
- * {@code remove PREFIX}) and shuts its output; the reply is {@code ok} or {@code error}, a newline, then text for
- * people. A duty of the {@link io.sluice.pipeline.Conductor}: every socket is non-blocking, so a slow client never
- * holds up the conductor; one that has not sent its command within {@value #CLIENT_TIMEOUT_MS} ms is closed.
+ * One request per connection: the client writes a command line ({@code ./sluice blocks}' {@code list},
+ * {@code add PREFIX [TTL_S]}, {@code remove PREFIX}; {@code ./sluice rules}' {@code rules show}) and shuts its
+ * output; the reply is {@code ok} or {@code error}, a newline, then text for people. What a command does is the
+ * {@link Handler}'s ({@link ControlCommands}). A duty of the {@link Conductor}: every socket is non-blocking, so a
+ * slow client never holds up the conductor; one that has not sent its command within {@value #CLIENT_TIMEOUT_MS} ms
+ * is closed.
  */
-public final class BlockControl implements AutoCloseable
+public final class ControlSocket implements AutoCloseable
 {
     /**
      * The socket's file name, beside the counters file.
@@ -33,18 +35,31 @@ public final class BlockControl implements AutoCloseable
 
     static final long CLIENT_TIMEOUT_MS = 5_000;
 
+    /**
+     * Runs one command, on the conductor's thread.
+     */
+    @FunctionalInterface
+    public interface Handler
+    {
+        /**
+         * @param line the command line, without its newline.
+         * @return the reply: {@code ok} or {@code error}, a newline, then text for people.
+         */
+        String command(String line);
+    }
+
     private static final int MAX_REQUEST_BYTES = 4096;
     private static final int MAX_CLIENTS = 16;
 
     private final Path path;
-    private final Blocker blocker;
+    private final Handler handler;
     private final ServerSocketChannel server;
     private final List<Client> clients = new ArrayList<>();
 
-    private BlockControl(final Path path, final Blocker blocker, final ServerSocketChannel server)
+    private ControlSocket(final Path path, final Handler handler, final ServerSocketChannel server)
     {
         this.path = path;
-        this.blocker = blocker;
+        this.handler = handler;
         this.server = server;
     }
 
@@ -52,10 +67,10 @@ public final class BlockControl implements AutoCloseable
      * Bind the socket; the conductor serves it.
      *
      * @param path    the socket's path; one left by a stopped instance is replaced.
-     * @param blocker where commands go.
+     * @param handler what runs the commands.
      * @return the bound socket.
      */
-    public static BlockControl bind(final Path path, final Blocker blocker)
+    public static ControlSocket bind(final Path path, final Handler handler)
     {
         try
         {
@@ -65,11 +80,11 @@ public final class BlockControl implements AutoCloseable
             server.configureBlocking(false);
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
 
-            return new BlockControl(path, blocker, server);
+            return new ControlSocket(path, handler, server);
         }
         catch (final IOException ex)
         {
-            throw new IllegalStateException("cannot serve block commands at " + path + ": " + ex.getMessage());
+            throw new IllegalStateException("cannot serve operators' commands at " + path + ": " + ex.getMessage());
         }
     }
 
@@ -109,7 +124,7 @@ public final class BlockControl implements AutoCloseable
 
     /**
      * The conductor's duty: accept what connected, read what clients sent, run each complete command on the
-     * blocker (this thread is the blocker's), write what replies the sockets take.
+     * handler (on this thread), write what replies the sockets take.
      *
      * @param nowNs {@code System.nanoTime()} of the duty cycle.
      * @return work done.
@@ -136,7 +151,7 @@ public final class BlockControl implements AutoCloseable
             final Client client = clients.get(i);
             try
             {
-                work += client.progress(blocker);
+                work += client.progress(handler);
                 if (!client.done() && nowNs - client.deadlineNs < 0)
                 {
                     continue;
@@ -188,7 +203,7 @@ public final class BlockControl implements AutoCloseable
             this.deadlineNs = deadlineNs;
         }
 
-        int progress(final Blocker blocker) throws IOException
+        int progress(final Handler handler) throws IOException
         {
             if (null == reply)
             {
@@ -202,7 +217,7 @@ public final class BlockControl implements AutoCloseable
                     !request.hasRemaining() ? null : new String(request.array(), 0, request.position(),
                     StandardCharsets.UTF_8);
                 final String answer = null == text ? "error\nrequest longer than " + MAX_REQUEST_BYTES + " bytes" :
-                    blocker.command(text);
+                    handler.command(text);
                 reply = ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8));
             }
             channel.write(reply);
