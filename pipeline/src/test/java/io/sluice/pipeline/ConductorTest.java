@@ -50,11 +50,20 @@ class ConductorTest
         """;
 
     private final Resources resources = new Resources();
+    private final String instance = "conductor-test-" + ProcessHandle.current().pid();
 
     @AfterEach
     void tearDown() throws Exception
     {
-        resources.close();
+        try
+        {
+            resources.close();
+        }
+        finally
+        {
+            // the counters file stays after a stop, for ./sluice stats; a test's goes with it
+            CountersFile.remove(instance);
+        }
     }
 
     @Test
@@ -64,7 +73,6 @@ class ConductorTest
         final NetNs peer = resources.keep(NetNs.create("cndp"));
         final NetNs dut = resources.keep(NetNs.create("cndd"));
         NetNs.veth(peer, PEER_IF, "10.231.0.1/24", dut, DUT_IF, "10.231.0.2/24");
-        final String instance = "conductor-test-" + ProcessHandle.current().pid();
         final int metricsPort = 20_000 + (int)(ProcessHandle.current().pid() % 20_000);
 
         final Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
