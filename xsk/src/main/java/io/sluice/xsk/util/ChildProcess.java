@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * merged into standard output. Its input is the JVM's pipe, which nothing writes, or {@code /dev/null}.
  * <p>
  * A process that overstays its deadline, or is {@link #close() closed} while it runs, is destroyed with its whole
- * tree: SIGTERM to its descendants, then itself, and SIGKILL to whatever is left after a grace period, itself first
+ * tree: SIGTERM to itself and then its descendants, and SIGKILL to whatever is left after a grace period
  * ({@link #destroyTree(long)}), so no grandchild outlives it holding the pipe or the interface it used. Linux only.
  */
 public final class ChildProcess implements AutoCloseable
@@ -417,8 +417,8 @@ public final class ChildProcess implements AutoCloseable
     }
 
     /**
-     * Destroy the process and its descendants: SIGTERM, descendants first; SIGKILL to whatever is left after the
-     * grace period, the process first; then wait until the process has exited. An interrupt cuts the grace period short and is
+     * Destroy the process and its descendants, the process first: SIGTERM, then SIGKILL to whatever is left after
+     * the grace period; then wait until the process has exited. An interrupt cuts the grace period short and is
      * kept for the caller.
      *
      * @param graceNs between SIGTERM and SIGKILL; 0 or less for SIGKILL at once.

@@ -28,8 +28,8 @@ final class ProcessTree
     }
 
     /**
-     * Destroy a process and its descendants: SIGTERM, descendants first, so each can wind down what it started; then
-     * SIGKILL to whatever is left after the grace period, the process first; then wait until the process has exited and, for a bounded time, its descendants. An interrupt
+     * Destroy a process and its descendants, the process first: SIGTERM, then SIGKILL to whatever is left after the
+     * grace period; then wait until the process has exited and, for a bounded time, its descendants. An interrupt
      * cuts the grace period short and is kept for the caller.
      *
      * @param process a child of this JVM.
@@ -44,11 +44,13 @@ final class ProcessTree
         tree.add(process.toHandle());
 
         boolean interrupted = false;
+        // the process first, in both rounds: signalled after its descendants, it could see them die and exit by
+        // itself, or start another; its descendants are signalled by the pids listed above, whoever inherits them
         if (graceNs > 0)
         {
-            for (final ProcessHandle handle : tree)
+            for (int i = tree.size() - 1; i >= 0; i--)
             {
-                handle.destroy();
+                tree.get(i).destroy();
             }
             try
             {
@@ -59,8 +61,6 @@ final class ProcessTree
                 interrupted = true;
             }
         }
-        // SIGKILL the process first: killed after its descendants, it could see them die and exit by itself, or
-        // start another; its descendants are killed by the pids listed above, whoever inherits them
         for (int i = tree.size() - 1; i >= 0; i--)
         {
             final ProcessHandle handle = tree.get(i);
