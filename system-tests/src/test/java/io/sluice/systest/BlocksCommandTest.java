@@ -114,18 +114,11 @@ class BlocksCommandTest
 
     private static List<String> blocks(final int exitCode, final String... args) throws Exception
     {
-        final String[] command = new String[args.length + 1];
-        command[0] = "blocks";
-        System.arraycopy(args, 0, command, 1, args.length);
-        try (SluiceProcess blocks = SluiceProcess.start(null, command))
-        {
-            assertEquals(exitCode, blocks.waitFor(120), blocks::output);
-            return blocks.lines();
-        }
+        return SluiceCommand.lines(exitCode, "blocks", args);
     }
 
     private static long send(final TestHosts hosts, final String source, final long frames) throws Exception
     {
-        return hosts.send(hosts.udpToDut(source, DUT_ADDR, 4000, 9, 22), 1, frames, 10_000);
+        return Traffic.send(hosts, source, DUT_ADDR, frames, 10_000);
     }
 }

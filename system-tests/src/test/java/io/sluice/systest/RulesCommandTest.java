@@ -97,19 +97,12 @@ class RulesCommandTest
 
     private static List<String> rules(final int exitCode, final String... args) throws Exception
     {
-        final String[] command = new String[args.length + 1];
-        command[0] = "rules";
-        System.arraycopy(args, 0, command, 1, args.length);
-        try (SluiceProcess rules = SluiceProcess.start(null, command))
-        {
-            assertEquals(exitCode, rules.waitFor(120), rules::output);
-            return rules.lines();
-        }
+        return SluiceCommand.lines(exitCode, "rules", args);
     }
 
     private static long send(final TestHosts hosts, final String source, final int port, final long frames)
         throws Exception
     {
-        return hosts.send(hosts.udpToDut(source, DUT_ADDR, 4000, port, 22), 1, frames, 10_000);
+        return Traffic.send(hosts, source, DUT_ADDR, port, frames, 10_000);
     }
 }

@@ -7,7 +7,6 @@ import io.sluice.pipeline.rules.Filter;
 import io.sluice.pipeline.rules.FilterRule;
 import io.sluice.pipeline.rules.RuleSet;
 import io.sluice.xsk.frame.IpProtocols;
-import io.sluice.xsk.xdp.FlowRule;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
