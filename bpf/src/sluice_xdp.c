@@ -11,7 +11,8 @@
  *   4. The rule classifier: per-field lookups give a 64-bit vector of the rules that field allows;
  *      the vectors are ANDed and the lowest set bit, the rule of highest precedence, decides.
  *      No rule matching passes.
- *   5. Steer redirects to the XSKMAP slot of the receive queue; no socket there passes.
+ *   5. Steer redirects to the XSKMAP slot of the receive queue, the frame's metadata stamped with the rules'
+ *      generation (struct sluice_meta); no socket there passes.
  *
  * Packets whose ports cannot be read - IPv4 non-first fragments and IPv6 with any extension
  * header - match on addresses only: the port constraint of every rule is treated as satisfied,
@@ -49,6 +50,7 @@ struct {
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 1);
+    __uint(map_flags, BPF_F_MMAPABLE);
     __type(key, __u32);
     __type(value, struct sluice_config);
 } sluice_config SEC(".maps");
@@ -213,6 +215,27 @@ static __always_inline __u64 prefix_vector(void *map, __u32 bank, const __u8 *ad
     return vector ? *vector : 0;
 }
 
+/*
+ * Redirect to the queue's socket, the frame stamped with the generation of the rules that steered it. A driver
+ * without metadata room (bpf_xdp_adjust_meta fails) delivers it unstamped, and user space judges it by its
+ * newest rules.
+ */
+static __always_inline int steer(struct xdp_md *ctx, __u32 generation, __u64 bytes)
+{
+    if (bpf_redirect_map(&sluice_xsks, ctx->rx_queue_index, XDP_PASS) != XDP_REDIRECT)
+        return outcome(SLUICE_PASS_NO_SOCKET, bytes, XDP_PASS);
+    if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct sluice_meta)) == 0) {
+        void *data = (void *)(long)ctx->data;
+        struct sluice_meta *meta = (void *)(long)ctx->data_meta;
+
+        if ((void *)(meta + 1) <= data) {
+            meta->generation = generation;
+            meta->magic = SLUICE_META_MAGIC;
+        }
+    }
+    return outcome(SLUICE_REDIRECT, bytes, XDP_REDIRECT);
+}
+
 SEC("xdp")
 int sluice_xdp(struct xdp_md *ctx)
 {
@@ -230,16 +253,19 @@ int sluice_xdp(struct xdp_md *ctx)
     __u16 dport = 0;
 
     __u32 key0 = 0;
-    struct sluice_config *config = bpf_map_lookup_elem(&sluice_config, &key0);
-    if (!config)
+    __u64 *config_word = bpf_map_lookup_elem(&sluice_config, &key0);
+    if (!config_word)
         return outcome(SLUICE_PASS_NO_MATCH, bytes, XDP_PASS);
+    /* one load: the generation and the flags of one write (see struct sluice_config) */
+    union {
+        __u64 word;
+        struct sluice_config fields;
+    } config = { .word = *(volatile __u64 *)config_word };
+    const __u32 generation = config.fields.generation;
 
     /* steer-all (benchmarks, capture of a whole queue): what libxdp's default program does, nothing parsed */
-    if (config->flags & SLUICE_CONFIG_STEER_ALL) {
-        if (bpf_redirect_map(&sluice_xsks, ctx->rx_queue_index, XDP_PASS) == XDP_REDIRECT)
-            return outcome(SLUICE_REDIRECT, bytes, XDP_REDIRECT);
-        return outcome(SLUICE_PASS_NO_SOCKET, bytes, XDP_PASS);
-    }
+    if (config.fields.flags & SLUICE_CONFIG_STEER_ALL)
+        return steer(ctx, generation, bytes);
 
     if ((void *)(eth + 1) > data_end)
         return outcome(SLUICE_PASS_MALFORMED, bytes, XDP_PASS);
@@ -298,7 +324,7 @@ int sluice_xdp(struct xdp_md *ctx)
         return outcome(SLUICE_PASS_NOT_IP, bytes, XDP_PASS);
     }
 
-    if (config->flags & SLUICE_CONFIG_BLOCKLIST_ACTIVE) {
+    if (config.fields.flags & SLUICE_CONFIG_BLOCKLIST_ACTIVE) {
         struct sluice_lpm_key key = { .prefixlen = 128 };
 
         __builtin_memcpy(key.addr, saddr, 16);
@@ -308,7 +334,7 @@ int sluice_xdp(struct xdp_md *ctx)
             /* the allowlist is consulted only for a blocked source, and only when it holds a prefix */
             if (block->expires_ns && bpf_ktime_get_ns() >= block->expires_ns) {
                 count(&sluice_counters, SLUICE_BLOCK_STALE, bytes);
-            } else if ((config->flags & SLUICE_CONFIG_ALLOWLIST_ACTIVE) &&
+            } else if ((config.fields.flags & SLUICE_CONFIG_ALLOWLIST_ACTIVE) &&
                        bpf_map_lookup_elem(&sluice_allowlist, &key)) {
                 count(&sluice_counters, SLUICE_BLOCK_EXEMPT, bytes);
             } else {
@@ -338,7 +364,7 @@ int sluice_xdp(struct xdp_md *ctx)
         count(&sluice_counters, SLUICE_L4_UNKNOWN, bytes);
     }
 
-    __u32 bank = config->active_bank & 1;
+    const __u32 bank = generation & 1;
     __u64 match = ~0ull;
 
     if (proto_known)
@@ -365,9 +391,7 @@ int sluice_xdp(struct xdp_md *ctx)
     case SLUICE_ACTION_DROP:
         return outcome(SLUICE_DROP_RULE, bytes, XDP_DROP);
     case SLUICE_ACTION_STEER:
-        if (bpf_redirect_map(&sluice_xsks, ctx->rx_queue_index, XDP_PASS) == XDP_REDIRECT)
-            return outcome(SLUICE_REDIRECT, bytes, XDP_REDIRECT);
-        return outcome(SLUICE_PASS_NO_SOCKET, bytes, XDP_PASS);
+        return steer(ctx, generation, bytes);
     default:
         return outcome(SLUICE_PASS_RULE, bytes, XDP_PASS);
     }

@@ -10,7 +10,7 @@
 
 /* Rules are ranked 0..63; a rule's rank is its bit in every match vector, and the lowest set bit wins. */
 #define SLUICE_MAX_RULES 64
-/* Every classifier table exists twice; user space fills the idle bank, then flips config.active_bank. */
+/* Every classifier table exists twice; user space fills the idle bank, then makes it live with a new generation. */
 #define SLUICE_BANKS 2
 #define SLUICE_PROTO_SLOTS 256
 /* Ports 0..65535, then one slot for "this packet has no ports" (ICMP, ESP, ...). */
@@ -62,9 +62,24 @@ enum sluice_counter {
 /* the allowlist holds a prefix: a blocked source is looked up in it */
 #define SLUICE_CONFIG_ALLOWLIST_ACTIVE 4u
 
+/*
+ * The program reads the entry with one 64-bit load, and user space writes it with one 64-bit store to the mmapped
+ * map, so a packet never sees a generation with another write's flags. The rule tables' live bank is
+ * generation & 1: each new set of rules is written into the idle bank and made live by the next generation.
+ */
 struct sluice_config {
-    __u32 active_bank;
+    __u32 generation;
     __u32 flags;
+};
+
+/*
+ * What a steered frame carries in its XDP metadata, the 8 bytes just before its first byte in the UMEM: the
+ * generation of the rules that steered it, so that user space judges it by the filter of the same generation.
+ */
+#define SLUICE_META_MAGIC 0x534C4345u /* "SLCE" */
+struct sluice_meta {
+    __u32 generation;
+    __u32 magic;
 };
 
 struct sluice_stat {

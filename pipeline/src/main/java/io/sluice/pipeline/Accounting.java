@@ -1,6 +1,7 @@
 package io.sluice.pipeline;
 
 import io.sluice.pipeline.parse.ParseError;
+import io.sluice.pipeline.rules.Filter;
 import io.sluice.xsk.umem.FrameOwnership;
 import io.sluice.xsk.xdp.Stat;
 import io.sluice.xsk.xdp.XdpCounter;
@@ -37,7 +38,6 @@ public record Accounting(
     long fillEmpty,
     long leftInRx,
     FrameOwnership ownership,
-    List<String> ruleNames,
     long blockDrops)
 {
     /**
@@ -90,6 +90,7 @@ public record Accounting(
         return steered() == received() + kernelDropped + leftInRx &&
             received() == pipeline.outcomes() &&
             packets(XdpCounter.DROP_BLOCKLIST) == blockDrops &&
+            pipeline.filtered() == received() - pipeline.get(PipelineCounter.PARSE_ERROR) &&
             ownership.balanced();
     }
 
@@ -146,16 +147,23 @@ public record Accounting(
         lines.add("filter rule hits:");
         for (int i = 0; i < pipeline.ruleCount(); i++)
         {
-            row(lines, 1, ruleNames.get(i), pipeline.ruleHits(i));
+            row(lines, 1, pipeline.ruleName(i), pipeline.ruleHits(i));
         }
-        row(lines, 1, "(default)", pipeline.defaultHits());
+        row(lines, 1, Filter.DEFAULT_LABEL, pipeline.defaultHits());
+        if (pipeline.retiredHits() > 0)
+        {
+            row(lines, 1, Filter.RETIRED_LABEL + " rules a reload removed", pipeline.retiredHits());
+        }
         lines.add(String.format(Locale.ROOT, "UMEM frames: %s", ownership));
         lines.add(balanced() ?
             "accounting: balanced (offered = passed + dropped in XDP + steered; steered = received + kernel drops " +
-            "+ left in RX; received = sum of outcomes; by blocks = sum of the blocks' counters)" :
+            "+ left in RX; received = sum of outcomes = parse errors + rule hits; by blocks = sum of the blocks' " +
+            "counters)" :
             "accounting: NOT BALANCED: steered " + steered() + " vs received + kernel drops + left in RX " +
             (received() + kernelDropped + leftInRx) + "; received " + received() + " vs outcomes " +
-            pipeline.outcomes() + "; by blocks " + packets(XdpCounter.DROP_BLOCKLIST) + " vs the blocks' counters " +
+            pipeline.outcomes() + "; filtered " + pipeline.filtered() + " vs received less parse errors " +
+            (received() - pipeline.get(PipelineCounter.PARSE_ERROR)) + "; by blocks " +
+            packets(XdpCounter.DROP_BLOCKLIST) + " vs the blocks' counters " +
             blockDrops + "; frames " + ownership);
 
         return lines;

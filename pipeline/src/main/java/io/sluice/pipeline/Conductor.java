@@ -11,10 +11,12 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  * <ul>
  *     <li>the {@link Blocker}: the detector's flags, operators' commands, block expiry, the blocks' drop counts;</li>
  *     <li>the {@link ControlSocket}: accepting and answering {@code ./sluice blocks} and {@code ./sluice rules};</li>
+ *     <li>the {@link RulesReloader}: a reload SIGHUP asked for (one from the control socket runs as its command);</li>
  *     <li>the {@link StatsSampler}: the watchdog (interface, link, program) and the kernel's statistics;</li>
  *     <li>the {@link MetricsServer}: a snapshot of the counters for each scrape waiting.</li>
  * </ul>
- * None of it is on the data path, and none of it blocks: the sockets are non-blocking, and the one duty that waits on
+ * None of it is on the data path, and none of it blocks but a reload, which waits (bounded) for the pipeline to take
+ * up the new rules and drain the old, serialising reloads from every source: the sockets are non-blocking, and the one duty that waits on
  * a disk, the pcap capture's writer, keeps a thread of its own ({@link FrameCapture}). The conductor's thread is the
  * only writer of the blocklist and of the series the sampler and the blocker keep; once {@link #close()} has ended it,
  * the stopping thread takes the last samples.
@@ -40,6 +42,7 @@ public final class Conductor implements Agent, AutoCloseable
     private final ControlSocket control;
     private final StatsSampler sampler;
     private final MetricsServer metrics;
+    private final RulesReloader reloader;
     private final long idleSleepMs;
     private AgentRunner runner;
     private boolean closed;
@@ -58,6 +61,18 @@ public final class Conductor implements Agent, AutoCloseable
         final MetricsServer metrics,
         final long idleSleepMs)
     {
+        this(blocker, control, sampler, metrics, null, idleSleepMs);
+    }
+
+    Conductor(
+        final Blocker blocker,
+        final ControlSocket control,
+        final StatsSampler sampler,
+        final MetricsServer metrics,
+        final RulesReloader reloader,
+        final long idleSleepMs)
+    {
+        this.reloader = reloader;
         this.blocker = blocker;
         this.control = control;
         this.sampler = sampler;
@@ -97,6 +112,10 @@ public final class Conductor implements Agent, AutoCloseable
         if (null != control)
         {
             work += control.doWork(nowNs);
+        }
+        if (null != reloader)
+        {
+            work += reloader.doWork();
         }
         work += sampler.doWork(nowNs);
         if (null != metrics)

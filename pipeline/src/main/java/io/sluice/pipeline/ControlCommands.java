@@ -7,34 +7,35 @@ import io.sluice.xsk.xdp.SteeringTables;
 
 /**
  * What the {@link ControlSocket}'s commands reach, on the conductor's thread: {@code rules show} the running rules,
- * every other command the {@link Blocker} ({@code list}, {@code add}, {@code remove}).
+ * {@code rules reload [FILE]} the {@link RulesReloader}, every other command the {@link Blocker} ({@code list},
+ * {@code add}, {@code remove}).
  */
 final class ControlCommands implements ControlSocket.Handler
 {
     static final String RULES = "rules";
 
     private final String instance;
-    private final Rules rules;
+    private final RulesReloader reloader;
     private final Blocker blocker;
     private final Pipeline pipeline;
     private final SteeringTables tables;
 
     /**
      * @param instance the instance's name, for the rules' heading.
-     * @param rules    the running rules.
+     * @param reloader the running rules, and what reloads them.
      * @param blocker  where block commands go.
      * @param pipeline whose filters count each rule's hits.
      * @param tables   whose XDP counters count each steering rule's packets.
      */
     ControlCommands(
         final String instance,
-        final Rules rules,
+        final RulesReloader reloader,
         final Blocker blocker,
         final Pipeline pipeline,
         final SteeringTables tables)
     {
         this.instance = instance;
-        this.rules = rules;
+        this.reloader = reloader;
         this.blocker = blocker;
         this.pipeline = pipeline;
         this.tables = tables;
@@ -52,8 +53,15 @@ final class ControlCommands implements ControlSocket.Handler
         {
             return "ok\n" + show();
         }
+        if (words.length >= 2 && "reload".equals(words[1]))
+        {
+            // a file name may hold spaces: what follows the action is the file
+            final String rest = line.strip().substring(RULES.length()).strip().substring("reload".length()).strip();
 
-        return "error\nunknown command '" + line.strip() + "': rules show";
+            return reloader.reload(rest.isEmpty() ? null : rest);
+        }
+
+        return "error\nunknown command '" + line.strip() + "': rules show | rules reload [FILE]";
     }
 
     /**
@@ -62,11 +70,16 @@ final class ControlCommands implements ControlSocket.Handler
      */
     String show()
     {
+        final Rules rules = reloader.rules();
         final PipelineStats stats = pipeline.stats();
         final String text = RulesFormatter.format(rules,
             (id) -> "matched " + tables.ruleStat(id).packets(),
             (index) -> "hits " + (index < 0 ? stats.defaultHits() : stats.ruleHits(index)));
+        final long reloads = reloader.reloads();
 
-        return "# " + rules.source() + " as instance " + instance + " runs it; counts since it started\n" + text;
+        return "# " + rules.source() + " as instance " + instance + " runs it; counts since it started" +
+            (0 == reloads ? "" : "; " + reloads + " reload" + (1 == reloads ? "" : "s") + " since, the rules " +
+            "they removed matched " + tables.retiredStat().packets() + " in XDP and hit " + stats.retiredHits() +
+            " in the filter") + "\n" + text;
     }
 }

@@ -16,6 +16,11 @@ public final class FrameEvent
     public static final int ABSENT = -1;
 
     /**
+     * {@link #generation} of a frame whose metadata carried no stamp: it is judged by the newest rules.
+     */
+    public static final long UNSTAMPED = -1;
+
+    /**
      * {@link #ipFlags}: the datagram is a fragment (first or later).
      */
     public static final int IP_FRAGMENT = 1;
@@ -54,6 +59,11 @@ public final class FrameEvent
      * {@code System.nanoTime()} (CLOCK_MONOTONIC) when the receiver read the frame's batch.
      */
     public long rxTimestampNs;
+    /**
+     * Generation of the XDP rules that steered the frame, from its metadata (0 to 2<sup>32</sup>-1), or
+     * {@link #UNSTAMPED} when it carried none: the handler judges it by the filter of the same generation.
+     */
+    public long generation;
 
     // ---------------------------------------------------------------- headers, from the parser
 
@@ -168,6 +178,10 @@ public final class FrameEvent
      * Port (socket) to transmit on for reflect and forward, or {@link #ABSENT}.
      */
     public int egressPort;
+    /**
+     * Generation of the rules whose filter judged the frame (its {@link #rule} indexes those rules).
+     */
+    public long judgedBy;
 
     /**
      * Reset the parse and decision fields to "nothing found", before parsing a new frame.

@@ -15,6 +15,11 @@ import java.lang.foreign.MemorySegment;
  * <p>
  * The three stages run back to back on each event rather than as three Disruptor consumers: handing one event
  * between cores three times costs more cache misses than the stages themselves.
+ * <p>
+ * <b>Rules change between batches.</b> A reload hands over the next generation's {@link HandlerRules}; the handler
+ * takes them up before its next batch and keeps the ones they replace, so that every frame is judged by the rules
+ * of the generation that steered it (its {@link FrameEvent#generation}), the new or the old, never by a mix of the
+ * two. The conductor does not hand over another generation before every frame of the old one is done.
  */
 final class FrameHandler implements Agent
 {
@@ -27,8 +32,9 @@ final class FrameHandler implements Agent
     private final Sequence sequence = new Sequence(-1);
     private final MemorySegment umem;
     private final PacketParser parser = new PacketParser();
-    private final Filter filter;
-    private final FrameActor actor;
+    private volatile HandlerRules current;
+    private HandlerRules previous;
+    private volatile HandlerRules next;
     private final int shard;
     private final int shards;
     private final int cpu;
@@ -37,8 +43,7 @@ final class FrameHandler implements Agent
     /**
      * @param ring   the pipeline's ring.
      * @param umem   the UMEM the frames are in.
-     * @param filter this handler's filter (its own hit counters).
-     * @param actor  this handler's actor (its own outcome counters).
+     * @param rules  this handler's filter (its own hit counters) and actor (its own outcome counters).
      * @param shard  this handler's index, 0..shards-1.
      * @param shards handlers in all.
      * @param cpu    CPU to pin to, or -1.
@@ -46,16 +51,14 @@ final class FrameHandler implements Agent
     FrameHandler(
         final RingBuffer<FrameEvent> ring,
         final MemorySegment umem,
-        final Filter filter,
-        final FrameActor actor,
+        final HandlerRules rules,
         final int shard,
         final int shards,
         final int cpu)
     {
         this.ring = ring;
         this.umem = umem;
-        this.filter = filter;
-        this.actor = actor;
+        this.current = rules;
         this.shard = shard;
         this.shards = shards;
         this.cpu = cpu;
@@ -70,6 +73,14 @@ final class FrameHandler implements Agent
     @Override
     public int doWork()
     {
+        final HandlerRules handedOver = this.next;
+        if (null != handedOver)
+        {
+            previous = current;
+            current = handedOver;
+            this.next = null;
+        }
+
         final long next = sequence.get() + 1;
         // single producer: the cursor is the highest published sequence
         final long available = Math.min(ring.getCursor(), next + MAX_BATCH - 1);
@@ -82,16 +93,22 @@ final class FrameHandler implements Agent
         final MemorySegment umem = this.umem;
         final int shard = this.shard;
         final int shards = this.shards;
+        final HandlerRules current = this.current;
+        final HandlerRules previous = this.previous;
+        // no generation is negative but UNSTAMPED, which goes to the newest rules
+        final long previousGeneration = null == previous ? Long.MIN_VALUE : previous.generation();
         for (long s = next; s <= available; s++)
         {
             if (1 == shards || shard == (int)(s % shards))
             {
                 final FrameEvent event = ring.get(s);
+                final HandlerRules rules = event.generation == previousGeneration ? previous : current;
                 if (0 == parser.parse(umem, event))
                 {
-                    filter.match(event);
+                    rules.filter().match(event);
                 }
-                actor.act(umem, event);
+                rules.actor().act(umem, event);
+                event.judgedBy = rules.generation();
             }
         }
         // a release store: the transmitter's acquire read of this sequence sees the events' decisions
@@ -105,9 +122,31 @@ final class FrameHandler implements Agent
         return sequence;
     }
 
+    /**
+     * Hand over the next generation's rules, taken up before the handler's next batch. From the conductor, once
+     * {@link #rules()} is the generation before (the last hand-over has been taken up).
+     *
+     * @param rules the rules.
+     */
+    void handOver(final HandlerRules rules)
+    {
+        next = rules;
+    }
+
+    /**
+     * @return the newest rules the handler has taken up; any thread.
+     */
+    HandlerRules rules()
+    {
+        return current;
+    }
+
+    /**
+     * @return the newest rules' filter; any thread.
+     */
     Filter filter()
     {
-        return filter;
+        return current.filter();
     }
 
     int tid()

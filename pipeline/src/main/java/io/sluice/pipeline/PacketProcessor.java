@@ -2,7 +2,6 @@ package io.sluice.pipeline;
 
 import io.sluice.pipeline.blocking.Blocker;
 import io.sluice.pipeline.blocking.FloodDetector;
-import io.sluice.pipeline.rules.FilterRule;
 import io.sluice.pipeline.rules.Rules;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.Labels;
@@ -15,6 +14,7 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Sluice on an interface: the steering program attached with the rules file's XDP rules, one AF_XDP socket per
@@ -39,6 +39,7 @@ public final class PacketProcessor implements AutoCloseable
     private final MetricsServer metrics;
     private final StatsSampler sampler;
     private final Conductor conductor;
+    private final RulesReloader reloader;
     private Accounting accounting;
     private boolean closed;
 
@@ -80,27 +81,30 @@ public final class PacketProcessor implements AutoCloseable
             ctx.captureFile(), ctx.captureMaxFrames(), umem.memory(), counters, ctx.labels()));
         final OneToOneRingBuffer outbox = rules.triggers().isEmpty() ? null :
             FloodDetector.newOutbox(ctx.outboxBytes());
-        pipeline = opened(opened, Pipeline.start(ctx, umem, ports, counters, capture, outbox));
+        // the rules are in the XDP tables before the pipeline starts: its filter goes with their generation (no
+        // socket is in the XSKMAP yet, so nothing is steered)
+        final int generation = program.tables().replaceAll(rules.steering(), rules.steerAll(),
+            IntUnaryOperator.identity());
+        pipeline = opened(opened, Pipeline.start(ctx, umem, ports, counters, capture, outbox, generation));
         blocker = opened(opened, new Blocker(program.blocklist(), rules.blocking(), rules.triggers(), outbox, counters,
             ctx.labels(), ctx.log()));
+        sampler = new StatsSampler(counters, ctx.iface(), Arrays.copyOf(ports, ingressPorts), program,
+            rules.steeringNames(), pipeline);
+        reloader = new RulesReloader(ctx, pipeline, program.tables(), blocker, sampler);
         control = null == ctx.instance() ? null : opened(opened, ControlSocket.bind(
             CountersFile.fileOf(ctx.instance()).resolveSibling(ControlSocket.SOCKET_NAME),
-            new ControlCommands(ctx.instance(), rules, blocker, pipeline, program.tables())));
+            new ControlCommands(ctx.instance(), reloader, blocker, pipeline, program.tables())));
         metrics = SluiceContext.NO_METRICS_PORT == ctx.metricsPort() ? null :
             opened(opened, MetricsServer.start(ctx.metricsPort(), counters.view()));
 
         awaitFilled(ports, ingressPorts, ctx.drainTimeoutNs());
-        program.tables().replaceAll(rules.steering());
-        program.tables().steerAll(rules.steerAll());
         for (int i = 0; i < ingressPorts; i++)
         {
             ports[i].registerWith(program);
         }
 
-        sampler = new StatsSampler(counters, ctx.iface(), Arrays.copyOf(ports, ingressPorts), program,
-            rules.steeringNames(), pipeline);
-        conductor = opened(opened, new Conductor(blocker, control, sampler, metrics, rules.triggers().isEmpty() ?
-            Conductor.IDLE_SLEEP_MS_DEFAULT : Conductor.IDLE_SLEEP_MS_DETECTING).start());
+        conductor = opened(opened, new Conductor(blocker, control, sampler, metrics, reloader,
+            rules.triggers().isEmpty() ? Conductor.IDLE_SLEEP_MS_DEFAULT : Conductor.IDLE_SLEEP_MS_DETECTING).start());
     }
 
     /**
@@ -208,6 +212,23 @@ public final class PacketProcessor implements AutoCloseable
     }
 
     /**
+     * Reload the rules file the running rules came from, as SIGHUP asks: done on the conductor, whose log says how
+     * it went. Any thread, a signal handler's too.
+     */
+    public void reloadRules()
+    {
+        reloader.hangup();
+    }
+
+    /**
+     * @return the rules running now.
+     */
+    public Rules rules()
+    {
+        return reloader.rules();
+    }
+
+    /**
      * @return the conductor.
      */
     public Conductor conductor()
@@ -273,6 +294,7 @@ public final class PacketProcessor implements AutoCloseable
         program.detach();
         // no packet reaches a block now: the conductor's last samples hold every block's and socket's final count
         conductor.close();
+        reloader.stopped();
         if (null != capture)
         {
             // the handlers are done: what they offered is written and the file complete
@@ -290,8 +312,7 @@ public final class PacketProcessor implements AutoCloseable
             fillEmpty += stats.rxFillRingEmptyDescs();
         }
         accounting = new Accounting(program.counters(), pipeline.stats(), dropped, ringFull, fillEmpty,
-            framesInRxRings(), umem.ownership(), ctx.rules().filter().rules().stream().map(FilterRule::name).toList(),
-            blocker.droppedPackets());
+            framesInRxRings(), umem.ownership(), blocker.droppedPackets());
 
         return accounting;
     }

@@ -7,6 +7,8 @@ import io.sluice.pipeline.blocking.BlockTrigger;
 import io.sluice.pipeline.blocking.FloodDetector;
 import io.sluice.pipeline.rules.Filter;
 import io.sluice.pipeline.rules.RuleSet;
+import io.sluice.pipeline.rules.Rules;
+import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.Labels;
 import io.sluice.xsk.socket.XskSocket;
@@ -33,6 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Pipeline implements AutoCloseable
 {
+
     private final Umem umem;
     private final XskSocket[] ports;
     private final PipelineConfig config;
@@ -42,6 +45,10 @@ public final class Pipeline implements AutoCloseable
     private final XskTransmitter transmitter;
     private final FloodDetector detector;
     private final Counters[] counters;
+    private final CountersFile counterFile;
+    private final FrameCapture capture;
+    private final SluiceContext ctx;
+    private final CounterSet[] retired;
     private final List<AgentRunner> runners = new ArrayList<>();
     private final AtomicReference<Throwable> firstError = new AtomicReference<>();
     private boolean stopped;
@@ -52,13 +59,16 @@ public final class Pipeline implements AutoCloseable
         final XskSocket[] ports,
         final CountersFile counterFile,
         final FrameCapture capture,
-        final OneToOneRingBuffer outbox)
+        final OneToOneRingBuffer outbox,
+        final long generation)
     {
         this.umem = umem;
         this.ports = ports.clone();
+        this.ctx = ctx;
+        this.counterFile = counterFile;
+        this.capture = capture;
         config = ctx.pipelineConfig();
         final RuleSet rules = ctx.rules().filter();
-        final int[][] forwardPorts = forwardPorts(ctx);
         final String labels = ctx.labels();
         final List<BlockTrigger> triggers = ctx.rules().triggers();
         ring = RingBuffer.createSingleProducer(FrameEvent::new, config.ringSize(), new BusySpinWaitStrategy());
@@ -76,17 +86,16 @@ public final class Pipeline implements AutoCloseable
         }
         receiver = new XskReceiver(ring, this.ports, counters[0], config.rxBatch(), pinned ? cores[0] : -1);
         handlers = new FrameHandler[handlerCount];
+        retired = new CounterSet[handlerCount];
         final Sequence[] handlerSequences = new Sequence[handlerCount];
+        final HandlerRules[] first = handlerRules(generation, rules, ctx.captureRuleIndex(), null);
         for (int i = 0; i < handlerCount; i++)
         {
-            final Counters handlerCounters = counters[1 + i];
             final int cpu = !pinned ? -1 : shared ? cores[0] : cores[1 + i];
-            handlers[i] = new FrameHandler(ring, umem.memory(), new Filter(rules, counterFile,
-                Labels.and(labels, "agent", "handler-" + i)),
-                new FrameActor(rules, forwardPorts, handlerCounters,
-                    null == capture ? null : capture.producer("handler-" + i), ctx.captureRuleIndex()), i, handlerCount,
-                cpu);
+            handlers[i] = new FrameHandler(ring, umem.memory(), first[i], i, handlerCount, cpu);
             handlerSequences[i] = handlers[i].sequence();
+            retired[i] = counterFile.allocate(Labels.and(handlerLabels(i), "rule", Filter.RETIRED_LABEL),
+                Filter.HITS);
         }
         transmitter = new XskTransmitter(ring, handlerSequences, this.ports, umem.pool(), counters[handlerCount + 1],
             config.txBatch(), config.txRetryNs(), !pinned ? -1 : cores[cores.length - 1]);
@@ -114,6 +123,7 @@ public final class Pipeline implements AutoCloseable
      * @param capture     where mirror rules' frames go, or null.
      * @param outbox      the detector's flags' ring, read by the {@link io.sluice.pipeline.blocking.Blocker}, or null
      *                    without triggers.
+     * @param generation  the generation of the XDP rules the context's filter goes with.
      * @return the running pipeline.
      */
     public static Pipeline start(
@@ -122,7 +132,8 @@ public final class Pipeline implements AutoCloseable
         final XskSocket[] ports,
         final CountersFile counterFile,
         final FrameCapture capture,
-        final OneToOneRingBuffer outbox)
+        final OneToOneRingBuffer outbox,
+        final long generation)
     {
         if (ports.length != ctx.sockets())
         {
@@ -141,29 +152,241 @@ public final class Pipeline implements AutoCloseable
             throw new IllegalArgumentException("the rules have block_if triggers: the detector needs an outbox");
         }
 
-        final Pipeline pipeline = new Pipeline(ctx, umem, ports, counterFile, capture, outbox);
+        final Pipeline pipeline = new Pipeline(ctx, umem, ports, counterFile, capture, outbox, generation);
         pipeline.startThreads();
 
         return pipeline;
     }
 
     /**
-     * @param ctx the context.
+     * @param ctx   the context, whose rules' forward targets have sockets.
+     * @param rules a filter's rules, the context's or reloaded ones.
      * @return per forward target of the rules, its port for each ingress queue (see {@link FrameActor}).
+     * @throws IllegalArgumentException if the rules forward to an interface the context opened no socket on.
      */
-    static int[][] forwardPorts(final SluiceContext ctx)
+    static int[][] forwardPorts(final SluiceContext ctx, final RuleSet rules)
     {
         final int queues = ctx.queues().length;
-        final int[][] forwardPorts = new int[ctx.forwardInterfaces().size()][queues];
+        final List<String> opened = ctx.forwardInterfaces();
+        final int[][] forwardPorts = new int[rules.forwardInterfaces().size()][queues];
         for (int target = 0; target < forwardPorts.length; target++)
         {
+            final String iface = rules.forwardInterfaces().get(target);
+            final int socket = opened.indexOf(iface);
+            if (socket < 0)
+            {
+                throw new IllegalArgumentException("forward to " + iface + ": no socket on it");
+            }
             for (int i = 0; i < queues; i++)
             {
-                forwardPorts[target][i] = queues * (1 + target) + i;
+                forwardPorts[target][i] = queues * (1 + socket) + i;
             }
         }
 
         return forwardPorts;
+    }
+
+    private HandlerRules[] handlerRules(
+        final long generation, final RuleSet rules, final int captureRule, final HandlerRules[] carried)
+    {
+        final int[][] forwardPorts = forwardPorts(ctx, rules);
+        final HandlerRules[] each = new HandlerRules[config.handlers()];
+        for (int i = 0; i < each.length; i++)
+        {
+            each[i] = new HandlerRules(generation,
+                new Filter(rules, counterFile, handlerLabels(i), null == carried ? null : carried[i].filter()),
+                new FrameActor(rules, forwardPorts, counters[1 + i],
+                    null == capture ? null : capture.producer("handler-" + i), captureRule));
+        }
+
+        return each;
+    }
+
+    private String handlerLabels(final int handler)
+    {
+        return Labels.and(ctx.labels(), "agent", "handler-" + handler);
+    }
+
+    /**
+     * The pipeline's half of a reload: the next generation's rules, built for every handler (and the detector)
+     * off the data path, to hand over.
+     *
+     * @param handlers per handler, its rules.
+     * @param triggers the detector's, or null without one.
+     */
+    record Staged(HandlerRules[] handlers, FloodDetector.Triggers triggers)
+    {
+    }
+
+    /**
+     * Build the next generation's rules for every handler and the detector. Rules of the same names carry on
+     * their counters. Nothing changes until {@link #handOver(Staged, long)}.
+     *
+     * @param generation the XDP rules' generation they go with.
+     * @param rules      the reloaded rules.
+     * @param triggerIds per trigger of the rules, the id its flags carry.
+     * @return the staged rules.
+     * @throws IllegalArgumentException if they forward to an interface with no socket, or have triggers and the
+     *                                  pipeline no detector.
+     */
+    Staged stage(final long generation, final Rules rules, final int[] triggerIds)
+    {
+        if (null == detector && !rules.triggers().isEmpty())
+        {
+            throw new IllegalArgumentException("block_if of " + rules.triggers().get(0).ruleName() + ": the " +
+                "instance started without block_if triggers, so without the detector stage; a first block_if " +
+                "needs a restart");
+        }
+        final HandlerRules[] carried = new HandlerRules[handlers.length];
+        for (int i = 0; i < handlers.length; i++)
+        {
+            carried[i] = handlers[i].rules();
+        }
+        final int captureRule = null == ctx.captureRule() ? ctx.captureRuleIndex() :
+            rules.filter().indexOf(ctx.captureRule());
+        final HandlerRules[] next = handlerRules(generation, rules.filter(), captureRule, carried);
+
+        return new Staged(next, null == detector ? null : detector.triggers(generation, rules.filter().size(),
+            rules.triggers(), triggerIds, detector.triggers()));
+    }
+
+    /**
+     * Hand staged rules to every handler and the detector, and wait until each has taken them up: from then on a
+     * frame stamped with their generation is judged by them, one stamped with the generation before by the rules
+     * they replace. From the conductor, once the last hand-over is {@linkplain #awaitRetired retired}.
+     *
+     * @param staged    the rules.
+     * @param timeoutNs how long to wait.
+     * @return true if every stage took them up in time.
+     */
+    boolean handOver(final Staged staged, final long timeoutNs)
+    {
+        if (null != staged.triggers())
+        {
+            detector.handOver(staged.triggers());
+        }
+        for (int i = 0; i < handlers.length; i++)
+        {
+            handlers[i].handOver(staged.handlers()[i]);
+        }
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        boolean taken;
+        while (!(taken = takenUp(staged)) && System.nanoTime() - deadlineNs < 0)
+        {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+
+        return taken;
+    }
+
+    private boolean takenUp(final Staged staged)
+    {
+        for (int i = 0; i < handlers.length; i++)
+        {
+            if (handlers[i].rules() != staged.handlers()[i])
+            {
+                return false;
+            }
+        }
+
+        return null == staged.triggers() || detector.triggers() == staged.triggers();
+    }
+
+    /**
+     * Wait until no frame of the generation before the last hand-over is left: the XDP program makes no more
+     * (the caller has made the next generation live and waited out a grace period, so every frame it stamped is in
+     * an RX ring), the receiver has published all the RX rings held, and every handler and the detector are past
+     * them. Then free the counters of the rules that went, their counts added to the retired totals.
+     *
+     * @param old       the rules the last hand-over replaced, as {@link #stage} was given them.
+     * @param next      the rules handed over.
+     * @param timeoutNs how long to wait.
+     * @return true if retired; false at the timeout, the old rules still in use and their counters kept.
+     */
+    boolean awaitRetired(final Staged old, final Staged next, final long timeoutNs)
+    {
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        final int[] produced = new int[ports.length];
+        for (int i = 0; i < ports.length; i++)
+        {
+            produced[i] = ports[i].rxRing().producerIndex();
+        }
+        for (int i = 0; i < ports.length; i++)
+        {
+            while (receiver.publishedIndex(i) - produced[i] < 0)
+            {
+                if (System.nanoTime() - deadlineNs >= 0)
+                {
+                    return false;
+                }
+                Thread.yield();
+            }
+        }
+        final long cursor = ring.getCursor();
+        for (final FrameHandler handler : handlers)
+        {
+            if (!awaitSequence(handler.sequence(), cursor, deadlineNs))
+            {
+                return false;
+            }
+        }
+        if (null != detector && !awaitSequence(detector.sequence(), cursor, deadlineNs))
+        {
+            return false;
+        }
+        retireStaged(old, next);
+
+        return true;
+    }
+
+    /**
+     * Free the counters of {@code old}'s rules that {@code next} does not carry on, their counts added to the
+     * retired totals, once no frame is judged by {@code old}: retired, rolled back, or the pipeline stopped.
+     *
+     * @param old  rules no frame is judged by any more.
+     * @param next the rules that carry on their counters.
+     */
+    void retireStaged(final Staged old, final Staged next)
+    {
+        for (int i = 0; i < handlers.length; i++)
+        {
+            final long hits = old.handlers()[i].filter().retire(next.handlers()[i].filter(), counterFile);
+            // the conductor is this counter's only writer
+            retired[i].add(0, hits);
+        }
+        if (null != detector)
+        {
+            detector.retire(old.triggers(), next.triggers());
+        }
+    }
+
+    private static boolean awaitSequence(final Sequence sequence, final long target, final long deadlineNs)
+    {
+        while (sequence.get() < target)
+        {
+            if (System.nanoTime() - deadlineNs >= 0)
+            {
+                return false;
+            }
+            Thread.yield();
+        }
+
+        return true;
+    }
+
+    /**
+     * @return the rules every handler and the detector run now, as {@link #stage} returns them.
+     */
+    Staged running()
+    {
+        final HandlerRules[] each = new HandlerRules[handlers.length];
+        for (int i = 0; i < handlers.length; i++)
+        {
+            each[i] = handlers[i].rules();
+        }
+
+        return new Staged(each, null == detector ? null : detector.triggers());
     }
 
     private void startThreads()
@@ -271,21 +494,31 @@ public final class Pipeline implements AutoCloseable
                 totals[i] += set.get(i);
             }
         }
-        final Filter first = handlers[0].filter();
-        final long[] hits = new long[first.ruleCount()];
+        final RuleSet rules = handlers[0].filter().ruleSet();
+        final long[] hits = new long[rules.size()];
         long defaultHits = 0;
-        for (final FrameHandler handler : handlers)
+        long retiredHits = 0;
+        final List<String> names = new ArrayList<>(rules.size());
+        for (int i = 0; i < hits.length; i++)
         {
-            final Filter filter = handler.filter();
+            names.add(rules.rule(i).name());
+        }
+        for (int h = 0; h < handlers.length; h++)
+        {
+            // during a hand-over a handler may run the rules before: its rules are summed by name
+            final Filter filter = handlers[h].filter();
             for (int i = 0; i < hits.length; i++)
             {
-                hits[i] += filter.hits(i);
+                final int index = filter.ruleSet() == rules ? i : filter.ruleSet().indexOf(names.get(i));
+                hits[i] += index < 0 ? 0 : filter.hits(index);
             }
             defaultHits += filter.defaultHits();
+            retiredHits += retired[h].get(0);
         }
         final long inRing = ring.getCursor() - transmitter.sequence().get();
 
-        return new PipelineStats(totals, hits, defaultHits, inRing, transmitter.outstanding());
+        return new PipelineStats(totals, List.copyOf(names), hits, defaultHits, retiredHits, inRing,
+            transmitter.outstanding());
     }
 
     /**

@@ -2,21 +2,33 @@ package io.sluice.pipeline;
 
 import io.sluice.pipeline.parse.ParseError;
 
+import java.util.List;
+
 /**
  * A snapshot of the pipeline's counters, summed over its agents.
  */
 public final class PipelineStats
 {
     private final long[] totals;
+    private final List<String> ruleNames;
     private final long[] ruleHits;
     private final long defaultHits;
+    private final long retiredHits;
     private final long inRing;
     private final long outstandingTx;
 
     PipelineStats(
-        final long[] totals, final long[] ruleHits, final long defaultHits, final long inRing, final long outstandingTx)
+        final long[] totals,
+        final List<String> ruleNames,
+        final long[] ruleHits,
+        final long defaultHits,
+        final long retiredHits,
+        final long inRing,
+        final long outstandingTx)
     {
         this.totals = totals;
+        this.ruleNames = ruleNames;
+        this.retiredHits = retiredHits;
         this.ruleHits = ruleHits;
         this.defaultHits = defaultHits;
         this.inRing = inRing;
@@ -81,6 +93,37 @@ public final class PipelineStats
     public long defaultHits()
     {
         return defaultHits;
+    }
+
+    /**
+     * @return frames matched by filter rules a reload has since removed.
+     */
+    public long retiredHits()
+    {
+        return retiredHits;
+    }
+
+    /**
+     * @return frames the filter judged: every rule's hits, the default's and the retired rules'.
+     */
+    public long filtered()
+    {
+        long sum = defaultHits + retiredHits;
+        for (final long hits : ruleHits)
+        {
+            sum += hits;
+        }
+
+        return sum;
+    }
+
+    /**
+     * @param rule a rule index of the running rules.
+     * @return its name.
+     */
+    public String ruleName(final int rule)
+    {
+        return ruleNames.get(rule);
     }
 
     /**

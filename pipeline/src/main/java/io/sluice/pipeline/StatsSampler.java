@@ -1,5 +1,6 @@
 package io.sluice.pipeline;
 
+import io.sluice.pipeline.rules.Filter;
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.Labels;
@@ -53,6 +54,8 @@ public final class StatsSampler
         CountersFile.Metric.gauge("sluice_queue_rx_packets_per_second",
             "frames the queue received (read by Sluice or dropped by the kernel for it) per second, last second"),
     };
+    private static final CountersFile.Metric RULE_PACKETS = CountersFile.Metric.counter(
+        "sluice_xdp_rule_packets_total", "XDP program: packets each steering rule decided; (retired): rules since removed");
     private static final int ZERO_COPY = 6;
     private static final int RATE = 7;
 
@@ -60,7 +63,10 @@ public final class StatsSampler
     private final CounterSet[] socketSets;
     private final SteeringProgram program;
     private final CounterSet programSet;
-    private final CounterSet ruleSet;
+    private final CountersFile file;
+    private final String iface;
+    private final CounterSet retiredRules;
+    private volatile CounterSet ruleSet;
     private final long[] lastReceived;
     private final Pipeline pipeline;
     private final CounterSet pipelineSet;
@@ -127,19 +133,39 @@ public final class StatsSampler
             programLabels[2 * counter.id() + 1] = programLabels[2 * counter.id()];
         }
         programSet = file.allocate(programMetrics, programLabels);
-        final CountersFile.Metric rulePackets = CountersFile.Metric.counter("sluice_xdp_rule_packets_total",
-            "XDP program: packets each steering rule decided");
+        this.file = file;
+        this.iface = iface;
+        ruleSet = steeringSeries(ruleNames);
+        retiredRules = file.allocate(Labels.and(labels(iface), "rule", Filter.RETIRED_LABEL), RULE_PACKETS);
+        lastReceived = new long[sockets.length];
+        lastRateNs = System.nanoTime();
+        nextSampleNs = lastRateNs;
+    }
+
+    /**
+     * A reload's steering rules: their series from now on, the removed rules' gone and the new ones' from zero.
+     * On the conductor's thread.
+     *
+     * @param ruleNames the steering rules' names, by id.
+     */
+    void steeringRules(final List<String> ruleNames)
+    {
+        final CounterSet old = ruleSet;
+        ruleSet = steeringSeries(ruleNames);
+        file.free(old);
+    }
+
+    private CounterSet steeringSeries(final List<String> ruleNames)
+    {
         final CountersFile.Metric[] ruleMetrics = new CountersFile.Metric[ruleNames.size()];
         final String[] ruleLabels = new String[ruleNames.size()];
         for (int id = 0; id < ruleNames.size(); id++)
         {
-            ruleMetrics[id] = rulePackets;
+            ruleMetrics[id] = RULE_PACKETS;
             ruleLabels[id] = Labels.and(labels(iface), "rule", ruleNames.get(id));
         }
-        ruleSet = file.allocate(ruleMetrics, ruleLabels);
-        lastReceived = new long[sockets.length];
-        lastRateNs = System.nanoTime();
-        nextSampleNs = lastRateNs;
+
+        return file.allocate(ruleMetrics, ruleLabels);
     }
 
     /**
@@ -234,10 +260,12 @@ public final class StatsSampler
             programSet.set(2 * counter.id(), stat.packets());
             programSet.set(2 * counter.id() + 1, stat.bytes());
         }
+        final CounterSet ruleSet = this.ruleSet;
         for (int id = 0; id < ruleSet.size(); id++)
         {
             ruleSet.set(id, program.tables().ruleStat(id).packets());
         }
+        retiredRules.set(0, program.tables().retiredStat().packets());
         final PipelineStats stats = pipeline.stats();
         pipelineSet.set(0, stats.inRing());
         pipelineSet.set(1, stats.outstandingTx());

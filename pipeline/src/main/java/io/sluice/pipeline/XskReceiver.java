@@ -4,14 +4,20 @@ import com.lmax.disruptor.RingBuffer;
 import io.sluice.xsk.socket.XskSocket;
 import org.agrona.concurrent.Agent;
 
+import io.sluice.xsk.xdp.SteeringDescriptor;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * The RX agent: polls each port's RX ring and publishes the frames' descriptors into the pipeline's Disruptor ring.
  * It never waits for room: when the ring is full it stops reading, the RX rings fill, and the kernel drops and counts
  * ({@code XDP_STATISTICS} rx_ring_full), which Sluice reports. The only system call it may make is the receive
  * wake-up the fill ring asks for.
+ * <p>
+ * Each frame's XDP metadata, the 8 bytes before it, says which generation of the rules steered it; the receiver
+ * copies it into the event and clears it, so a frame that comes back unstamped is not taken for an old one.
  */
 final class XskReceiver implements Agent
 {
@@ -24,6 +30,7 @@ final class XskReceiver implements Agent
     private final MemorySegment umem;
     private final long[] addresses;
     private final int[] lengths;
+    private final AtomicIntegerArray published;
     private long prefetchSink;
     private volatile boolean receiving = true;
     private volatile int tid;
@@ -55,6 +62,11 @@ final class XskReceiver implements Agent
         }
         addresses = new long[batch];
         lengths = new int[batch];
+        published = new AtomicIntegerArray(ports.length);
+        for (int i = 0; i < ports.length; i++)
+        {
+            published.set(i, ports[i].rxRing().consumerIndex());
+        }
     }
 
     @Override
@@ -97,21 +109,52 @@ final class XskReceiver implements Agent
             final long first = last - n + 1;
             final long nowNs = System.nanoTime();
             final int queue = queues[port];
+            final MemorySegment umem = this.umem;
             for (int i = 0; i < n; i++)
             {
                 final FrameEvent event = ring.get(first + i);
-                event.address = addresses[i];
+                final long address = addresses[i];
+                event.address = address;
                 event.length = lengths[i];
                 event.port = port;
                 event.queue = queue;
                 event.rxTimestampNs = nowNs;
+                event.generation = stamp(umem, address);
             }
             ring.publish(first, last);
+            // after the publication: the conductor reads it to know which frames the pipeline has been given
+            published.lazySet(port, ports[port].rxRing().consumerIndex());
             counters.add(PipelineCounter.RECEIVED.id(), n);
             work += n;
         }
 
         return work;
+    }
+
+    private static long stamp(final MemorySegment umem, final long address)
+    {
+        final long meta = address - SteeringDescriptor.META_LAYOUT.byteSize();
+        if (meta < 0)
+        {
+            return FrameEvent.UNSTAMPED;
+        }
+        final int magic = umem.get(ValueLayout.JAVA_INT_UNALIGNED, meta + SteeringDescriptor.META_MAGIC_OFFSET);
+        if (SteeringDescriptor.META_MAGIC != magic)
+        {
+            return FrameEvent.UNSTAMPED;
+        }
+        umem.set(ValueLayout.JAVA_INT_UNALIGNED, meta + SteeringDescriptor.META_MAGIC_OFFSET, 0);
+
+        return umem.get(ValueLayout.JAVA_INT_UNALIGNED, meta + SteeringDescriptor.META_GENERATION) & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * @param port a port's index.
+     * @return the RX ring index below which every frame of the port is in the pipeline's ring; any thread.
+     */
+    int publishedIndex(final int port)
+    {
+        return published.get(port);
     }
 
     /**

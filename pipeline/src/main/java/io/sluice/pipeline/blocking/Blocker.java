@@ -74,7 +74,7 @@ public final class Blocker implements AutoCloseable
     }
 
     private final SourceBlocklist blocklist;
-    private final BlockingPolicy policy;
+    private BlockingPolicy policy;
     private final List<BlockTrigger> triggers;
     private final OneToOneRingBuffer outbox;
     private final CountersFile file;
@@ -127,7 +127,7 @@ public final class Blocker implements AutoCloseable
     {
         this.blocklist = blocklist;
         this.policy = policy;
-        this.triggers = List.copyOf(triggers);
+        this.triggers = new ArrayList<>(triggers);
         this.outbox = outbox;
         this.file = file;
         this.labels = labels;
@@ -154,6 +154,68 @@ public final class Blocker implements AutoCloseable
         {
             blocklist.allowSource(allowed);
         }
+    }
+
+    /**
+     * A reload's triggers: a trigger on a rule named as an earlier trigger's takes that trigger's id, the others
+     * new ones, so that the detector's flags, written under either generation, name the newest trigger of their
+     * rule. On the conductor's thread, as the flags are read.
+     *
+     * @param next the reloaded rules' triggers.
+     * @return per trigger, the id the detector's flags carry.
+     */
+    public int[] register(final List<BlockTrigger> next)
+    {
+        final int[] ids = new int[next.size()];
+        for (int t = 0; t < ids.length; t++)
+        {
+            final BlockTrigger trigger = next.get(t);
+            int id = -1;
+            for (int i = 0; i < triggers.size() && id < 0; i++)
+            {
+                if (triggers.get(i).ruleName().equals(trigger.ruleName()))
+                {
+                    id = i;
+                }
+            }
+            if (id < 0)
+            {
+                id = triggers.size();
+                triggers.add(trigger);
+            }
+            else
+            {
+                triggers.set(id, trigger);
+            }
+            ids[t] = id;
+        }
+
+        return ids;
+    }
+
+    /**
+     * A reload's blocking section, for the blocks added from now on; the blocks in place keep their expiry. The
+     * allowlist changes in the XDP program at once. On the conductor's thread.
+     *
+     * @param next the reloaded policy.
+     */
+    public void policy(final BlockingPolicy next)
+    {
+        for (final Prefix allowed : next.allow())
+        {
+            if (!policy.allow().contains(allowed))
+            {
+                blocklist.allowSource(allowed);
+            }
+        }
+        for (final Prefix allowed : policy.allow())
+        {
+            if (!next.allow().contains(allowed))
+            {
+                blocklist.disallowSource(allowed);
+            }
+        }
+        policy = next;
     }
 
     /**

@@ -7,6 +7,7 @@ import io.sluice.pipeline.FrameEvent;
 import io.sluice.pipeline.parse.TcpFlyweight;
 import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
+import io.sluice.xsk.counters.CountersFile.Metric;
 import io.sluice.xsk.counters.Labels;
 import io.sluice.xsk.xdp.Prefix;
 import org.agrona.DirectBuffer;
@@ -76,7 +77,10 @@ public final class FloodDetector implements Agent
     private static final int EVICTIONS = 0;
     private static final int OUTBOX_FULL = 1;
     private static final int SOURCES = 2;
-    private static final int PER_TRIGGER_BASE = 3;
+    private static final Metric FRAMES = Metric.counter("sluice_detector_frames_total",
+        "detector: frames counted toward a block_if (SYNs and handshake ACKs for a SYN trigger)");
+    private static final Metric FLAGGED = Metric.counter("sluice_detector_flagged_total",
+        "detector: source prefixes flagged for blocking");
 
     private final RingBuffer<FrameEvent> ring;
     private final Sequence sequence = new Sequence(-1);
@@ -84,13 +88,11 @@ public final class FloodDetector implements Agent
     private final OneToOneRingBuffer outbox;
     private final CounterSet counters;
 
-    private final int[] triggerOfRule;
-    private final long[] limits;
-    private final long[] windowNs;
-    private final double[] inverseWindow;
-    private final int[] synRatios;
-    private final int[] prefixV4;
-    private final int[] prefixV6;
+    private final CountersFile file;
+    private final String labels;
+    private volatile Triggers liveTriggers;
+    private Triggers oldTriggers;
+    private volatile Triggers nextTriggers;
 
     private final int mask;
     private final long seed;
@@ -131,45 +133,21 @@ public final class FloodDetector implements Agent
         this.upstream = upstream.clone();
         this.outbox = outbox;
 
-        triggerOfRule = new int[ruleCount];
-        Arrays.fill(triggerOfRule, -1);
-        final int count = triggers.size();
-        limits = new long[count];
-        windowNs = new long[count];
-        inverseWindow = new double[count];
-        synRatios = new int[count];
-        prefixV4 = new int[count];
-        prefixV6 = new int[count];
-        final CountersFile.Metric[] metrics = new CountersFile.Metric[PER_TRIGGER_BASE + 2 * count];
-        final String[] each = new String[metrics.length];
-        metrics[EVICTIONS] = CountersFile.Metric.counter("sluice_detector_evictions_total",
-            "detector: tracked prefixes evicted for a new one, the table being full where it hashed");
-        metrics[OUTBOX_FULL] = CountersFile.Metric.counter("sluice_detector_outbox_full_total",
-            "detector: flags lost because the blocker had not taken the earlier ones");
-        metrics[SOURCES] = CountersFile.Metric.gauge("sluice_detector_sources",
-            "detector: source prefixes in its table");
-        each[EVICTIONS] = labels;
-        each[OUTBOX_FULL] = labels;
-        each[SOURCES] = labels;
-        for (int t = 0; t < count; t++)
+        this.file = file;
+        this.labels = labels;
+        counters = file.allocate(new CountersFile.Metric[] {
+            CountersFile.Metric.counter("sluice_detector_evictions_total",
+                "detector: tracked prefixes evicted for a new one, the table being full where it hashed"),
+            CountersFile.Metric.counter("sluice_detector_outbox_full_total",
+                "detector: flags lost because the blocker had not taken the earlier ones"),
+            CountersFile.Metric.gauge("sluice_detector_sources", "detector: source prefixes in its table") },
+            new String[] { labels, labels, labels });
+        final int[] ids = new int[triggers.size()];
+        for (int t = 0; t < ids.length; t++)
         {
-            final BlockTrigger trigger = triggers.get(t);
-            triggerOfRule[trigger.rule()] = t;
-            limits[t] = trigger.limit();
-            windowNs[t] = trigger.windowNs();
-            inverseWindow[t] = 1.0 / trigger.windowNs();
-            synRatios[t] = trigger.synRatio();
-            prefixV4[t] = trigger.prefixV4();
-            prefixV6[t] = trigger.prefixV6();
-            final String ruleLabels = Labels.and(labels, "rule", trigger.ruleName());
-            metrics[PER_TRIGGER_BASE + 2 * t] = CountersFile.Metric.counter("sluice_detector_frames_total",
-                "detector: frames counted toward a block_if (SYNs and handshake ACKs for a SYN trigger)");
-            metrics[PER_TRIGGER_BASE + 2 * t + 1] = CountersFile.Metric.counter("sluice_detector_flagged_total",
-                "detector: source prefixes flagged for blocking");
-            each[PER_TRIGGER_BASE + 2 * t] = ruleLabels;
-            each[PER_TRIGGER_BASE + 2 * t + 1] = ruleLabels;
+            ids[t] = t;
         }
-        counters = file.allocate(metrics, each);
+        liveTriggers = triggers(0, ruleCount, triggers, ids, null);
 
         final int size = policy.track();
         mask = size - 1;
@@ -202,6 +180,14 @@ public final class FloodDetector implements Agent
     @Override
     public int doWork()
     {
+        final Triggers handedOver = nextTriggers;
+        if (null != handedOver)
+        {
+            oldTriggers = liveTriggers;
+            liveTriggers = handedOver;
+            nextTriggers = null;
+        }
+
         final long next = sequence.get() + 1;
         final long available = Math.min(Util.getMinimumSequence(upstream), next + MAX_BATCH - 1);
         if (available < next)
@@ -227,7 +213,10 @@ public final class FloodDetector implements Agent
      */
     public void examine(final FrameEvent event)
     {
+        final Triggers old = oldTriggers;
+        final Triggers triggers = null != old && event.judgedBy == old.generation ? old : liveTriggers;
         final int rule = event.rule;
+        final int[] triggerOfRule = triggers.triggerOfRule;
         if (0 != event.parseError || rule < 0 || rule >= triggerOfRule.length)
         {
             return;
@@ -237,20 +226,21 @@ public final class FloodDetector implements Agent
         {
             return;
         }
+        final int id = triggers.ids[t];
 
         final long hi;
         final long lo;
         final int prefixLength;
         if (4 == event.ipVersion)
         {
-            final int bits = prefixV4[t];
+            final int bits = triggers.prefixV4[t];
             hi = 0;
             lo = V4_MAPPED | ((event.srcIpv4 & 0xFFFF_FFFFL) & (0xFFFF_FFFFL << (32 - bits)));
             prefixLength = 96 + bits;
         }
         else if (6 == event.ipVersion)
         {
-            final int bits = prefixV6[t];
+            final int bits = triggers.prefixV6[t];
             hi = bits >= 64 ? event.srcIpv6Hi : event.srcIpv6Hi & (-1L << (64 - bits));
             lo = bits >= 128 ? event.srcIpv6Lo : bits <= 64 ? 0 : event.srcIpv6Lo & (-1L << (128 - bits));
             prefixLength = bits;
@@ -260,7 +250,7 @@ public final class FloodDetector implements Agent
             return;
         }
 
-        final boolean synTrigger = 0 != synRatios[t];
+        final boolean synTrigger = 0 != triggers.synRatios[t];
         boolean completion = false;
         if (synTrigger)
         {
@@ -281,15 +271,15 @@ public final class FloodDetector implements Agent
         }
 
         final long nowNs = event.rxTimestampNs;
-        final int i = entry(hi, lo, t, nowNs, !completion);
+        final int i = entry(hi, lo, id, nowNs, !completion);
         if (i < 0)
         {
             return;
         }
-        counters.increment(PER_TRIGGER_BASE + 2 * t);
+        triggers.counts.increment(2 * t);
         lastSeenNs[i] = nowNs;
 
-        final long window = windowNs[t];
+        final long window = triggers.windowNs[t];
         long elapsed = nowNs - windowStartNs[i];
         if (elapsed >= window)
         {
@@ -301,7 +291,7 @@ public final class FloodDetector implements Agent
             windowStartNs[i] = nowNs - elapsed % window;
             elapsed = nowNs - windowStartNs[i];
         }
-        final double previousWeight = elapsed < 0 ? 1.0 : 1.0 - elapsed * inverseWindow[t];
+        final double previousWeight = elapsed < 0 ? 1.0 : 1.0 - elapsed * triggers.inverseWindow[t];
         if (completion)
         {
             if (current[i] + previous[i] > doneCurrent[i] + donePrevious[i])
@@ -313,19 +303,20 @@ public final class FloodDetector implements Agent
 
         current[i]++;
         final double estimate = current[i] + previous[i] * previousWeight;
-        if (estimate > limits[t] && nowNs - holdUntilNs[i] >= 0)
+        if (estimate > triggers.limits[t] && nowNs - holdUntilNs[i] >= 0)
         {
             if (synTrigger &&
-                estimate <= (double)synRatios[t] * (doneCurrent[i] + donePrevious[i] * previousWeight + 1))
+                estimate <= (double)triggers.synRatios[t] * (doneCurrent[i] + donePrevious[i] * previousWeight + 1))
             {
                 return;
             }
             holdUntilNs[i] = nowNs + HOLD_OFF_NS;
-            flag(hi, lo, prefixLength, t, nowNs, (long)(estimate * 1_000_000_000.0 / window), firstSeenNs[i]);
+            flag(hi, lo, prefixLength, id, nowNs, (long)(estimate * 1_000_000_000.0 / window), firstSeenNs[i]);
+            triggers.counts.increment(2 * t + 1);
         }
     }
 
-    private void flag(final long hi, final long lo, final int prefixLength, final int t, final long nowNs,
+    private void flag(final long hi, final long lo, final int prefixLength, final int id, final long nowNs,
         final long ratePps, final long firstSeenNs)
     {
         final int index = outbox.tryClaim(FLAG_MSG_TYPE, FLAG_LENGTH);
@@ -340,10 +331,9 @@ public final class FloodDetector implements Agent
         buffer.putLong(index + FLAG_DETECTED_NS, nowNs);
         buffer.putLong(index + FLAG_RATE_PPS, ratePps);
         buffer.putInt(index + FLAG_PREFIX_LENGTH, prefixLength);
-        buffer.putInt(index + FLAG_TRIGGER, t);
+        buffer.putInt(index + FLAG_TRIGGER, id);
         buffer.putLong(index + FLAG_FIRST_SEEN_NS, firstSeenNs);
         outbox.commit(index);
-        counters.increment(PER_TRIGGER_BASE + 2 * t + 1);
     }
 
     /**
@@ -365,14 +355,14 @@ public final class FloodDetector implements Agent
         return Prefix.fromMapped(address, buffer.getInt(index + FLAG_PREFIX_LENGTH));
     }
 
-    private int entry(final long hi, final long lo, final int t, final long nowNs, final boolean create)
+    private int entry(final long hi, final long lo, final int id, final long nowNs, final boolean create)
     {
-        long h = (hi * 0x9E37_79B9_7F4A_7C15L) ^ (lo * 0xC2B2_AE3D_27D4_EB4FL) ^ (t * 0x1656_67B1_9E37_79F9L) ^ seed;
+        long h = (hi * 0x9E37_79B9_7F4A_7C15L) ^ (lo * 0xC2B2_AE3D_27D4_EB4FL) ^ (id * 0x1656_67B1_9E37_79F9L) ^ seed;
         h ^= h >>> 31;
         h *= 0xBF58_476D_1CE4_E5B9L;
         h ^= h >>> 29;
         final int home = (int)h & mask;
-        final int tag = t + 1;
+        final int tag = id + 1;
         int victim = home;
         for (int p = 0; p < PROBES; p++)
         {
@@ -453,7 +443,7 @@ public final class FloodDetector implements Agent
      */
     public long flagged(final int trigger)
     {
-        return counters.get(PER_TRIGGER_BASE + 2 * trigger + 1);
+        return liveTriggers.counts.get(2 * trigger + 1);
     }
 
     /**
@@ -470,6 +460,136 @@ public final class FloodDetector implements Agent
     public int capacity()
     {
         return mask + 1;
+    }
+
+    /**
+     * Build one generation's triggers, off the data path. A trigger on a rule of the same name as one in
+     * {@code carried} carries on that trigger's counters (the detector thread writes both).
+     *
+     * @param generation the rules' generation: frames its filter judged are examined with these.
+     * @param ruleCount  filter rules in the rule set.
+     * @param triggers   the rules' triggers.
+     * @param ids        per trigger, the id its flags carry and its table entries are keyed by, the same for a
+     *                   trigger on a rule of the same name in every generation.
+     * @param carried    the triggers these replace, or null.
+     * @return the triggers, to {@link #handOver(Triggers)}.
+     */
+    public Triggers triggers(
+        final long generation,
+        final int ruleCount,
+        final List<BlockTrigger> triggers,
+        final int[] ids,
+        final Triggers carried)
+    {
+        return new Triggers(generation, ruleCount, triggers, ids, carried, file, labels);
+    }
+
+    /**
+     * Hand over the next generation's triggers, taken up before the detector's next batch; from the conductor once
+     * {@link #triggers()} is the generation before.
+     *
+     * @param triggers the triggers.
+     */
+    public void handOver(final Triggers triggers)
+    {
+        nextTriggers = triggers;
+    }
+
+    /**
+     * @return the newest triggers the detector has taken up; any thread.
+     */
+    public Triggers triggers()
+    {
+        return liveTriggers;
+    }
+
+    /**
+     * Free the counters of the triggers {@code next} did not carry on, once no frame is examined with {@code old}.
+     *
+     * @param old  triggers replaced.
+     * @param next the triggers that replaced them.
+     */
+    public void retire(final Triggers old, final Triggers next)
+    {
+        for (final CounterSet mine : old.each)
+        {
+            boolean kept = false;
+            for (final CounterSet theirs : next.each)
+            {
+                kept |= mine == theirs;
+            }
+            if (!kept)
+            {
+                file.free(mine);
+            }
+        }
+    }
+
+    /**
+     * One generation's {@code block_if}s, in primitive arrays by trigger, with their counters. Immutable.
+     */
+    public static final class Triggers
+    {
+        final long generation;
+        final int[] triggerOfRule;
+        final int[] ids;
+        final long[] limits;
+        final long[] windowNs;
+        final double[] inverseWindow;
+        final int[] synRatios;
+        final int[] prefixV4;
+        final int[] prefixV6;
+        final String[] ruleNames;
+        final CounterSet[] each;
+        final CounterSet counts;
+
+        Triggers(
+            final long generation,
+            final int ruleCount,
+            final List<BlockTrigger> triggers,
+            final int[] ids,
+            final Triggers carried,
+            final CountersFile file,
+            final String labels)
+        {
+            this.generation = generation;
+            this.ids = ids.clone();
+            triggerOfRule = new int[ruleCount];
+            Arrays.fill(triggerOfRule, -1);
+            final int count = triggers.size();
+            limits = new long[count];
+            windowNs = new long[count];
+            inverseWindow = new double[count];
+            synRatios = new int[count];
+            prefixV4 = new int[count];
+            prefixV6 = new int[count];
+            ruleNames = new String[count];
+            each = new CounterSet[count];
+            for (int t = 0; t < count; t++)
+            {
+                final BlockTrigger trigger = triggers.get(t);
+                triggerOfRule[trigger.rule()] = t;
+                limits[t] = trigger.limit();
+                windowNs[t] = trigger.windowNs();
+                inverseWindow[t] = 1.0 / trigger.windowNs();
+                synRatios[t] = trigger.synRatio();
+                prefixV4[t] = trigger.prefixV4();
+                prefixV6[t] = trigger.prefixV6();
+                ruleNames[t] = trigger.ruleName();
+                final int kept = null == carried ? -1 : Arrays.asList(carried.ruleNames).indexOf(trigger.ruleName());
+                each[t] = kept >= 0 ? carried.each[kept] :
+                    file.allocate(Labels.and(labels, "rule", trigger.ruleName()), FRAMES, FLAGGED);
+            }
+            counts = CounterSet.join(each);
+        }
+
+        /**
+         * @return the rules' generation these go with.
+         */
+        public long generation()
+        {
+            return generation;
+        }
     }
 
     @Override

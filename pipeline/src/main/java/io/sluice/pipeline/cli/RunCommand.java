@@ -170,6 +170,8 @@ public final class RunCommand implements Callable<Integer>
 
         try (PacketProcessor processor = PacketProcessor.launch(ctx))
         {
+            // as nginx and HAProxy do: SIGHUP reads the rules file again (./sluice rules reload does the same)
+            Signal.handle(new Signal("HUP"), (signal) -> processor.reloadRules());
             final MetricsServer metrics = processor.metrics();
             System.out.println("sluice: running on " + iface + " queues " + CpuList.formatInOrder(ctx.queues()) +
                  " (" + processor.ports()[0].mode() + ", xdp " + processor.program().attachment().name()

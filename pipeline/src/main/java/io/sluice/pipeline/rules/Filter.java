@@ -28,10 +28,29 @@ import static io.sluice.pipeline.rules.FilterRule.MATCH_VLAN;
  * fields it constrains; {@link #match(FrameEvent)} scans them in order and allocates nothing.
  * <p>
  * <b>Counters:</b> the handler thread that calls {@link #match(FrameEvent)} is their only writer; any thread may read
- * them with {@link #hits(int)} and {@link #defaultHits()}.
+ * them with {@link #hits(int)} and {@link #defaultHits()}. Each rule's counter is its own series, so that a filter
+ * built for reloaded rules carries on the counter of every rule of the same name (and the default's), and
+ * {@link #retire(Filter)} frees those of the rules that went.
  */
 public final class Filter
 {
+    /**
+     * The {@code rule} label of the default's series.
+     */
+    public static final String DEFAULT_LABEL = "(default)";
+
+    /**
+     * The {@code rule} label of the series that keeps the hits of rules a reload removed.
+     */
+    public static final String RETIRED_LABEL = "(retired)";
+
+    /**
+     * Each rule's series, {@code sluice_rule_hits_total{...,rule="NAME"}}.
+     */
+    public static final CountersFile.Metric HITS = CountersFile.Metric.counter("sluice_rule_hits_total",
+        "filter: frames each rule matched, first match winning; (default) took the rest, (retired) the rules a " +
+        "reload removed");
+
     private final RuleSet ruleSet;
     private final int ruleCount;
     private final int defaultActionId;
@@ -71,6 +90,7 @@ public final class Filter
      * the last rule. Each has its own 128-byte slot in the counters file.
      */
     private final CounterSet hits;
+    private final CounterSet[] each;
 
     /**
      * @param ruleSet the rules to match against; shared, never changed.
@@ -86,6 +106,18 @@ public final class Filter
      * @param labels  the handler's labels, {@code iface="veth1",agent="handler-0"}.
      */
     public Filter(final RuleSet ruleSet, final CountersFile file, final String labels)
+    {
+        this(ruleSet, file, labels, null);
+    }
+
+    /**
+     * @param ruleSet the rules to match against; shared, never changed.
+     * @param file    the instance's counters, where the hit counters go.
+     * @param labels  the handler's labels, {@code iface="veth1",agent="handler-0"}.
+     * @param carried the same handler's filter these rules replace, whose counters the rules of the same names and
+     *                the default carry on (both are written by the one handler thread), or null.
+     */
+    public Filter(final RuleSet ruleSet, final CountersFile file, final String labels, final Filter carried)
     {
         this.ruleSet = ruleSet;
         final int count = ruleSet.size();
@@ -121,16 +153,16 @@ public final class Filter
         icmpTypes = new int[count];
         icmpCodes = new int[count];
         fragments = new int[count];
-        final CountersFile.Metric metric = CountersFile.Metric.counter("sluice_rule_hits_total",
-            "filter: frames each rule matched, first match winning; (default) took the rest");
-        final CountersFile.Metric[] metrics = new CountersFile.Metric[count + 1];
-        final String[] each = new String[count + 1];
+        final CountersFile.Metric metric = HITS;
+        each = new CounterSet[count + 1];
         for (int i = 0; i <= count; i++)
         {
-            metrics[i] = metric;
-            each[i] = Labels.and(labels, "rule", i < count ? ruleSet.rules().get(i).name() : "(default)");
+            final String name = i < count ? ruleSet.rules().get(i).name() : null;
+            final int kept = null == carried ? -1 : null == name ? carried.ruleCount : carried.ruleSet.indexOf(name);
+            each[i] = kept >= 0 ? carried.each[kept] :
+                file.allocate(Labels.and(labels, "rule", null == name ? DEFAULT_LABEL : name), metric);
         }
-        hits = file.allocate(metrics, each);
+        hits = CounterSet.join(each);
 
         for (int i = 0; i < count; i++)
         {
@@ -253,6 +285,34 @@ public final class Filter
         }
 
         return hits.get(rule);
+    }
+
+    /**
+     * Free the counters of this filter's rules that {@code next} did not carry on, once no frame is judged by this
+     * filter any more. For the handler's retirement of replaced rules; this filter must not match after.
+     *
+     * @param next the filter that replaced this one.
+     * @param file the file the counters are in.
+     * @return the frames the freed counters had counted, now a retired total.
+     */
+    public long retire(final Filter next, final CountersFile file)
+    {
+        long retired = 0;
+        for (final CounterSet mine : each)
+        {
+            boolean kept = false;
+            for (final CounterSet theirs : next.each)
+            {
+                kept |= mine == theirs;
+            }
+            if (!kept)
+            {
+                retired += mine.get(0);
+                file.free(mine);
+            }
+        }
+
+        return retired;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.sluice.pipeline.blocking.BlockingPolicy;
 import io.sluice.xsk.xdp.FlowRule;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A loaded rules file: the XDP steering rules that decide which packets reach Sluice, and the user-space filter
@@ -19,6 +20,12 @@ public final class Rules
     private final RuleSet filter;
     private final List<BlockTrigger> triggers;
     private final BlockingPolicy blocking;
+    private Map<String, Integer> lines = Map.of();
+
+    /**
+     * {@link #line(String)} of the {@code blocking} section.
+     */
+    public static final String BLOCKING_LINE_KEY = "blocking";
 
     /**
      * @param source        name of the file the rules came from.
@@ -82,6 +89,35 @@ public final class Rules
         }
         this.triggers = List.copyOf(triggers);
         this.blocking = blocking;
+    }
+
+    /**
+     * @param name a filter rule's name.
+     * @return its key for {@link #line(String)}.
+     */
+    public static String filterLineKey(final String name)
+    {
+        return "filter:" + name;
+    }
+
+    /**
+     * @param lines where the file has each filter rule and section, by {@link #filterLineKey} and
+     *              {@link #BLOCKING_LINE_KEY}.
+     * @return these rules, knowing their lines.
+     */
+    Rules withLines(final Map<String, Integer> lines)
+    {
+        this.lines = Map.copyOf(lines);
+        return this;
+    }
+
+    /**
+     * @param key a filter rule's {@link #filterLineKey} or {@link #BLOCKING_LINE_KEY}.
+     * @return its line in the file, 1-based, or 0 if unknown: for a problem found only when the rules are applied.
+     */
+    public int line(final String key)
+    {
+        return lines.getOrDefault(key, 0);
     }
 
     /**

@@ -87,6 +87,8 @@ public final class RulesFile
         return new RulesFile(source).read(yaml);
     }
 
+    private final Map<String, Integer> lines = new HashMap<>();
+
     private Rules read(final String yaml)
     {
         final MappingNode mapping = reader.composeMapping(yaml, TOP_KEYS);
@@ -107,7 +109,11 @@ public final class RulesFile
                 case "steer_all" -> steerAll = reader.bool(value, "steer_all");
                 case "filter" -> filterRules(value, filter, triggers);
                 case "default" -> defaultAction = defaultAction(value);
-                case "blocking" -> blocking = blocking(value);
+                case "blocking" ->
+                {
+                    blocking = blocking(value);
+                    lines.put(Rules.BLOCKING_LINE_KEY, YamlReader.line(entry.getValue().getKeyNode()));
+                }
                 default -> throw new IllegalStateException(entry.getKey());
             }
         }
@@ -115,7 +121,7 @@ public final class RulesFile
         try
         {
             return new Rules(source, steering, steeringNames, steerAll, new RuleSet(filter, defaultAction), triggers,
-                blocking);
+                blocking).withLines(lines);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -222,6 +228,7 @@ public final class RulesFile
                 throw reader.error(item, "filter rule '" + name + "' must be a mapping of keys, not " + kind(item));
             }
             final FilterRule rule = filterRule(mapping, name);
+            lines.put(Rules.filterLineKey(name), YamlReader.line(item));
             for (final NodeTuple tuple : mapping.getValue())
             {
                 if (tuple.getKeyNode() instanceof ScalarNode key && "block_if".equals(key.getValue()))

@@ -64,6 +64,38 @@ public final class CounterSet
         return values.getLongAcquire(offsets[index]);
     }
 
+    /**
+     * One set over counters allocated apart, so that each can be kept or freed on its own (a rule's, carried over
+     * a reload by name) while the writer indexes them as one. The parts stay the handles to free.
+     *
+     * @param parts sets of one file.
+     * @return a set whose counters are the parts' in order.
+     * @throws IllegalArgumentException if the parts come from different files.
+     */
+    public static CounterSet join(final CounterSet... parts)
+    {
+        int size = 0;
+        for (final CounterSet part : parts)
+        {
+            if (part.values != parts[0].values)
+            {
+                throw new IllegalArgumentException("counter sets of different files");
+            }
+            size += part.offsets.length;
+        }
+        final int[] offsets = new int[size];
+        int i = 0;
+        for (final CounterSet part : parts)
+        {
+            for (final int offset : part.offsets)
+            {
+                offsets[i++] = offset;
+            }
+        }
+
+        return new CounterSet(0 == parts.length ? null : parts[0].values, offsets);
+    }
+
     int offset(final int index)
     {
         return offsets[index];

@@ -152,6 +152,7 @@ public final class CountersView implements AutoCloseable
     {
         final Map<Integer, CountersFile.Metric> families = new LinkedHashMap<>();
         final List<Series> series = new ArrayList<>();
+        // families first: a series may take a freed slot below its family's (a block's, a reloaded rule's)
         reader.forEach((counterId, typeId, keyBuffer, label) ->
         {
             if (COUNTER_FAMILY_TYPE_ID == typeId || GAUGE_FAMILY_TYPE_ID == typeId)
@@ -160,9 +161,13 @@ public final class CountersView implements AutoCloseable
                 families.put(counterId, new CountersFile.Metric(label.substring(0, space),
                     GAUGE_FAMILY_TYPE_ID == typeId, label.substring(space + 1)));
             }
-            else if (SERIES_TYPE_ID == typeId)
+        });
+        reader.forEach((counterId, typeId, keyBuffer, label) ->
+        {
+            final CountersFile.Metric family = families.get(keyBuffer.getInt(0));
+            if (SERIES_TYPE_ID == typeId && null != family)
             {
-                series.add(new Series(families.get(keyBuffer.getInt(0)), label, reader.getCounterValue(counterId)));
+                series.add(new Series(family, label, reader.getCounterValue(counterId)));
             }
         });
 

@@ -114,4 +114,21 @@ public abstract class ConsumerRing extends XskRing
     {
         return cachedConsumer - publishedConsumer;
     }
+
+    /**
+     * @return the kernel's producer index (free-running, it wraps as an unsigned 32-bit count): every entry below
+     * it has been written. Any thread may read it.
+     */
+    public final int producerIndex()
+    {
+        return (int)U32.getAcquire(memory, producerOffset);
+    }
+
+    /**
+     * @return the index of the next entry to peek: every entry below it has been taken. For the consumer's thread.
+     */
+    public final int consumerIndex()
+    {
+        return cachedConsumer;
+    }
 }

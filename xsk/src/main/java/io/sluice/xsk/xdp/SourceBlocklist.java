@@ -254,6 +254,31 @@ public final class SourceBlocklist
     }
 
     /**
+     * End a prefix's exemption: blocks that cover it drop its packets again.
+     *
+     * @param prefix an allowlisted source prefix.
+     * @return true if it was on the allowlist.
+     */
+    public synchronized boolean disallowSource(final Prefix prefix)
+    {
+        if (!allowlist.remove(prefix))
+        {
+            return false;
+        }
+        try (Arena call = Arena.ofConfined())
+        {
+            final int result = LibBpf.bpf_map_delete_elem(allowlistFd, lpmKey(call, prefix));
+            if (result < 0 && Errno.ENOENT != -result)
+            {
+                throw new NativeException("allowlist remove " + prefix, -result, null);
+            }
+        }
+        config.allowlistActive(!allowlist.isEmpty());
+
+        return true;
+    }
+
+    /**
      * @return the allowlisted prefixes.
      */
     public synchronized List<Prefix> allowedSources()

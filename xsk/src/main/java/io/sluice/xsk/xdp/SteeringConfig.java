@@ -1,32 +1,56 @@
 package io.sluice.xsk.xdp;
 
-import io.sluice.xsk.ffi.LibBpf;
-import io.sluice.xsk.ffi.LinuxBpf;
+import io.sluice.xsk.ffi.Ffi;
+import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.NativeException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The program's one-entry {@code sluice_config} map: which bank of the rule tables is live, whether the blocklist
- * and the allowlist are consulted, and whether every frame is steered unparsed.
+ * The program's one-entry {@code sluice_config} map: the generation of the rules (its low bit the live bank of the
+ * rule tables), whether the blocklist and the allowlist are consulted, and whether every frame is steered unparsed.
  * <p>
  * The rule tables and the source blocklist each set their own parts; every change writes the whole entry under
- * this object's lock, so the entry always holds the latest value of every part.
+ * this object's lock, so the entry always holds the latest value of every part. The entry is written with one
+ * 64-bit store to the mmapped map and the program reads it with one 64-bit load, so a packet never sees one
+ * write's generation with another's flags (a {@code bpf_map_update_elem} copies the value, which is not atomic).
  */
-final class SteeringConfig
+final class SteeringConfig implements AutoCloseable
 {
-    private final int configFd;
-    private int activeBank;
+    private static final VarHandle WORD = JAVA_LONG.varHandle();
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment entry;
+    private int generation;
     private boolean blocklistActive;
     private boolean allowlistActive;
     private boolean steerAll;
+    private boolean closed;
 
     SteeringConfig(final int configFd)
     {
-        this.configFd = configFd;
+        final long bytes = SteeringDescriptor.CONFIG_LAYOUT.byteSize();
+        final MemorySegment state = arena.allocate(Ffi.CALL_STATE_LAYOUT);
+        final MemorySegment mapped = LibC.mmap(state, MemorySegment.NULL, bytes,
+            LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, configFd, 0);
+        if (LibC.MAP_FAILED == mapped.address())
+        {
+            throw new NativeException("mmap of map sluice_config", Ffi.errno(state), null);
+        }
+        entry = mapped.reinterpret(bytes);
+    }
+
+    /**
+     * @return the generation of the rules the program reads; its low bit is the live bank of the rule tables.
+     */
+    synchronized int generation()
+    {
+        return generation;
     }
 
     /**
@@ -34,18 +58,23 @@ final class SteeringConfig
      */
     synchronized int activeBank()
     {
-        return activeBank;
+        return generation & 1;
     }
 
     /**
-     * Make a bank of the rule tables the one the program reads.
+     * Make the next generation of rules live: its bank is the idle one, and whether every frame is steered unparsed
+     * changes in the same store.
      *
-     * @param bank 0 or 1.
+     * @param steerAll true to steer every frame to its queue's socket without parsing it.
+     * @return the new generation.
      */
-    synchronized void activeBank(final int bank)
+    synchronized int nextGeneration(final boolean steerAll)
     {
-        activeBank = bank;
+        generation++;
+        this.steerAll = steerAll;
         write();
+
+        return generation;
     }
 
     /**
@@ -84,20 +113,34 @@ final class SteeringConfig
     }
 
     /**
-     * Write the entry as it stands.
+     * Write the entry as it stands, in one store.
      */
     synchronized void write()
     {
-        try (Arena call = Arena.ofConfined())
+        if (closed)
         {
-            final MemorySegment value = call.allocate(SteeringDescriptor.CONFIG_LAYOUT);
-            value.set(JAVA_INT, SteeringDescriptor.CONFIG_ACTIVE_BANK, activeBank);
-            value.set(JAVA_INT, SteeringDescriptor.CONFIG_FLAGS,
-                (blocklistActive ? SteeringDescriptor.CONFIG_BLOCKLIST_ACTIVE : 0) |
-                (allowlistActive ? SteeringDescriptor.CONFIG_ALLOWLIST_ACTIVE : 0) |
-                (steerAll ? SteeringDescriptor.CONFIG_STEER_ALL : 0));
-            NativeException.check(LibBpf.bpf_map_update_elem(configFd, call.allocateFrom(JAVA_INT, 0), value,
-                LinuxBpf.BPF_ANY), "writing sluice_config");
+            return;
+        }
+        final int flags = (blocklistActive ? SteeringDescriptor.CONFIG_BLOCKLIST_ACTIVE : 0) |
+            (allowlistActive ? SteeringDescriptor.CONFIG_ALLOWLIST_ACTIVE : 0) |
+            (steerAll ? SteeringDescriptor.CONFIG_STEER_ALL : 0);
+        final long word = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ?
+            (generation & 0xFFFF_FFFFL) | ((long)flags << 32) : ((long)generation << 32) | (flags & 0xFFFF_FFFFL);
+        // a volatile store: whatever was written before it (the rule tables' idle bank) is visible first
+        WORD.setVolatile(entry, SteeringDescriptor.CONFIG_GENERATION, word);
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            try (Arena call = Arena.ofConfined())
+            {
+                LibC.munmap(call.allocate(Ffi.CALL_STATE_LAYOUT), entry, entry.byteSize());
+            }
+            arena.close();
         }
     }
 }

@@ -35,10 +35,17 @@ public final class SteeringDescriptor
     public static final int COUNTERS = (int)constant(H, "SLUICE_COUNTERS", 12);
 
     public static final StructLayout CONFIG_LAYOUT = struct(H, MemoryLayout.structLayout(
-        JAVA_INT.withName("active_bank"),
+        JAVA_INT.withName("generation"),
         JAVA_INT.withName("flags")).withName("sluice_config"));
-    public static final long CONFIG_ACTIVE_BANK = offset(CONFIG_LAYOUT, "active_bank");
+    public static final long CONFIG_GENERATION = offset(CONFIG_LAYOUT, "generation");
     public static final long CONFIG_FLAGS = offset(CONFIG_LAYOUT, "flags");
+
+    public static final int META_MAGIC = (int)constant(H, "SLUICE_META_MAGIC", 0x534C4345L);
+    public static final StructLayout META_LAYOUT = struct(H, MemoryLayout.structLayout(
+        JAVA_INT.withName("generation"),
+        JAVA_INT.withName("magic")).withName("sluice_meta"));
+    public static final long META_GENERATION = offset(META_LAYOUT, "generation");
+    public static final long META_MAGIC_OFFSET = offset(META_LAYOUT, "magic");
 
     public static final StructLayout STAT_LAYOUT = struct(H, MemoryLayout.structLayout(
         JAVA_LONG.withName("packets"),

@@ -256,6 +256,41 @@ public final class SteeringProgram implements AutoCloseable
     }
 
     /**
+     * Run the program once on a frame with BPF_PROG_TEST_RUN and return the frame as the program left it, from its
+     * XDP metadata: a steered frame begins with the {@code sluice_meta} stamp, then the frame.
+     *
+     * @param frame the frame, from its Ethernet header.
+     * @return the metadata and the frame the kernel hands back.
+     */
+    public byte[] testRunOutput(final byte[] frame)
+    {
+        ensureLoaded();
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment data = call.allocate(Math.max(1, frame.length));
+            MemorySegment.copy(frame, 0, data, JAVA_BYTE, 0, frame.length);
+            final int room = frame.length + 256;
+            final MemorySegment out = call.allocate(room);
+
+            final MemorySegment opts = call.allocate(BpfTestRunOpts.LAYOUT);
+            opts.set(JAVA_LONG, BpfTestRunOpts.SZ, BpfTestRunOpts.LAYOUT.byteSize());
+            opts.set(Ffi.C_POINTER, BpfTestRunOpts.DATA_IN, data);
+            opts.set(JAVA_INT, BpfTestRunOpts.DATA_SIZE_IN, frame.length);
+            opts.set(Ffi.C_POINTER, BpfTestRunOpts.DATA_OUT, out);
+            opts.set(JAVA_INT, BpfTestRunOpts.DATA_SIZE_OUT, room);
+            opts.set(JAVA_INT, BpfTestRunOpts.REPEAT, 1);
+            final int result = LibBpf.bpf_prog_test_run_opts(progFd, opts);
+            if (result < 0)
+            {
+                throw new NativeException("BPF_PROG_TEST_RUN of " + PROGRAM_NAME + " on a " + frame.length +
+                    "-byte frame", -result, null);
+            }
+
+            return out.asSlice(0, opts.get(JAVA_INT, BpfTestRunOpts.DATA_SIZE_OUT)).toArray(JAVA_BYTE);
+        }
+    }
+
+    /**
      * The outcome of {@link #testRun(byte[], int)}.
      *
      * @param verdict    the XDP verdict of the last run.

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntUnaryOperator;
 
 import static io.sluice.xsk.xdp.SteeringDescriptor.BANKS;
 import static io.sluice.xsk.xdp.SteeringDescriptor.BANK_BITS;
@@ -36,7 +37,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * Rules compile into per-field match vectors: bit {@code r} of a vector is set when the rule ranked {@code r}
  * allows that field value. The program ANDs the protocol, port, source and destination vectors and takes the
  * lowest set bit. Every table exists in two banks: a change is written into the idle bank, then one store to
- * the config map makes it live, so a packet always sees a whole rule set, never half of one. After the flip a
+ * the config map makes it live under the next generation, so a packet always sees a whole rule set, never half of
+ * one, and a steered frame carries that generation in its metadata. After the flip a
  * {@code membarrier(MEMBARRIER_CMD_GLOBAL)} waits out an RCU grace period, which every XDP program run that read
  * the old bank index completes within, so the old bank is quiescent before it is written again.
  */
@@ -64,6 +66,8 @@ public final class SteeringTables implements AutoCloseable
     private final Map<Integer, FlowRule> rules = new HashMap<>();
     private final Map<Integer, Integer> statSlots = new HashMap<>();
     private final BitSet usedStatSlots = new BitSet(MAX_RULES);
+    private long retiredPackets;
+    private long retiredBytes;
     @SuppressWarnings("unchecked")
     private final List<Prefix>[] bankSources = new List[] { new ArrayList<Prefix>(), new ArrayList<Prefix>() };
     @SuppressWarnings("unchecked")
@@ -96,7 +100,7 @@ public final class SteeringTables implements AutoCloseable
     {
         final Map<Integer, FlowRule> next = new HashMap<>(rules);
         next.put(rule.id(), rule);
-        install(next);
+        install(next, config.steerAll(), IntUnaryOperator.identity());
     }
 
     /**
@@ -113,7 +117,7 @@ public final class SteeringTables implements AutoCloseable
         }
         final Map<Integer, FlowRule> next = new HashMap<>(rules);
         next.remove(id);
-        install(next);
+        install(next, config.steerAll(), IntUnaryOperator.identity());
 
         return true;
     }
@@ -125,6 +129,22 @@ public final class SteeringTables implements AutoCloseable
      */
     public synchronized void replaceAll(final Collection<FlowRule> newRules)
     {
+        replaceAll(newRules, config.steerAll(), IntUnaryOperator.identity());
+    }
+
+    /**
+     * Replace the whole rule set and whether every frame is steered unparsed, in one generation. A new rule may
+     * carry on the counters of a rule it replaces (a rule of the same name in a reloaded file, under another id);
+     * the final counts of the rules that go are added to {@link #retiredStat()}.
+     *
+     * @param newRules  the rules; ids must be unique.
+     * @param steerAll  true to steer every frame to its queue's socket without parsing it.
+     * @param carryFrom for a new rule's id, the id of the live rule whose counters it keeps, or -1 for none.
+     * @return the generation now live, which the frames it steers carry.
+     */
+    public synchronized int replaceAll(
+        final Collection<FlowRule> newRules, final boolean steerAll, final IntUnaryOperator carryFrom)
+    {
         final Map<Integer, FlowRule> next = new HashMap<>();
         for (final FlowRule rule : newRules)
         {
@@ -133,7 +153,26 @@ public final class SteeringTables implements AutoCloseable
                 throw new IllegalArgumentException("rule id " + rule.id() + " appears twice");
             }
         }
-        install(next);
+
+        return install(next, steerAll, carryFrom);
+    }
+
+    /**
+     * @return the generation of the live rules: it goes up by one with every change of the rules, and a steered
+     * frame carries the generation that steered it in its XDP metadata.
+     */
+    public synchronized int generation()
+    {
+        return config.generation();
+    }
+
+    /**
+     * @return packets and bytes decided by rules that a change has since removed: with {@link #ruleStat} of every
+     * live rule, all the rules ever decided.
+     */
+    public synchronized Stat retiredStat()
+    {
+        return new Stat(retiredPackets, retiredBytes);
     }
 
     /**
@@ -189,10 +228,11 @@ public final class SteeringTables implements AutoCloseable
             munmap(portTable);
             munmap(actionTable);
             arena.close();
+            config.close();
         }
     }
 
-    private void install(final Map<Integer, FlowRule> next)
+    private int install(final Map<Integer, FlowRule> next, final boolean steerAll, final IntUnaryOperator carryFrom)
     {
         if (next.size() > MAX_RULES)
         {
@@ -202,7 +242,7 @@ public final class SteeringTables implements AutoCloseable
 
         final List<FlowRule> ranked = new ArrayList<>(next.values());
         ranked.sort(PRECEDENCE);
-        final Map<Integer, Integer> nextSlots = assignStatSlots(next);
+        final Map<Integer, Integer> nextSlots = assignStatSlots(next, carryFrom);
         final int bank = config.activeBank() ^ 1;
 
         writeVectors(bank, ranked);
@@ -212,8 +252,18 @@ public final class SteeringTables implements AutoCloseable
         // the tables above are written with plain stores to mmapped memory; the config update that publishes
         // them must not become visible first (the bpf() syscall orders them too, this says so explicitly)
         VarHandle.fullFence();
-        config.activeBank(bank);
+        final int generation = config.nextGeneration(steerAll);
         GracePeriod.await();
+
+        // no run can count into a slot the new rules do not use any more: its count is final
+        final BitSet gone = (BitSet)usedStatSlots.clone();
+        nextSlots.values().forEach(gone::clear);
+        for (int slot = gone.nextSetBit(0); slot >= 0; slot = gone.nextSetBit(slot + 1))
+        {
+            final Stat last = stats.read(ruleStatsFd, slot);
+            retiredPackets += last.packets();
+            retiredBytes += last.bytes();
+        }
 
         rules.clear();
         rules.putAll(next);
@@ -221,16 +271,18 @@ public final class SteeringTables implements AutoCloseable
         statSlots.putAll(nextSlots);
         usedStatSlots.clear();
         nextSlots.values().forEach(usedStatSlots::set);
+
+        return generation;
     }
 
-    private Map<Integer, Integer> assignStatSlots(final Map<Integer, FlowRule> next)
+    private Map<Integer, Integer> assignStatSlots(final Map<Integer, FlowRule> next, final IntUnaryOperator carryFrom)
     {
         final Map<Integer, Integer> slots = new TreeMap<>();
         final BitSet taken = new BitSet(MAX_RULES);
         for (final Integer id : next.keySet())
         {
-            final Integer kept = statSlots.get(id);
-            if (null != kept)
+            final Integer kept = statSlots.get(carryFrom.applyAsInt(id));
+            if (null != kept && !taken.get(kept))
             {
                 slots.put(id, kept);
                 taken.set(kept);

@@ -85,6 +85,28 @@ class CountersFileTest
     }
 
     @Test
+    void shouldShowASeriesThatTookAFreedSlotBelowItsMetricsFirstOne()
+    {
+        try (CountersFile file = CountersFile.create("veth1", 64))
+        {
+            final CounterSet first = file.allocate("rule=\"a\"", FRAMES);
+            final CounterSet second = file.allocate("queue=\"0\"", DEPTH);
+            file.allocate("queue=\"1\"", DEPTH).set(0, 9);
+            file.free(second);
+            file.free(first);
+            // a new metric: its family record takes the slot freed first, its series the one below
+            final CountersFile.Metric later = CountersFile.Metric.counter("sluice_test_later_total", "later");
+            file.allocate("rule=\"b\"", later).add(0, 3);
+
+            try (CountersView view = CountersView.open(dir.resolve("veth1").resolve("counters.dat")))
+            {
+                assertEquals(List.of("sluice_test_later_total{rule=\"b\"}=3", "sluice_test_depth{queue=\"1\"}=9"),
+                    view.series().stream().map((s) -> s.name() + "=" + s.value()).toList());
+            }
+        }
+    }
+
+    @Test
     void shouldKeepTheFileMarkedStoppedAfterCloseForLaterReaders() throws Exception
     {
         final long beforeMs = System.currentTimeMillis();

@@ -123,6 +123,7 @@ class NativeLayoutTest
         "xsk_umem_config",
         "xsk_socket_config",
         "sluice_config",
+        "sluice_meta",
         "sluice_stat",
         "sluice_lpm_key",
         "sluice_rule_lpm_key",

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import static io.sluice.xsk.xdp.FlowRule.Action.DROP;
 import static io.sluice.xsk.xdp.FlowRule.Action.PASS;
 import static io.sluice.xsk.xdp.FlowRule.Action.STEER;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -291,6 +292,44 @@ class SteeringProgramTestRunTest
         {
             program.registerSocket(0, xskFd);
         }
+    }
+
+    @Test
+    void shouldStampASteeredFrameWithTheGenerationOfTheRulesThatSteeredIt()
+    {
+        final byte[] steered = v4("10.9.9.9", "10.0.0.2").udp(1000, 4789).build();
+        final byte[] passed = v4("10.9.9.9", "10.0.0.2").udp(1000, 4790).build(); // not steered
+        final int before = program.tables().generation();
+        final List<FlowRule> rules = program.tables().list();
+
+        final byte[] first = program.testRunOutput(steered);
+        assertEquals(steered.length + 8, first.length, "8 bytes of metadata before the frame");
+        assertEquals(before, readInt(first, 0), "the generation live");
+        assertEquals(SteeringDescriptor.META_MAGIC, readInt(first, 4));
+        assertArrayEquals(steered, java.util.Arrays.copyOfRange(first, 8, first.length), "the frame unchanged");
+        assertArrayEquals(passed, program.testRunOutput(passed), "a frame not steered has no metadata");
+
+        final int next = program.tables().replaceAll(rules, false, (id) -> id);
+        assertEquals(before + 1, next, "each new rule set is the next generation");
+        assertEquals(next, program.tables().generation());
+        assertEquals(next, readInt(program.testRunOutput(steered), 0));
+        assertEquals(rules, program.tables().list());
+        program.tables().steerAll(true);
+        try
+        {
+            final byte[] all = program.testRunOutput(passed);
+            assertEquals(next, readInt(all, 0), "steer-all stamps too");
+            assertEquals(SteeringDescriptor.META_MAGIC, readInt(all, 4));
+        }
+        finally
+        {
+            program.tables().steerAll(false);
+        }
+    }
+
+    private static int readInt(final byte[] bytes, final int offset)
+    {
+        return java.nio.ByteBuffer.wrap(bytes, offset, 4).order(java.nio.ByteOrder.nativeOrder()).getInt();
     }
 
     @Test
