@@ -1,6 +1,7 @@
 package io.sluice.lab;
 
 import io.sluice.perf.SluiceProcess;
+import io.sluice.pipeline.Accounting;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.CountersView;
 import io.sluice.xsk.testing.NetNs;
@@ -118,6 +119,8 @@ class ZeroCopyRunTest
                 () -> LabGuest.statistic(GEN_NS, GEN_IF, "rx_packets") - genBefore, reflected),
                 "every reflected frame came back to the generator");
             assertBalanced(run);
+            assertTrue(run.lines().contains(Accounting.STAMPED_LINE), () -> "the zero-copy driver carried the XDP " +
+                "metadata with the rules' generation: " + run.output());
         }
     }
 

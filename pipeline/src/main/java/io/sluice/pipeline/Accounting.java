@@ -41,6 +41,12 @@ public record Accounting(
     long blockDrops)
 {
     /**
+     * The table's line when every frame received carried the generation of the rules that steered it.
+     */
+    public static final String STAMPED_LINE = "rules generation: in every frame received, so each was judged by the " +
+        "filter of the rules that steered it";
+
+    /**
      * @return packets the XDP program decided on.
      */
     public long offered()
@@ -154,6 +160,10 @@ public record Accounting(
         {
             row(lines, 1, Filter.RETIRED_LABEL + " rules a reload removed", pipeline.retiredHits());
         }
+        final long unstamped = pipeline.get(PipelineCounter.UNSTAMPED);
+        lines.add(0 == unstamped ? STAMPED_LINE : String.format(Locale.ROOT, "rules generation: %,d frames " +
+            "received without it in their XDP metadata (the driver had no room), judged by the newest rules",
+            unstamped));
         lines.add(String.format(Locale.ROOT, "UMEM frames: %s", ownership));
         lines.add(balanced() ?
             "accounting: balanced (offered = passed + dropped in XDP + steered; steered = received + kernel drops " +

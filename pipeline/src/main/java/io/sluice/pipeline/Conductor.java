@@ -16,8 +16,8 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  *     <li>the {@link MetricsServer}: a snapshot of the counters for each scrape waiting.</li>
  * </ul>
  * None of it is on the data path, and none of it blocks but a reload, which waits (bounded) for the pipeline to take
- * up the new rules and drain the old, serialising reloads from every source: the sockets are non-blocking, and the one duty that waits on
- * a disk, the pcap capture's writer, keeps a thread of its own ({@link FrameCapture}). The conductor's thread is the
+ * up the new rules and drain the old, serialising reloads from every source. The sockets are non-blocking, and the
+ * one duty that waits on a disk, the pcap capture's writer, keeps a thread of its own ({@link FrameCapture}). The conductor's thread is the
  * only writer of the blocklist and of the series the sampler and the blocker keep; once {@link #close()} has ended it,
  * the stopping thread takes the last samples.
  */

@@ -78,8 +78,8 @@ final class ControlCommands implements ControlSocket.Handler
         final long reloads = reloader.reloads();
 
         return "# " + rules.source() + " as instance " + instance + " runs it; counts since it started" +
-            (0 == reloads ? "" : "; " + reloads + " reload" + (1 == reloads ? "" : "s") + " since, the rules " +
-            "they removed matched " + tables.retiredStat().packets() + " in XDP and hit " + stats.retiredHits() +
+            (0 == reloads ? "" : "; reloaded " + reloads + (1 == reloads ? " time" : " times") + ", rules since " +
+            "removed matched " + tables.retiredStat().packets() + " in XDP and hit " + stats.retiredHits() +
             " in the filter") + "\n" + text;
     }
 }

@@ -22,7 +22,14 @@ public enum PipelineCounter implements CounterDescriptor
     /**
      * A mirror rule's frames: offered to the packet capture, then dropped.
      */
-    MIRRORED(9, "mirror", true, "offered to the packet capture by a mirror rule, then dropped");
+    MIRRORED(9, "mirror", true, "offered to the packet capture by a mirror rule, then dropped"),
+
+    /**
+     * Frames whose XDP metadata carried no rules generation: the driver had no room for it. They are judged by the
+     * newest rules, so across a reload such a frame may meet a filter newer than the steering rule that took it.
+     */
+    UNSTAMPED(10, "unstamped", false, "frames without the rules generation in their XDP metadata (a driver " +
+        "without metadata room): judged by the newest rules");
 
     private static final PipelineCounter[] BY_ID = values();
 

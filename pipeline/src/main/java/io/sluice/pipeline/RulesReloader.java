@@ -91,7 +91,8 @@ final class RulesReloader
     }
 
     /**
-     * Ask for a reload of the instance's rules file (the one it started with), as SIGHUP does; done on the conductor's next duty cycle.
+     * Ask for a reload of the instance's rules file (the one it started with), as SIGHUP does; done on the
+     * conductor's next duty cycle.
      * Any thread, a signal handler's too.
      */
     void hangup()

@@ -55,7 +55,8 @@ public final class StatsSampler
             "frames the queue received (read by Sluice or dropped by the kernel for it) per second, last second"),
     };
     private static final CountersFile.Metric RULE_PACKETS = CountersFile.Metric.counter(
-        "sluice_xdp_rule_packets_total", "XDP program: packets each steering rule decided; (retired): rules since removed");
+        "sluice_xdp_rule_packets_total",
+        "XDP program: packets each steering rule decided; (retired): rules since removed");
     private static final int ZERO_COPY = 6;
     private static final int RATE = 7;
 

@@ -110,6 +110,7 @@ final class XskReceiver implements Agent
             final long nowNs = System.nanoTime();
             final int queue = queues[port];
             final MemorySegment umem = this.umem;
+            int unstamped = 0;
             for (int i = 0; i < n; i++)
             {
                 final FrameEvent event = ring.get(first + i);
@@ -119,12 +120,18 @@ final class XskReceiver implements Agent
                 event.port = port;
                 event.queue = queue;
                 event.rxTimestampNs = nowNs;
-                event.generation = stamp(umem, address);
+                final long generation = stamp(umem, address);
+                event.generation = generation;
+                unstamped += FrameEvent.UNSTAMPED == generation ? 1 : 0;
             }
             ring.publish(first, last);
             // after the publication: the conductor reads it to know which frames the pipeline has been given
             published.lazySet(port, ports[port].rxRing().consumerIndex());
             counters.add(PipelineCounter.RECEIVED.id(), n);
+            if (0 != unstamped)
+            {
+                counters.add(PipelineCounter.UNSTAMPED.id(), unstamped);
+            }
             work += n;
         }
 

@@ -78,8 +78,8 @@ class RulesCommandTest
                 RulesFormatter.format(RulesFile.parse("shown.yaml", String.join("\n", shown))),
                 "what rules show prints reads back as the same rules");
 
-            assertEquals(List.of("sluice rules: unknown action 'reload': show"),
-                rules(2, "reload", "--instance", instance));
+            assertEquals(List.of("sluice rules: unknown action 'frobnicate': show, reload"),
+                rules(2, "frobnicate", "--instance", instance));
             assertEquals(List.of("sluice rules: instance nosuch-" + instance + " is not running (" +
                 CountersFile.fileOf("nosuch-" + instance).resolveSibling("control.sock") + ": no such socket); " +
                 "start it with ./sluice run"), rules(1, "show", "--instance", "nosuch-" + instance));

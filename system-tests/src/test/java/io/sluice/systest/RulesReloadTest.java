@@ -2,6 +2,7 @@ package io.sluice.systest;
 
 import io.sluice.perf.SluiceProcess;
 import io.sluice.perf.TestHosts;
+import io.sluice.pipeline.Accounting;
 import io.sluice.pipeline.ControlSocket;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.CountersView;
@@ -145,7 +146,7 @@ class RulesReloadTest
             assertTrue(shown.contains("  - {name: kept-7, proto: udp, dst_port: 7, action: count}  # hits 1000"),
                 () -> "a filter rule kept by name keeps its counter: " + shown);
             assertTrue(shown.contains("default: drop  # hits 0"), () -> "no frame was judged by a mix: " + shown);
-            assertTrue(shown.get(0).endsWith("; 100 reloads since, the rules they removed matched " +
+            assertTrue(shown.get(0).endsWith("; reloaded 100 times, rules since removed matched " +
                 retiredMatched(shown) + " in XDP and hit " + retiredMatched(shown) + " in the filter"),
                 () -> shown.get(0));
 
@@ -178,6 +179,7 @@ class RulesReloadTest
             assertEquals(0, run.row("      drop"), run::output);
             assertEquals(100, run.lines().stream().filter((line) -> line.startsWith("sluice: rules: reloaded "))
                 .count(), run::output);
+            assertTrue(run.lines().contains(Accounting.STAMPED_LINE), run::output);
         }
         finally
         {
@@ -194,8 +196,9 @@ class RulesReloadTest
         final Path rulesA = write("a.yaml", rules(GEN_A, "a"));
         final Path rulesB = write("b.yaml", rules(GEN_B, "b"));
         final Path running = write("rules.yaml", Files.readString(rulesA));
-        final Path bad = write("bad.yaml", Files.readString(rulesB).replace("action: reflect, swap: [ip, ports]", "action: teleport"));
-        final Path unknownForward = write("forward.yaml", Files.readString(rulesB).replace("action: reflect, swap: [ip, ports]",
+        final String reflect = "action: reflect, swap: [ip, ports]";
+        final Path bad = write("bad.yaml", Files.readString(rulesB).replace(reflect, "action: teleport"));
+        final Path unknownForward = write("forward.yaml", Files.readString(rulesB).replace(reflect,
             "action: forward, to: nosuch0"));
         try (TestHosts hosts = hosts("rlb");
             SluiceProcess run = SluiceProcess.start(hosts.dutNs(), "run", "--iface", hosts.dutIf(), "--rules",
@@ -211,7 +214,8 @@ class RulesReloadTest
                 ":6: "), refused::toString);
             assertTrue(refused.get(0).contains("teleport"), refused::toString);
             awaitTrue(() -> run.lines().contains("sluice: " + refused.get(0).substring("sluice ".length())), 5_000);
-            final List<String> forward = rules(1, "reload", "--instance", instance, "--file", unknownForward.toString());
+            final List<String> forward =
+                rules(1, "reload", "--instance", instance, "--file", unknownForward.toString());
             assertEquals(List.of("sluice rules: reload refused, the running rules unchanged: " + unknownForward +
                 ":6: filter rule 'reflect-b': forward to nosuch0: the instance has no socket on it (it opened none " +
                 "at the start); a new forward interface needs a restart"), forward);
@@ -229,8 +233,8 @@ class RulesReloadTest
             final long two = generation(second.get(120, TimeUnit.SECONDS).get(0));
             assertEquals(1, Math.abs(one - two), first.get() + " " + second.get());
             final Path lastFile = one > two ? rulesB : rulesA;
-            assertEquals("# " + lastFile + " as instance " + instance + " runs it; counts since it started; 2 " +
-                "reloads since, the rules they removed matched", rules(0, "show", "--instance", instance).get(0)
+            assertEquals("# " + lastFile + " as instance " + instance + " runs it; counts since it started; " +
+                "reloaded 2 times, rules since removed matched", rules(0, "show", "--instance", instance).get(0)
                 .replaceAll(" [0-9]+ in XDP.*", ""));
 
             // SIGHUP reads the file the instance started with again, now set B

@@ -1,6 +1,7 @@
 package io.sluice.pipeline.rules;
 
 import io.sluice.pipeline.FrameEvent;
+import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.frame.EtherTypes;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +51,48 @@ class FilterTest
         final FrameEvent ssh = tcp("10.0.0.1", 5000, "10.0.0.2", 22, SYN);
         assertEquals(2, filter.match(ssh));
         assertEquals(Action.DROP.id(), ssh.action);
+    }
+
+    @Test
+    void shouldCarryOnTheCountersOfRulesOfTheSameNameAndRetireTheOthers()
+    {
+        final CountersFile file = CountersFile.inMemory(64);
+        final Filter old = new Filter(RulesFile.parse("old.yaml", """
+            filter:
+              - {name: gone, proto: tcp, action: count}
+              - {name: kept, proto: udp, action: count}
+            default: drop
+            """).filter(), file, "agent=\"handler-0\"");
+        final FrameEvent udp = udp("10.0.0.1", 5000, "10.0.0.2", 9000);
+        final FrameEvent tcp = tcp("10.0.0.1", 5000, "10.0.0.2", 22, SYN);
+        final FrameEvent icmp = icmp("10.0.0.1", "10.0.0.2", 8, 0);
+        old.match(udp);
+        old.match(tcp);
+        old.match(tcp);
+        old.match(icmp);
+
+        final Filter next = new Filter(RulesFile.parse("next.yaml", """
+            filter:
+              - {name: added, proto: icmp, action: count}
+              - {name: kept, proto: udp, action: drop}
+            default: drop
+            """).filter(), file, "agent=\"handler-0\"", old);
+        assertEquals(0, next.hits(0), "a new rule starts at zero");
+        assertEquals(1, next.hits(1), "a rule of the same name carries on its counter, whatever its match");
+        assertEquals(1, next.defaultHits(), "the default carries on");
+        next.match(udp);
+        next.match(icmp);
+        assertEquals(2, old.hits(1), "one counter, written through either filter");
+        assertEquals(1, next.hits(0));
+
+        assertEquals(2, old.retire(next, file), "the frames of the rule that went");
+        assertEquals(2, next.hits(1));
+        assertEquals(1, next.defaultHits());
+        assertEquals(List.of("sluice_rule_hits_total{agent=\"handler-0\",rule=\"kept\"}=2",
+            "sluice_rule_hits_total{agent=\"handler-0\",rule=\"(default)\"}=1",
+            "sluice_rule_hits_total{agent=\"handler-0\",rule=\"added\"}=1"),
+            file.view().series().stream().map((series) -> series.name() + "=" + series.value()).toList(),
+            "the removed rule's series is gone");
     }
 
     @Test
