@@ -102,8 +102,8 @@ public final class Pipeline implements AutoCloseable
         ring.addGatingSequences(transmitter.sequence());
         if (!triggers.isEmpty())
         {
-            detector = new FloodDetector(ring, handlerSequences, rules.size(), triggers, ctx.rules().blocking(),
-                outbox, counterFile, labels);
+            detector = new FloodDetector(ring, handlerSequences, generation, rules.size(), triggers,
+                ctx.rules().blocking(), outbox, counterFile, labels);
             ring.addGatingSequences(detector.sequence());
         }
         else

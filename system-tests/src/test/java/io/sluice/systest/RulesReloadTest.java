@@ -201,8 +201,10 @@ class RulesReloadTest
         final Path unknownForward = write("forward.yaml", Files.readString(rulesB).replace(reflect,
             "action: forward, to: nosuch0"));
         try (TestHosts hosts = hosts("rlb");
-            SluiceProcess run = SluiceProcess.start(hosts.dutNs(), "run", "--iface", hosts.dutIf(), "--rules",
-                running.toString(), "--instance", instance, "--quiet"))
+            // started with SIGHUP ignored, as under nohup: run takes it all the same
+            SluiceProcess run = SluiceProcess.startCommand(List.of("ip", "netns", "exec", hosts.dutNs(), "nohup",
+                SluiceProcess.sluiceHome().resolve("sluice").toString(), "run", "--iface", hosts.dutIf(), "--rules",
+                running.toString(), "--instance", instance, "--quiet")))
         {
             assertTrue(run.await("sluice: blocks: ", 120), run::output);
             final List<String> before = rules(0, "show", "--instance", instance);

@@ -129,6 +129,31 @@ public final class FloodDetector implements Agent
         final CountersFile file,
         final String labels)
     {
+        this(ring, upstream, 0, ruleCount, triggers, policy, outbox, file, labels);
+    }
+
+    /**
+     * @param ring       the pipeline's ring.
+     * @param upstream   the handlers' sequences: an event is examined once every handler is done with it.
+     * @param generation the generation of the rules the triggers belong to, as the handlers judge frames by.
+     * @param ruleCount  filter rules in the rule set.
+     * @param triggers   the rules' triggers, their flags carrying their index.
+     * @param policy     the table size.
+     * @param outbox     where flags go, read by one {@link Blocker}.
+     * @param file       the instance's counters.
+     * @param labels     labels every series carries, {@code iface="veth1"}.
+     */
+    public FloodDetector(
+        final RingBuffer<FrameEvent> ring,
+        final Sequence[] upstream,
+        final long generation,
+        final int ruleCount,
+        final List<BlockTrigger> triggers,
+        final BlockingPolicy policy,
+        final OneToOneRingBuffer outbox,
+        final CountersFile file,
+        final String labels)
+    {
         this.ring = ring;
         this.upstream = upstream.clone();
         this.outbox = outbox;
@@ -147,7 +172,7 @@ public final class FloodDetector implements Agent
         {
             ids[t] = t;
         }
-        liveTriggers = triggers(0, ruleCount, triggers, ids, null);
+        liveTriggers = triggers(generation, ruleCount, triggers, ids, null);
 
         final int size = policy.track();
         mask = size - 1;

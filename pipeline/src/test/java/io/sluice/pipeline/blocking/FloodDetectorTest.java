@@ -65,6 +65,45 @@ class FloodDetectorTest
     }
 
     @Test
+    void shouldExamineEachFrameWithTheTriggersOfTheRulesThatJudgedIt()
+    {
+        final FloodDetector detector = detector(1024, udp(1000, 100, 32));
+        // a reload to generation 7: a rule inserted before the flood rule, whose trigger moves to rule 2 at 500 pps
+        final FloodDetector.Triggers next = detector.triggers(7, 3,
+            List.of(new BlockTrigger(2, "udp-flood", 500, 100 * MS, 0, 32, 128, 0)), new int[] { 0 },
+            detector.triggers());
+        detector.handOver(next);
+        detector.doWork();
+        assertEquals(next, detector.triggers(), "taken up before the next batch");
+
+        // frames the old filter judged (rule 1, generation 0) still count toward the old trigger and its limit
+        for (int i = 0; i < 100; i++)
+        {
+            detector.examine(judged(v4(UDP_RULE, "198.51.100.7", T0 + i * MS / 2), 0));
+            detector.examine(judged(v4(UDP_RULE, "198.51.100.9", T0 + i * MS / 2), 7));
+        }
+        assertEquals(List.of(), flags(), "100 in 50 ms is the old limit; rule 1 of generation 7 has no trigger");
+        detector.examine(judged(v4(UDP_RULE, "198.51.100.7", T0 + 50 * MS), 0));
+        assertEquals(1, flags().size(), "the old trigger's limit");
+
+        // the new rules' frames count toward the new trigger, at rule 2, under the same id and counters
+        for (int i = 0; i < 51; i++)
+        {
+            detector.examine(judged(v4(2, "198.51.100.8", T0 + i * MS), 7));
+        }
+        final List<Flag> flags = flags();
+        assertEquals(1, flags.size(), "51 in 51 ms is over the new limit of 50 a window");
+        assertEquals(0, flags.get(0).trigger(), "the trigger of the same rule name keeps its id");
+        assertEquals(2, detector.flagged(0), "one counter across both generations");
+    }
+
+    private static FrameEvent judged(final FrameEvent frame, final long generation)
+    {
+        frame.judgedBy = generation;
+        return frame;
+    }
+
+    @Test
     void shouldLetASteadyRateUnderTheLimitThroughAndFlagOneJustOver()
     {
         final FloodDetector detector = detector(1024, udp(1000, 100, 32));
