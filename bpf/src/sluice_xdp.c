@@ -236,12 +236,18 @@ static __always_inline int steer(struct xdp_md *ctx, __u32 generation, __u64 byt
     return outcome(SLUICE_REDIRECT, bytes, XDP_REDIRECT);
 }
 
-SEC("xdp")
+/*
+ * xdp.frags (BPF_F_XDP_HAS_FRAGS): a multi-buffer packet (a jumbo frame on a driver with RX_SG) reaches the program
+ * too, and a device takes an MTU larger than one page while it is attached. Only the first buffer is linear, between
+ * data and data_end: every header read below is bounded by it, so a packet whose headers run past the first buffer
+ * is passed to the kernel as malformed, never read beyond. Bytes are counted over every buffer.
+ */
+SEC("xdp.frags")
 int sluice_xdp(struct xdp_md *ctx)
 {
     void *data = (void *)(long)ctx->data;
     void *data_end = (void *)(long)ctx->data_end;
-    __u64 bytes = data_end - data;
+    __u64 bytes = bpf_xdp_get_buff_len(ctx);
     struct ethhdr *eth = data;
     void *pos;
     __be16 h_proto;

@@ -108,7 +108,7 @@ final class FrameActor
         // before the action, which may rewrite the frame: the capture shows it as it arrived
         if (null != capture && (MIRROR == action || slot == captureSlot))
         {
-            capture.offer(event.address, event.length);
+            capture.offer(event);
         }
         if (REFLECT == action)
         {

@@ -275,11 +275,34 @@ public final class FrameCapture implements AutoCloseable
          */
         public void offer(final long address, final int length)
         {
+            offer(address, length, null, null, 1, length);
+        }
+
+        /**
+         * Copy a packet into the capture ring whole, every buffer of a multi-buffer one in order, as
+         * {@link #offer(long, int)} does.
+         *
+         * @param event the packet.
+         */
+        public void offer(final FrameEvent event)
+        {
+            offer(event.address, event.length, event.bufferAddresses, event.bufferLengths, event.buffers,
+                event.packetLength());
+        }
+
+        private void offer(
+            final long address,
+            final int length,
+            final long[] addresses,
+            final int[] lengths,
+            final int buffers,
+            final int total)
+        {
             if (remaining.get() <= 0 || remaining.decrementAndGet() < 0)
             {
                 return;
             }
-            final int index = ring.tryClaim(FRAME_TYPE, TIMESTAMP_BYTES + length);
+            final int index = ring.tryClaim(FRAME_TYPE, TIMESTAMP_BYTES + total);
             if (index < 0)
             {
                 // not captured: give the place back to a later frame
@@ -289,7 +312,19 @@ public final class FrameCapture implements AutoCloseable
             }
             final org.agrona.concurrent.AtomicBuffer buffer = ring.buffer();
             buffer.putLong(index, epochOffsetNs + System.nanoTime());
-            buffer.putBytes(index + TIMESTAMP_BYTES, umem, (int)address, length);
+            if (1 == buffers)
+            {
+                buffer.putBytes(index + TIMESTAMP_BYTES, umem, (int)address, length);
+            }
+            else
+            {
+                int at = index + TIMESTAMP_BYTES;
+                for (int b = 0; b < buffers; b++)
+                {
+                    buffer.putBytes(at, umem, (int)addresses[b], lengths[b]);
+                    at += lengths[b];
+                }
+            }
             ring.commit(index);
             counts.increment(0);
         }

@@ -40,13 +40,37 @@ public final class FrameEvent
     // ---------------------------------------------------------------- descriptor, from the receiver
 
     /**
-     * UMEM address of the frame's first byte (the offset into the UMEM segment).
+     * UMEM address of the frame's first byte (the offset into the UMEM segment); of its first buffer when the
+     * packet spans several.
      */
     public long address;
     /**
-     * Frame length in bytes, as the RX descriptor gave it.
+     * Length in bytes of the frame's first buffer, as its RX descriptor gave it: the whole frame unless
+     * {@link #buffers} is above 1. Every header is read within it.
      */
     public int length;
+    /**
+     * UMEM frames the packet spans: 1, or more for a multi-buffer packet (a jumbo frame), whose buffers are
+     * {@link #bufferAddresses} and {@link #bufferLengths} from index 0 (the first is {@link #address}).
+     */
+    public int buffers = 1;
+    /**
+     * Bytes in all of a multi-buffer packet's buffers; see {@link #packetLength()}.
+     */
+    public int totalLength;
+    /**
+     * The packet's chain of buffers was cut short (more than a packet may span, without an end): it is dropped as
+     * {@code ParseError.CHAIN_CUT} and its frames recycled.
+     */
+    public boolean chainCut;
+    /**
+     * A multi-buffer packet's buffers, in order; preallocated to the most a packet may span.
+     */
+    public final long[] bufferAddresses;
+    /**
+     * Their lengths.
+     */
+    public final int[] bufferLengths;
     /**
      * Index of the socket (interface and queue) the frame arrived on, in the pipeline's port table.
      */
@@ -182,6 +206,31 @@ public final class FrameEvent
      * Generation of the rules whose filter judged the frame (its {@link #rule} indexes those rules).
      */
     public long judgedBy;
+
+    /**
+     * An event for single-buffer frames only.
+     */
+    public FrameEvent()
+    {
+        this(1);
+    }
+
+    /**
+     * @param maxBuffers the most buffers a packet may span, preallocated so that no packet allocates.
+     */
+    public FrameEvent(final int maxBuffers)
+    {
+        bufferAddresses = new long[maxBuffers];
+        bufferLengths = new int[maxBuffers];
+    }
+
+    /**
+     * @return the whole packet's length: {@link #length} for a single buffer, the sum of its buffers' otherwise.
+     */
+    public int packetLength()
+    {
+        return 1 == buffers ? length : totalLength;
+    }
 
     /**
      * Reset the parse and decision fields to "nothing found", before parsing a new frame.

@@ -322,7 +322,7 @@ public final class PacketProcessor implements AutoCloseable
         long frames = 0;
         for (int i = 0; i < ingressPorts; i++)
         {
-            frames += ports[i].rxRingFrames();
+            frames += ports[i].rxRingPackets();
         }
 
         return frames;

@@ -71,7 +71,9 @@ public final class Pipeline implements AutoCloseable
         final RuleSet rules = ctx.rules().filter();
         final String labels = ctx.labels();
         final List<BlockTrigger> triggers = ctx.rules().triggers();
-        ring = RingBuffer.createSingleProducer(FrameEvent::new, config.ringSize(), new BusySpinWaitStrategy());
+        final int maxBuffers = maxBuffers(this.ports);
+        ring = RingBuffer.createSingleProducer(
+            () -> new FrameEvent(maxBuffers), config.ringSize(), new BusySpinWaitStrategy());
 
         final int[] cores = config.cores();
         final boolean pinned = cores.length > 0;
@@ -110,6 +112,21 @@ public final class Pipeline implements AutoCloseable
         {
             detector = null;
         }
+    }
+
+    /**
+     * @param ports the sockets.
+     * @return the most buffers a packet spans on any of them: 1 unless they are multi-buffer.
+     */
+    static int maxBuffers(final XskSocket[] ports)
+    {
+        int max = 1;
+        for (final XskSocket port : ports)
+        {
+            max = Math.max(max, port.maxBuffers());
+        }
+
+        return max;
     }
 
     /**

@@ -16,6 +16,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * ({@code XDP_STATISTICS} rx_ring_full), which Sluice reports. The only system call it may make is the receive
  * wake-up the fill ring asks for.
  * <p>
+ * A multi-buffer packet (a jumbo frame on a socket bound with {@code XDP_USE_SG}) is taken whole from the RX ring
+ * and published as one event, its buffers copied into the event's preallocated arrays; the socket leaves a chain
+ * whose end is not yet in view on the ring, and flags one cut short, which the parser drops as
+ * {@code chain_cut}.
+ * <p>
  * Each frame's XDP metadata, the 8 bytes before it, says which generation of the rules steered it; the receiver
  * copies it into the event and clears it, so a frame that comes back unstamped is not taken for an old one.
  */
@@ -30,6 +35,8 @@ final class XskReceiver implements Agent
     private final MemorySegment umem;
     private final long[] addresses;
     private final int[] lengths;
+    private final int[] buffers;
+    private final int maxBuffers;
     private final AtomicIntegerArray published;
     private long prefetchSink;
     private volatile boolean receiving = true;
@@ -60,8 +67,10 @@ final class XskReceiver implements Agent
         {
             queues[i] = ports[i].queue();
         }
-        addresses = new long[batch];
-        lengths = new int[batch];
+        maxBuffers = Pipeline.maxBuffers(ports);
+        addresses = new long[batch * maxBuffers];
+        lengths = new int[batch * maxBuffers];
+        buffers = new int[batch];
         published = new AtomicIntegerArray(ports.length);
         for (int i = 0; i < ports.length; i++)
         {
@@ -87,6 +96,7 @@ final class XskReceiver implements Agent
         final XskSocket[] ports = this.ports;
         final long[] addresses = this.addresses;
         final int[] lengths = this.lengths;
+        final int[] buffers = this.buffers;
         int work = 0;
         for (int port = 0; port < ports.length; port++)
         {
@@ -96,13 +106,13 @@ final class XskReceiver implements Agent
                 counters.increment(PipelineCounter.RX_BACKPRESSURE.id());
                 break;
             }
-            final int n = ports[port].receive(addresses, lengths, 0, (int)Math.min(batch, room));
+            final int n = ports[port].receivePackets(addresses, lengths, buffers, (int)Math.min(batch, room));
             if (0 == n)
             {
                 continue;
             }
 
-            prefetchHeaders(addresses, n);
+            prefetchHeaders(addresses, buffers, n);
 
             // room was checked above and this agent is the only producer, so next(n) does not wait
             final long last = ring.next(n);
@@ -111,12 +121,22 @@ final class XskReceiver implements Agent
             final int queue = queues[port];
             final MemorySegment umem = this.umem;
             int unstamped = 0;
+            int buffer = 0;
             for (int i = 0; i < n; i++)
             {
                 final FrameEvent event = ring.get(first + i);
-                final long address = addresses[i];
+                final long address = addresses[buffer];
                 event.address = address;
-                event.length = lengths[i];
+                event.length = lengths[buffer];
+                final int entry = buffers[i];
+                final int count = entry & XskSocket.BUFFERS_MASK;
+                event.buffers = count;
+                event.chainCut = 0 != (entry & XskSocket.CHAIN_CUT);
+                if (count > 1)
+                {
+                    gather(event, addresses, lengths, buffer, count);
+                }
+                buffer += count;
                 event.port = port;
                 event.queue = queue;
                 event.rxTimestampNs = nowNs;
@@ -136,6 +156,22 @@ final class XskReceiver implements Agent
         }
 
         return work;
+    }
+
+    private static void gather(
+        final FrameEvent event, final long[] addresses, final int[] lengths, final int from, final int count)
+    {
+        final long[] eventAddresses = event.bufferAddresses;
+        final int[] eventLengths = event.bufferLengths;
+        int total = 0;
+        for (int b = 0; b < count; b++)
+        {
+            eventAddresses[b] = addresses[from + b];
+            final int length = lengths[from + b];
+            eventLengths[b] = length;
+            total += length;
+        }
+        event.totalLength = total;
     }
 
     private static long stamp(final MemorySegment umem, final long address)
@@ -171,13 +207,15 @@ final class XskReceiver implements Agent
      * where the parser, frame after frame, would wait for each in turn. Java has no prefetch instruction; a load
      * whose result is kept is the portable equivalent.
      */
-    private void prefetchHeaders(final long[] addresses, final int n)
+    private void prefetchHeaders(final long[] addresses, final int[] buffers, final int n)
     {
         final MemorySegment umem = this.umem;
         long sum = 0;
+        int buffer = 0;
         for (int i = 0; i < n; i++)
         {
-            sum += umem.get(ValueLayout.JAVA_BYTE, addresses[i]);
+            sum += umem.get(ValueLayout.JAVA_BYTE, addresses[buffer]);
+            buffer += buffers[i] & XskSocket.BUFFERS_MASK;
         }
         prefetchSink = sum;
     }

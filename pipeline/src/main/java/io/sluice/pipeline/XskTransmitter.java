@@ -19,6 +19,9 @@ import static io.sluice.pipeline.FrameEvent.ABSENT;
  * (the handlers and then the receiver back up behind it) while it reaps completions and retries, for at most
  * {@code txRetryNs}; then the waiting frames are dropped and counted as {@link PipelineCounter#TX_DROPPED}.
  * Nothing waits for ever.
+ * <p>
+ * <b>Multi-buffer.</b> A packet that spans several UMEM frames is sent as one chain from the buffers it arrived in,
+ * placed on the TX ring whole or not at all, and every one of its frames is recycled when it is dropped.
  */
 final class XskTransmitter implements Agent
 {
@@ -33,10 +36,14 @@ final class XskTransmitter implements Agent
     private final int refillBatch;
     private final long[] receiveBudget;
     private final int cpu;
+    private final int maxBuffers;
+    // per port: the waiting packets' buffers (descriptors), and per packet its buffer count and outcome
     private final long[][] pendingAddresses;
     private final int[][] pendingLengths;
+    private final int[][] pendingBuffers;
     private final byte[][] pendingOutcomes;
     private final int[] pendingCount;
+    private final int[] pendingDescriptors;
     private final long[] recycled;
     private int recycledCount;
     private int pendingTotal;
@@ -78,11 +85,14 @@ final class XskTransmitter implements Agent
         }
         this.txRetryNs = txRetryNs;
         this.cpu = cpu;
-        pendingAddresses = new long[ports.length][batch];
-        pendingLengths = new int[ports.length][batch];
+        maxBuffers = Pipeline.maxBuffers(ports);
+        pendingAddresses = new long[ports.length][batch * maxBuffers];
+        pendingLengths = new int[ports.length][batch * maxBuffers];
+        pendingBuffers = new int[ports.length][batch];
         pendingOutcomes = new byte[ports.length][batch];
         pendingCount = new int[ports.length];
-        recycled = new long[FrameHandler.MAX_BATCH];
+        pendingDescriptors = new int[ports.length];
+        recycled = new long[FrameHandler.MAX_BATCH * maxBuffers];
     }
 
     @Override
@@ -156,9 +166,18 @@ final class XskTransmitter implements Agent
         {
             final FrameEvent event = ring.get(s);
             final int port = event.egressPort;
+            final int buffers = event.buffers;
             if (ABSENT == port)
             {
-                recycled[recycledCount++] = event.address;
+                if (1 == buffers)
+                {
+                    recycled[recycledCount++] = event.address;
+                }
+                else
+                {
+                    System.arraycopy(event.bufferAddresses, 0, recycled, recycledCount, buffers);
+                    recycledCount += buffers;
+                }
                 continue;
             }
             int count = pendingCount[port];
@@ -171,8 +190,19 @@ final class XskTransmitter implements Agent
                     break;
                 }
             }
-            pendingAddresses[port][count] = event.address;
-            pendingLengths[port][count] = event.length;
+            final int descriptors = pendingDescriptors[port];
+            if (1 == buffers)
+            {
+                pendingAddresses[port][descriptors] = event.address;
+                pendingLengths[port][descriptors] = event.length;
+            }
+            else
+            {
+                System.arraycopy(event.bufferAddresses, 0, pendingAddresses[port], descriptors, buffers);
+                System.arraycopy(event.bufferLengths, 0, pendingLengths[port], descriptors, buffers);
+            }
+            pendingDescriptors[port] = descriptors + buffers;
+            pendingBuffers[port][count] = buffers;
             pendingOutcomes[port][count] = (byte)(event.port == port ?
                 PipelineCounter.REFLECTED.id() : PipelineCounter.FORWARDED.id());
             pendingCount[port] = count + 1;
@@ -206,10 +236,22 @@ final class XskTransmitter implements Agent
     private void flush(final int port)
     {
         final int count = pendingCount[port];
-        final int sent = ports[port].transmit(pendingAddresses[port], pendingLengths[port], 0, count);
+        final int sent = 1 == maxBuffers ?
+            ports[port].transmit(pendingAddresses[port], pendingLengths[port], 0, count) :
+            ports[port].transmitPackets(pendingAddresses[port], pendingLengths[port], pendingBuffers[port], 0, 0,
+                count);
         if (0 == sent)
         {
             return;
+        }
+        int sentDescriptors = sent;
+        if (1 != maxBuffers)
+        {
+            sentDescriptors = 0;
+            for (int i = 0; i < sent; i++)
+            {
+                sentDescriptors += pendingBuffers[port][i];
+            }
         }
         final byte[] outcomes = pendingOutcomes[port];
         int reflected = 0;
@@ -229,13 +271,16 @@ final class XskTransmitter implements Agent
             counters.add(PipelineCounter.FORWARDED.id(), sent - reflected);
         }
         final int left = count - sent;
+        final int leftDescriptors = pendingDescriptors[port] - sentDescriptors;
         if (left > 0)
         {
-            System.arraycopy(pendingAddresses[port], sent, pendingAddresses[port], 0, left);
-            System.arraycopy(pendingLengths[port], sent, pendingLengths[port], 0, left);
+            System.arraycopy(pendingAddresses[port], sentDescriptors, pendingAddresses[port], 0, leftDescriptors);
+            System.arraycopy(pendingLengths[port], sentDescriptors, pendingLengths[port], 0, leftDescriptors);
+            System.arraycopy(pendingBuffers[port], sent, pendingBuffers[port], 0, left);
             System.arraycopy(outcomes, sent, outcomes, 0, left);
         }
         pendingCount[port] = left;
+        pendingDescriptors[port] = leftDescriptors;
         pendingTotal -= sent;
     }
 
@@ -246,9 +291,10 @@ final class XskTransmitter implements Agent
             final int count = pendingCount[port];
             if (count > 0)
             {
-                pool.release(pendingAddresses[port], 0, count);
+                pool.release(pendingAddresses[port], 0, pendingDescriptors[port]);
                 counters.add(PipelineCounter.TX_DROPPED.id(), count);
                 pendingCount[port] = 0;
+                pendingDescriptors[port] = 0;
             }
         }
         pendingTotal = 0;

@@ -2,6 +2,7 @@ package io.sluice.tuning;
 
 import io.sluice.pipeline.profile.HostTuning;
 import io.sluice.pipeline.profile.IrqPolicy;
+import io.sluice.pipeline.profile.MultiBufferPolicy;
 import io.sluice.pipeline.profile.NetDevice;
 import io.sluice.pipeline.profile.Profile;
 import io.sluice.pipeline.profile.ProfileCheck;
@@ -145,6 +146,7 @@ final class InterfaceChecks
         }
 
         final ZeroCopyPolicy policy = profile.xskConfig().zeroCopy();
+        multiBuffer(device, features, policy);
         final Boolean profileHasIt = profileHasZeroCopy();
         if (features.zeroCopy())
         {
@@ -175,6 +177,49 @@ final class InterfaceChecks
                     "zero_copy_since" + inProfile) :
                 Finding.pass("xdp_features", detail + "; zero_copy: copy, as the profile says"));
         }
+    }
+
+    /**
+     * Whether the profile's {@code multi_buffer}, for this MTU, can work on the device: the driver must build
+     * multi-buffer packets ({@code rx-sg}), and in zero-copy take more than one buffer per packet
+     * ({@code xdp-zc-max-segs}).
+     */
+    private void multiBuffer(final NetDevice device, final XdpFeatures features, final ZeroCopyPolicy policy)
+    {
+        final int room = profile.frameRoomBytes();
+        final int mtu = profile.effectiveMtu(device.mtu());
+        final int needed = mtu + ProfileCheck.L2_OVERHEAD_BYTES;
+        if (!profile.multiBuffer().resolve(needed, room))
+        {
+            findings.add(Finding.pass("multi_buffer", "off (" + profile.multiBuffer().label() + "): MTU " + mtu +
+                " fits one " + profile.umemConfig().frameSizeBytes() + "-byte frame"));
+            return;
+        }
+        final int buffers = (needed + room - 1) / room;
+        final String dev = device.name() + " (driver " + device.driver() + ")";
+        final String where = " (" + profile.multiBuffer().label() + Doctor.where(profile, MultiBufferPolicy.PROFILE_KEY) +
+            ")";
+        if (!features.rxSg())
+        {
+            findings.add(Finding.fail("multi_buffer", "on" + where + " for MTU " + mtu + " (" + buffers +
+                " frames of " + room + " bytes), but the kernel reports no rx-sg for " + dev + ": the driver " +
+                "cannot hand XDP a packet of several buffers", "an MTU up to " +
+                (room - ProfileCheck.L2_OVERHEAD_BYTES) + " (ip link set dev " + device.name() + " mtu N), or a " +
+                "driver with XDP multi-buffer"));
+            return;
+        }
+        if (ZeroCopyPolicy.REQUIRE == policy && features.zeroCopy() && features.zcMaxSegs() <= 1)
+        {
+            findings.add(Finding.fail("multi_buffer", "on" + where + " for MTU " + mtu + " with zero_copy: " +
+                "require, but the kernel reports xdp-zc-max-segs " + features.zcMaxSegs() + " for " + dev +
+                ": its zero-copy takes one buffer per packet, so the bind (XDP_USE_SG) fails",
+                "zero_copy: prefer or copy in " + profile.source() + ", or an MTU up to " +
+                (room - ProfileCheck.L2_OVERHEAD_BYTES) + " and multi_buffer: off"));
+            return;
+        }
+        findings.add(Finding.pass("multi_buffer", "on" + where + ": MTU " + mtu + " spans up to " + buffers +
+            " frames of " + room + " bytes; rx-sg set for " + dev +
+            (features.zeroCopy() ? "; xdp-zc-max-segs " + features.zcMaxSegs() : "")));
     }
 
     /**
@@ -308,7 +353,8 @@ final class InterfaceChecks
             {
                 queues = message;
             }
-            else if (problem.field().startsWith("frame."))
+            else if (problem.field().startsWith("frame.") || "mtu".equals(problem.field()) ||
+                MultiBufferPolicy.PROFILE_KEY.equals(problem.field()))
             {
                 mtu = message;
             }
@@ -326,9 +372,11 @@ final class InterfaceChecks
         final int room = profile.umemConfig().frameSizeBytes() - ProfileCheck.XDP_PACKET_HEADROOM_BYTES -
             profile.umemConfig().headroomBytes();
         findings.add(null == mtu ?
-            Finding.pass("mtu", "MTU " + device.mtu() + " fits " + profile.umemConfig().frameSizeBytes() +
-                "-byte frames (" + room + " bytes of room)") :
-            Finding.fail("mtu", mtu, "a larger frame.size or a smaller MTU"));
+            Finding.pass("mtu", "MTU " + profile.effectiveMtu(device.mtu()) + " fits " +
+                profile.umemConfig().frameSizeBytes() + "-byte frames (" + room + " bytes of room" +
+                (room < profile.effectiveMtu(device.mtu()) + ProfileCheck.L2_OVERHEAD_BYTES ?
+                ", a packet spanning several with multi_buffer" : "") + ")") :
+            Finding.fail("mtu", mtu, "multi_buffer: auto, a larger frame.size or a smaller MTU"));
         for (final String message : other)
         {
             findings.add(Finding.fail("profile", message, "fix the profile field named"));

@@ -71,7 +71,7 @@ class DoctorTest
         final Map<String, String> expected = new LinkedHashMap<>();
         for (final String check : new String[] { "kernel", "af_xdp", "need_wakeup", "bpf_link", "busy_poll",
             "privileges", "memlock", "driver", "xdp_features", "xdp_program", "xdp_attach", "queues", "mtu", "irq_affinity",
-            "hugepages" })
+            "hugepages", "multi_buffer" })
         {
             expected.put(check, "pass");
         }
@@ -103,7 +103,7 @@ class DoctorTest
     void shouldFailAndExitNonZeroWhenTheProfileDoesNotFitTheInterface() throws Exception
     {
         final Path profile = dir.resolve("wide.yaml");
-        Files.writeString(profile, "extends: veth\nqueues: 4\nframe: {size: 2048}\n");
+        Files.writeString(profile, "extends: veth\nqueues: 4\nframe: {size: 2048}\nmulti_buffer: off\n");
         ns.ip("link", "set", IF, "mtu", "4000");
 
         final TuningCliProcess doctor = TuningCliProcess.run(ns.name(), "doctor", "--iface", IF, "--profile",
@@ -114,10 +114,27 @@ class DoctorTest
             "queue (allowed: 1..1, or all; or raise the channels first (./sluice tune --apply, ethtool -L))"),
             doctor::toString);
         assertTrue(doctor.lines().stream().anyMatch((l) -> l.startsWith("fail  mtu           " + profile +
-            ":3: frame.size: 2048-byte frames hold 1792 bytes of packet")), doctor::toString);
+            ":4: multi_buffer: 2048-byte frames hold 1792 bytes of packet")), doctor::toString);
         assertTrue(doctor.lines().stream().anyMatch((l) -> l.contains("fix: ./sluice tune --iface doc1 --apply")),
             doctor::toString);
         assertTrue(doctor.stdout().strip().endsWith(" warn, 2 fail"), doctor::toString);
+    }
+
+    @Test
+    void shouldPassAJumboMtuAsMultiBufferOnVethAndSayHowManyFramesItSpans() throws Exception
+    {
+        final Path profile = dir.resolve("jumbo.yaml");
+        Files.writeString(profile, "extends: veth\nframe: {size: 2048}\nmtu: 9000\n");
+        ns.ip("link", "set", IF, "mtu", "9000");
+
+        final TuningCliProcess doctor = TuningCliProcess.run(ns.name(), "doctor", "--iface", IF, "--profile",
+            profile.toString(), "--json");
+
+        final JsonNode report = JSON.readTree(doctor.stdout());
+        assertEquals("pass", check(report, "mtu").get("status").asText(), doctor::toString);
+        assertEquals("on (auto): MTU 9000 spans up to 6 frames of 1792 bytes; rx-sg set for doc1 (driver veth)",
+            check(report, "multi_buffer").get("detail").asText(), doctor::toString);
+        assertEquals("pass", check(report, "multi_buffer").get("status").asText(), doctor::toString);
     }
 
     @Test

@@ -243,14 +243,14 @@ class TuneTest
         ns.ip("link", "set", IF, "mtu", "9000");
         final String mtu9000 = snapshot();
         final Path jumbo = dir.resolve("jumbo.yaml");
-        Files.writeString(jumbo, "extends: veth\nchannels: 2\nframe: {size: 2048}\n");
+        Files.writeString(jumbo, "extends: veth\nchannels: 2\nframe: {size: 2048}\nmulti_buffer: off\n");
 
         final TuningCliProcess apply = TuningCliProcess.run(ns.name(), "tune", "--iface", IF, "--profile",
             jumbo.toString(), "--apply", "--state", dir.resolve("s.json").toString());
 
         assertEquals(2, apply.exitCode(), apply::toString);
-        assertTrue(apply.stderr().startsWith("sluice tune: " + jumbo + ":3: frame.size: 2048-byte frames hold 1792 " +
-            "bytes of packet"), apply::toString);
+        assertTrue(apply.stderr().startsWith("sluice tune: " + jumbo + ":4: multi_buffer: 2048-byte frames hold " +
+            "1792 bytes of packet"), apply::toString);
         assertEquals(mtu9000, snapshot());
         assertFalse(Files.exists(dir.resolve("s.json")));
         assertNotEquals(before, mtu9000);

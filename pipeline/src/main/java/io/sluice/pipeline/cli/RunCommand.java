@@ -148,7 +148,7 @@ public final class RunCommand implements Callable<Integer>
         final Rules rules = RulesFile.load(rulesFile);
         final Profile given = null == profileFile ? null : ProfileFile.load(profileFile);
         // the options' own errors first, before the interface is looked at (one queue stands in for its count)
-        context(rules, null == given ? Profile.defaults() : given, 1).conclude();
+        context(rules, null == given ? Profile.defaults() : given, 1, 0).conclude();
         final NetDevice device = NetDevice.read(iface);
         final Profile profile;
         if (null == given)
@@ -161,7 +161,7 @@ public final class RunCommand implements Callable<Integer>
         {
             profile = given;
         }
-        final SluiceContext ctx = context(rules, profile, device.rxQueues());
+        final SluiceContext ctx = context(rules, profile, device.rxQueues(), device.mtu());
         check(profile, device, ctx);
 
         final CountDownLatch stop = new CountDownLatch(1);
@@ -293,8 +293,9 @@ public final class RunCommand implements Callable<Integer>
      * The profile's settings, each overridden by its option when the option is given.
      *
      * @param rxQueues the interface's RX queues, for the profile's {@code queues: all}.
+     * @param mtu      the interface's MTU, for the profile's {@code multi_buffer: auto}.
      */
-    private SluiceContext context(final Rules rules, final Profile profile, final int rxQueues)
+    private SluiceContext context(final Rules rules, final Profile profile, final int rxQueues, final int mtu)
     {
         final PipelineConfig fromProfile = profile.pipelineConfig();
         final ThreadingMode mode = null != threading ? ThreadingMode.fromLabel(threading) : fromProfile.mode();
@@ -323,6 +324,9 @@ public final class RunCommand implements Callable<Integer>
         {
             umem = umem.withHugePages(HugePagePolicy.fromLabel(hugePages));
         }
+        xsk = xsk.withMultiBuffer(profile.multiBuffer().resolve(
+            profile.effectiveMtu(mtu) + ProfileCheck.L2_OVERHEAD_BYTES,
+            umem.frameSizeBytes() - ProfileCheck.XDP_PACKET_HEADROOM_BYTES - umem.headroomBytes()));
 
         return options(new SluiceContext())
             .iface(iface)

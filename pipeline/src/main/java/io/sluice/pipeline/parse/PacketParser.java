@@ -18,8 +18,11 @@ import static io.sluice.pipeline.FrameEvent.IP_OPTIONS;
  * <p>
  * Guarantees, whatever the frame's bytes:
  * <ul>
- * <li>nothing is read outside {@code [event.address, event.address + event.length)}: every length is checked
- * against what is left before the bytes are read, and a descriptor outside the segment is itself an error;</li>
+ * <li>nothing is read outside {@code [event.address, event.address + event.length)}, the frame's first buffer:
+ * every length is checked against what is left before the bytes are read, and a descriptor outside the segment is
+ * itself an error. A multi-buffer packet's IP and UDP lengths are checked against the whole packet
+ * ({@link FrameEvent#packetLength()}), its headers must lie in the first buffer
+ * ({@link ParseError#HEADERS_SPLIT} otherwise), and a cut chain is {@link ParseError#CHAIN_CUT};</li>
  * <li>nothing is thrown: a malformed frame gets a {@link ParseError} in {@code event.parseError}, and parsing stops
  * at the first header found wanting;</li>
  * <li>nothing is allocated: the flyweights are this parser's own and are re-wrapped for every frame.</li>
@@ -81,9 +84,13 @@ public final class PacketParser
         {
             error = ParseError.FRAME_OUTSIDE_UMEM;
         }
+        else if (event.chainCut)
+        {
+            error = ParseError.CHAIN_CUT;
+        }
         else
         {
-            error = parseEthernet(umem, address, length, event);
+            error = parseEthernet(umem, address, length, event.packetLength(), event);
         }
 
         final int id = error.id();
@@ -92,7 +99,7 @@ public final class PacketParser
     }
 
     private ParseError parseEthernet(
-        final MemorySegment umem, final long address, final int length, final FrameEvent event)
+        final MemorySegment umem, final long address, final int length, final int packet, final FrameEvent event)
     {
         if (length < EthernetFlyweight.HEADER_LENGTH)
         {
@@ -130,17 +137,22 @@ public final class PacketParser
         event.l3Offset = offset;
         if (EtherTypes.IPV4 == etherType)
         {
-            return parseIpv4(umem, address, length, offset, event);
+            return parseIpv4(umem, address, length, packet, offset, event);
         }
         if (EtherTypes.IPV6 == etherType)
         {
-            return parseIpv6(umem, address, length, offset, event);
+            return parseIpv6(umem, address, length, packet, offset, event);
         }
         return ParseError.NONE;
     }
 
     private ParseError parseIpv4(
-        final MemorySegment umem, final long address, final int length, final int l3Offset, final FrameEvent event)
+        final MemorySegment umem,
+        final long address,
+        final int length,
+        final int packet,
+        final int l3Offset,
+        final FrameEvent event)
     {
         final int available = length - l3Offset;
         if (available < Ipv4Flyweight.MIN_HEADER_LENGTH)
@@ -158,7 +170,7 @@ public final class PacketParser
             return ParseError.IPV4_BAD_IHL;
         }
         final int totalLength = ip.totalLengthBytes();
-        if (totalLength < headerLength || totalLength > available)
+        if (totalLength < headerLength || totalLength > packet - l3Offset)
         {
             return ParseError.IPV4_BAD_TOTAL_LENGTH;
         }
@@ -188,11 +200,17 @@ public final class PacketParser
         {
             return ParseError.NONE;
         }
-        return parseL4(umem, address, l3Offset + headerLength, ipEnd, protocol, flags, Ipv4Flyweight.VERSION, event);
+        return parseL4(
+            umem, address, length, l3Offset + headerLength, ipEnd, protocol, flags, Ipv4Flyweight.VERSION, event);
     }
 
     private ParseError parseIpv6(
-        final MemorySegment umem, final long address, final int length, final int l3Offset, final FrameEvent event)
+        final MemorySegment umem,
+        final long address,
+        final int length,
+        final int packet,
+        final int l3Offset,
+        final FrameEvent event)
     {
         final int available = length - l3Offset;
         if (available < Ipv6Flyweight.HEADER_LENGTH)
@@ -208,7 +226,7 @@ public final class PacketParser
         final int firstHeader = ip.nextHeader();
         // as the kernel's ipv6_rcv: 0 is a jumbogram only with a Hop-by-Hop header, otherwise an empty payload
         if ((0 == payloadLength && IpProtocols.HOP_BY_HOP == firstHeader) ||
-            payloadLength > available - Ipv6Flyweight.HEADER_LENGTH)
+            payloadLength > packet - l3Offset - Ipv6Flyweight.HEADER_LENGTH)
         {
             return ParseError.IPV6_BAD_PAYLOAD_LENGTH;
         }
@@ -237,11 +255,19 @@ public final class PacketParser
             {
                 return ParseError.TRUNCATED_IPV6_EXTENSION;
             }
+            if (length - offset < Ipv6ExtensionFlyweight.MIN_HEADER_LENGTH)
+            {
+                return ParseError.HEADERS_SPLIT;
+            }
             final Ipv6ExtensionFlyweight header = extension.wrap(umem, address + offset);
             final int headerLength = header.headerLengthBytes(next);
             if (headerLength > left)
             {
                 return ParseError.TRUNCATED_IPV6_EXTENSION;
+            }
+            if (headerLength > length - offset)
+            {
+                return ParseError.HEADERS_SPLIT;
             }
             flags |= IP_EXTENSION_HEADERS;
             count++;
@@ -273,12 +299,13 @@ public final class PacketParser
         {
             return ParseError.NONE;
         }
-        return parseL4(umem, address, offset, ipEnd, next, flags, Ipv6Flyweight.VERSION, event);
+        return parseL4(umem, address, length, offset, ipEnd, next, flags, Ipv6Flyweight.VERSION, event);
     }
 
     private ParseError parseL4(
         final MemorySegment umem,
         final long address,
+        final int length,
         final int l4Offset,
         final int ipEnd,
         final int protocol,
@@ -287,6 +314,13 @@ public final class PacketParser
         final FrameEvent event)
     {
         final int available = ipEnd - l4Offset;
+        // a multi-buffer packet's L4 header must lie in its first buffer, where it is read
+        final int head = length - l4Offset;
+        if (head < available && head < l4HeaderBytes(protocol, ipVersion) &&
+            available >= l4HeaderBytes(protocol, ipVersion))
+        {
+            return ParseError.HEADERS_SPLIT;
+        }
         switch (protocol)
         {
             case IpProtocols.TCP ->
@@ -300,6 +334,10 @@ public final class PacketParser
                 if (headerLength < TcpFlyweight.MIN_HEADER_LENGTH || headerLength > available)
                 {
                     return ParseError.TCP_BAD_DATA_OFFSET;
+                }
+                if (headerLength > head)
+                {
+                    return ParseError.HEADERS_SPLIT;
                 }
                 event.l4Offset = l4Offset;
                 event.srcPort = header.srcPort();
@@ -354,6 +392,18 @@ public final class PacketParser
             }
         }
         return ParseError.NONE;
+    }
+
+    private static int l4HeaderBytes(final int protocol, final int ipVersion)
+    {
+        return switch (protocol)
+        {
+            case IpProtocols.TCP -> TcpFlyweight.MIN_HEADER_LENGTH;
+            case IpProtocols.UDP -> UdpFlyweight.HEADER_LENGTH;
+            case IpProtocols.ICMP -> Ipv4Flyweight.VERSION == ipVersion ? IcmpFlyweight.HEADER_LENGTH : 0;
+            case IpProtocols.ICMPV6 -> Ipv6Flyweight.VERSION == ipVersion ? IcmpFlyweight.HEADER_LENGTH : 0;
+            default -> 0;
+        };
     }
 
     private void icmp(final MemorySegment umem, final long address, final int l4Offset, final FrameEvent event)

@@ -53,7 +53,15 @@ public enum ParseError implements CounterDescriptor
     FRAME_OUTSIDE_UMEM(
         19,
         "frame_outside_umem",
-        "the descriptor's address and length do not lie inside the UMEM segment (a negative length included)");
+        "the descriptor's address and length do not lie inside the UMEM segment (a negative length included)"),
+    HEADERS_SPLIT(
+        20,
+        "headers_split",
+        "a multi-buffer packet whose headers run past its first buffer (Sluice reads headers in the first only)"),
+    CHAIN_CUT(
+        21,
+        "chain_cut",
+        "a multi-buffer packet whose chain of buffers was cut short: more than a packet may span, with no end");
 
     private static final ParseError[] BY_ID;
 

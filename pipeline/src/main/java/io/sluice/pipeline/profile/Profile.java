@@ -30,6 +30,21 @@ public final class Profile
     public static final int QUEUES_DEFAULT = 1;
 
     /**
+     * {@link #mtu()} of a profile that leaves the interface's MTU as it is.
+     */
+    public static final int MTU_LEAVE = -1;
+
+    /**
+     * Largest {@code mtu}: a 9000-byte jumbo MTU with room for the 9216-byte frames switches take.
+     */
+    public static final int MTU_MAX = 9216;
+
+    /**
+     * Smallest {@code mtu}: IPv4's 68.
+     */
+    public static final int MTU_MIN = 68;
+
+    /**
      * {@link #source()} of {@link #defaults()}.
      */
     public static final String DEFAULTS_SOURCE = "built-in defaults";
@@ -47,6 +62,8 @@ public final class Profile
     private final UmemConfig umemConfig;
     private final PipelineConfig pipelineConfig;
     private final HostTuning hostTuning;
+    private final int mtu;
+    private final MultiBufferPolicy multiBuffer;
     private final Map<String, Location> given;
 
     Profile(
@@ -58,8 +75,12 @@ public final class Profile
         final UmemConfig umemConfig,
         final PipelineConfig pipelineConfig,
         final HostTuning hostTuning,
+        final int mtu,
+        final MultiBufferPolicy multiBuffer,
         final Map<String, Location> given)
     {
+        this.mtu = mtu;
+        this.multiBuffer = multiBuffer;
         this.source = source;
         this.driver = driver;
         this.queues = queues;
@@ -77,7 +98,8 @@ public final class Profile
     public static Profile defaults()
     {
         return new Profile(DEFAULTS_SOURCE, null, QUEUES_DEFAULT, XdpMode.NATIVE, XskConfig.defaults(),
-            UmemConfig.defaults(), PipelineConfig.defaults(), HostTuning.leaveAll(), Map.of());
+            UmemConfig.defaults(), PipelineConfig.defaults(), HostTuning.leaveAll(), MTU_LEAVE, MultiBufferPolicy.AUTO,
+            Map.of());
     }
 
     /**
@@ -128,6 +150,50 @@ public final class Profile
     public XskConfig xskConfig()
     {
         return xskConfig;
+    }
+
+    /**
+     * @return the MTU the interface is to run at ({@code ./sluice tune} sets it), or {@link #MTU_LEAVE}.
+     */
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /**
+     * @return whether the sockets take multi-buffer packets.
+     */
+    public MultiBufferPolicy multiBuffer()
+    {
+        return multiBuffer;
+    }
+
+    /**
+     * @param deviceMtu the interface's MTU now.
+     * @return the MTU Sluice must handle: the profile's or the interface's, whichever is larger (the interface
+     * delivers what its MTU lets through, and {@code tune} raises it to the profile's).
+     */
+    public int effectiveMtu(final int deviceMtu)
+    {
+        return Math.max(mtu, deviceMtu);
+    }
+
+    /**
+     * @return bytes of packet one UMEM frame holds, after the kernel's headroom and the profile's.
+     */
+    public int frameRoomBytes()
+    {
+        return umemConfig.frameSizeBytes() - ProfileCheck.XDP_PACKET_HEADROOM_BYTES - umemConfig.headroomBytes();
+    }
+
+    /**
+     * @param deviceMtu the interface's MTU now.
+     * @return {@link #xskConfig()} with {@code multi_buffer} decided for that MTU.
+     */
+    public XskConfig xskConfig(final int deviceMtu)
+    {
+        return xskConfig.withMultiBuffer(multiBuffer.resolve(
+            effectiveMtu(deviceMtu) + ProfileCheck.L2_OVERHEAD_BYTES, frameRoomBytes()));
     }
 
     /**
@@ -249,7 +315,9 @@ public final class Profile
             ", busy_poll " + (xskConfig.busyPoll().enabled() ? "prefer " + xskConfig.busyPoll().preferBusyPoll() +
             " usecs " + xskConfig.busyPoll().busyPollUs() + " budget " + xskConfig.busyPoll().budget() : "off") +
             ", hugepages " + umemConfig.hugePages().label() +
-            ", threading " + pipelineConfig.describe();
+            ", threading " + pipelineConfig.describe() +
+            ", mtu " + (MTU_LEAVE == mtu ? "leave" : Integer.toString(mtu)) +
+            ", multi_buffer " + multiBuffer.label();
     }
 
     /**

@@ -24,6 +24,12 @@ public final class ProfileCheck
      */
     public static final int L2_OVERHEAD_BYTES = 18;
 
+    /**
+     * Most buffers one packet may span: the kernel's copy-mode TX path takes a linear part and
+     * {@code MAX_SKB_FRAGS} (17) fragments.
+     */
+    public static final int MAX_BUFFERS = 18;
+
     private ProfileCheck()
     {
     }
@@ -54,17 +60,31 @@ public final class ProfileCheck
 
         final int frameBytes = profile.umemConfig().frameSizeBytes();
         final int headroomBytes = profile.umemConfig().headroomBytes();
-        final int roomBytes = frameBytes - XDP_PACKET_HEADROOM_BYTES - headroomBytes;
-        final int neededBytes = device.mtu() + L2_OVERHEAD_BYTES;
-        if (roomBytes < neededBytes)
+        final int roomBytes = profile.frameRoomBytes();
+        final int mtu = profile.effectiveMtu(device.mtu());
+        final String whose = profile.mtu() > device.mtu() ? "the profile's mtu " + mtu :
+            device.name() + "'s MTU " + mtu;
+        final int neededBytes = mtu + L2_OVERHEAD_BYTES;
+        final boolean multiBuffer = profile.multiBuffer().resolve(neededBytes, roomBytes);
+        if (!multiBuffer && roomBytes < neededBytes)
         {
-            problems.add(profile.problem(profile.has("frame.headroom") && !profile.has("frame.size") ?
-                "frame.headroom" : "frame.size", frameBytes + "-byte frames hold " + roomBytes +
+            final String field = profile.has(MultiBufferPolicy.PROFILE_KEY) ? MultiBufferPolicy.PROFILE_KEY :
+                profile.has("mtu") && profile.mtu() > device.mtu() ? "mtu" :
+                profile.has("frame.headroom") && !profile.has("frame.size") ? "frame.headroom" : "frame.size";
+            problems.add(profile.problem(field, frameBytes + "-byte frames hold " + roomBytes +
                 " bytes of packet after the kernel's " + XDP_PACKET_HEADROOM_BYTES + " and " + headroomBytes +
-                " bytes of user headroom, but " + device.name() + "'s MTU " + device.mtu() + " needs " + neededBytes +
-                " (with the Ethernet header and a VLAN tag)", "a frame with room for MTU + " + L2_OVERHEAD_BYTES +
-                ", or an MTU up to " + (roomBytes - L2_OVERHEAD_BYTES) + " (ip link set dev " + device.name() +
-                " mtu N)"));
+                " bytes of user headroom, but " + whose + " needs " + neededBytes +
+                " (with the Ethernet header and a VLAN tag) and multi_buffer is off",
+                "multi_buffer: auto or on (a jumbo frame then spans several frames), a frame with room for MTU + " +
+                L2_OVERHEAD_BYTES + ", or an MTU up to " + (roomBytes - L2_OVERHEAD_BYTES) + " (ip link set dev " +
+                device.name() + " mtu N)"));
+        }
+        else if (multiBuffer && (neededBytes + roomBytes - 1) / roomBytes > MAX_BUFFERS)
+        {
+            problems.add(profile.problem(profile.has("mtu") ? "mtu" : "frame.size", whose + " needs " +
+                neededBytes + " bytes, " + (neededBytes + roomBytes - 1) / roomBytes + " frames of " + roomBytes +
+                ", more than the " + MAX_BUFFERS + " buffers a packet may span (the kernel's MAX_SKB_FRAGS + 1)",
+                "an MTU up to " + (MAX_BUFFERS * roomBytes - L2_OVERHEAD_BYTES) + ", or 4096-byte frames"));
         }
 
         for (final FlowSteering flow : profile.hostTuning().flows())

@@ -93,7 +93,8 @@ public final class ProfileFile
 
     static final List<String> TOP_KEYS = List.of(
         "extends", "driver", "queues", "channels", "rings", "frame", "zero_copy", "zero_copy_since", "xdp_mode",
-        "need_wakeup", "busy_poll", "hugepages", "threading", "nic_rings", "irq", "offloads", "flow_steering");
+        "need_wakeup", "busy_poll", "hugepages", "threading", "nic_rings", "irq", "offloads", "flow_steering", "mtu",
+        "multi_buffer");
     static final List<String> RINGS_KEYS = List.of("rx", "tx", "fill", "completion");
     static final List<String> FRAME_KEYS = List.of("size", "headroom");
     static final List<String> BUSY_POLL_KEYS = List.of("prefer", "usecs", "budget", "napi_defer_hard_irqs",
@@ -208,6 +209,8 @@ public final class ProfileFile
         UmemConfig umem = base.umemConfig();
         PipelineConfig pipeline = base.pipelineConfig();
         HostTuning host = base.hostTuning();
+        int mtu = base.mtu();
+        MultiBufferPolicy multiBuffer = base.multiBuffer();
         for (final Map.Entry<String, NodeTuple> entry : keys.entrySet())
         {
             final String key = entry.getKey();
@@ -244,6 +247,9 @@ public final class ProfileFile
                     case "irq" -> host = hostReader.irq(value, host);
                     case "offloads" -> host = hostReader.offloads(value, host);
                     case "flow_steering" -> host = host.withFlows(hostReader.flows(value));
+                    case "mtu" -> mtu = mtu(value);
+                    case "multi_buffer" -> multiBuffer =
+                        values.choice(value, key, MultiBufferPolicy.values(), MultiBufferPolicy::label);
                     default -> throw new IllegalStateException(key);
                 }
             }
@@ -264,7 +270,19 @@ public final class ProfileFile
         }
 
         return new Profile(source, driver, queues, xdpMode, xsk.withProfileSource(source),
-            umem.withProfileSource(source), pipeline, host, given);
+            umem.withProfileSource(source), pipeline, host, mtu, multiBuffer, given);
+    }
+
+    private int mtu(final Node value)
+    {
+        final String allowed = "an MTU " + Profile.MTU_MIN + ".." + Profile.MTU_MAX + ", or leave";
+        final String text = values.scalar(value, "mtu", allowed);
+        if ("leave".equalsIgnoreCase(text))
+        {
+            return Profile.MTU_LEAVE;
+        }
+
+        return (int)values.number(value, "mtu", Profile.MTU_MIN, Profile.MTU_MAX, allowed);
     }
 
     // ---------------------------------------------------------------- extends

@@ -566,6 +566,43 @@ class PacketParserTest
     }
 
     @Test
+    void shouldParseAMultiBufferPacketFromItsFirstBufferAndCheckLengthsAgainstTheWhole()
+    {
+        final byte[] frame = Frames.ethernet().ipv4("10.0.0.1", "10.0.0.2").udp(1234, 7000).payload(8958).build();
+        assertEquals(9000, frame.length);
+        final FrameEvent event = new FrameEvent(3);
+        final PacketParser parser = harness.parser();
+        // the first buffer alone: the IP and UDP lengths run past it
+        event.address = harness.place(frame, 3840, 0);
+        event.length = 3840;
+        assertEquals(ParseError.IPV4_BAD_TOTAL_LENGTH.id(), parser.parse(harness.umem(), event));
+
+        event.buffers = 3;
+        event.totalLength = 9000;
+        event.bufferLengths[0] = 3840;
+        event.bufferLengths[1] = 3840;
+        event.bufferLengths[2] = 1320;
+        assertEquals(ParseError.NONE.id(), parser.parse(harness.umem(), event));
+        assertEquals(9000, event.ipEnd);
+        assertEquals(7000, event.dstPort);
+        assertEquals(42, event.payloadOffset);
+
+        // a whole packet shorter than its IP total length is still refused
+        event.totalLength = 8999;
+        assertEquals(ParseError.IPV4_BAD_TOTAL_LENGTH.id(), parser.parse(harness.umem(), event));
+
+        // a first buffer that ends inside the UDP header
+        event.totalLength = 9000;
+        event.length = 38;
+        assertEquals(ParseError.HEADERS_SPLIT.id(), parser.parse(harness.umem(), event));
+        assertEquals(ParseError.HEADERS_SPLIT, ParseError.get(event.parseError));
+
+        event.length = 3840;
+        event.chainCut = true;
+        assertEquals(ParseError.CHAIN_CUT.id(), parser.parse(harness.umem(), event));
+    }
+
+    @Test
     void shouldOverwriteEveryFieldOfTheFrameBefore()
     {
         final FrameEvent fresh = new FrameEvent();

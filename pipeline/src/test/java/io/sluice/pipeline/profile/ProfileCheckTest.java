@@ -47,29 +47,57 @@ class ProfileCheckTest
     }
 
     @Test
-    void shouldRefuseAFrameThatCannotHoldTheMtuPlusHeadroom()
+    void shouldRefuseAFrameThatCannotHoldTheMtuPlusHeadroomWithMultiBufferOff()
     {
-        final Profile profile = ProfileFile.parse("p.yaml", "queues: 1\nframe: {size: 2048, headroom: 512}\n");
+        final Profile profile = ProfileFile.parse("p.yaml",
+            "queues: 1\nframe: {size: 2048, headroom: 512}\nmulti_buffer: off\n");
 
         final List<ProfileException> problems = ProfileCheck.check(profile, veth(1500, 1), TWO_CPUS);
 
-        assertEquals(List.of("p.yaml:2: frame.size: 2048-byte frames hold 1280 bytes of packet after the kernel's " +
-            "256 and 512 bytes of user headroom, but veth0's MTU 1500 needs 1518 (with the Ethernet header and a " +
-            "VLAN tag) (allowed: a frame with room for MTU + 18, or an MTU up to 1262 (ip link set dev veth0 mtu N))"),
+        assertEquals(List.of("p.yaml:3: multi_buffer: 2048-byte frames hold 1280 bytes of packet after the " +
+            "kernel's 256 and 512 bytes of user headroom, but veth0's MTU 1500 needs 1518 (with the Ethernet header " +
+            "and a VLAN tag) and multi_buffer is off (allowed: multi_buffer: auto or on (a jumbo frame then spans " +
+            "several frames), a frame with room for MTU + 18, or an MTU up to 1262 (ip link set dev veth0 mtu N))"),
             problems.stream().map(Throwable::getMessage).toList());
         assertEquals(List.of(), ProfileCheck.check(profile, veth(1262, 1), TWO_CPUS), "room for exactly MTU + 18");
         assertEquals(1, ProfileCheck.check(profile, veth(1263, 1), TWO_CPUS).size());
     }
 
     @Test
-    void shouldRefuseJumboFramesInFourKilobyteFrames()
+    void shouldRefuseAJumboMtuInTwoKilobyteFramesWithoutMultiBufferAtTheMtuLine()
     {
-        final Profile profile = ProfileFile.parse("p.yaml", "frame: {size: 4096}\n");
+        final Profile profile = ProfileFile.parse("p.yaml", "frame: {size: 2048}\nmtu: 9000\n" +
+            "multi_buffer: off\n");
 
-        final String message = ProfileCheck.check(profile, veth(9000, 1), TWO_CPUS).get(0).getMessage();
+        final String message = ProfileCheck.check(profile, veth(1500, 1), TWO_CPUS).get(0).getMessage();
 
-        assertTrue(message.startsWith("p.yaml:1: frame.size: 4096-byte frames hold 3840 bytes of packet"), message);
-        assertTrue(message.contains("an MTU up to 3822"), message);
+        assertTrue(message.startsWith("p.yaml:3: multi_buffer: 2048-byte frames hold 1792 bytes of packet"), message);
+        assertTrue(message.contains("but the profile's mtu 9000 needs 9018"), message);
+        assertTrue(message.contains("multi_buffer: auto or on"), message);
+    }
+
+    @Test
+    void shouldTakeJumboFramesAsChainsWhenMultiBufferIsAuto()
+    {
+        final Profile profile = ProfileFile.parse("p.yaml", "frame: {size: 2048}\nmtu: 9000\n");
+
+        assertEquals(List.of(), ProfileCheck.check(profile, veth(1500, 1), TWO_CPUS));
+        assertEquals(9000, profile.effectiveMtu(1500));
+        assertTrue(profile.xskConfig(1500).multiBuffer(), "9018 bytes do not fit 1792: multi-buffer on");
+        assertTrue(!ProfileFile.parse("q.yaml", "frame: {size: 4096}\n").xskConfig(1500).multiBuffer(),
+            "a 1500 MTU fits one 4 KiB frame: off");
+        assertTrue(ProfileFile.parse("q.yaml", "multi_buffer: on\n").xskConfig(1500).multiBuffer());
+    }
+
+    @Test
+    void shouldRefuseAnMtuThatSpansMoreBuffersThanThePacketLimit()
+    {
+        final Profile profile = ProfileFile.parse("p.yaml", "frame: {size: 2048, headroom: 1300}\nmtu: 9000\n");
+
+        assertEquals(List.of("p.yaml:2: mtu: the profile's mtu 9000 needs 9018 bytes, 19 frames of 492, more than " +
+            "the 18 buffers a packet may span (the kernel's MAX_SKB_FRAGS + 1) (allowed: an MTU up to 8838, or " +
+            "4096-byte frames)"), ProfileCheck.check(profile, veth(1500, 1), TWO_CPUS).stream()
+            .map(Throwable::getMessage).toList());
     }
 
     @Test

@@ -67,7 +67,7 @@ class ProfileFileTest
 
     private static final String TOP_KEYS = "extends, driver, queues, channels, rings, frame, zero_copy, " +
         "zero_copy_since, xdp_mode, need_wakeup, busy_poll, hugepages, threading, nic_rings, irq, offloads, " +
-        "flow_steering";
+        "flow_steering, mtu, multi_buffer";
     private static final String RINGS = "(allowed: powers of two 64..16384)";
     private static final String CORES = "(allowed: CPUs 0..4095, each once, as a list [1, 2] or \"0-3\")";
     private static final String STAGE_CORES =
@@ -385,7 +385,8 @@ class ProfileFileTest
             "busy_poll.budget, busy_poll.napi_defer_hard_irqs, busy_poll.gro_flush_timeout, " +
             "busy_poll.sysctl_busy_poll, busy_poll.sysctl_busy_read, hugepages, threading, threading.mode, " +
             "threading.cores, threading.handlers, threading.idle, nic_rings, nic_rings.rx, nic_rings.tx, irq, " +
-            "irq.policy, irq.cores, offloads, offloads.off, offloads.on, flow_steering", ex.getMessage());
+            "irq.policy, irq.cores, offloads, offloads.off, offloads.on, flow_steering, mtu, multi_buffer",
+            ex.getMessage());
     }
 
     @Test
@@ -646,6 +647,6 @@ class ProfileFileTest
 
         assertEquals(source + ": driver veth, queues 1, rings rx 2048 tx 2048 fill 4096 completion 2048, frame 4096 " +
             "headroom 0, zero_copy copy, xdp_mode native, need_wakeup true, busy_poll off, hugepages off, " +
-            "threading shared core=1 idle=backoff", profile.toString());
+            "threading shared core=1 idle=backoff, mtu leave, multi_buffer auto", profile.toString());
     }
 }

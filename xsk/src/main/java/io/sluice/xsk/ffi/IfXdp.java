@@ -24,6 +24,15 @@ public final class IfXdp
     public static final int XDP_COPY = (int)constant(H, "XDP_COPY", 2);
     public static final int XDP_ZEROCOPY = (int)constant(H, "XDP_ZEROCOPY", 4);
     public static final int XDP_USE_NEED_WAKEUP = (int)constant(H, "XDP_USE_NEED_WAKEUP", 8);
+    /**
+     * Bind flag (Linux 6.6): the socket takes and sends packets that span several UMEM frames, each buffer a
+     * descriptor, all but the last flagged {@link #XDP_PKT_CONTD}. It is the UMEM's: sockets sharing it inherit it.
+     */
+    public static final int XDP_USE_SG = (int)constant(H, "XDP_USE_SG", 16);
+    /**
+     * {@code xdp_desc.options}: more buffers of the same packet follow this one.
+     */
+    public static final int XDP_PKT_CONTD = (int)constant(H, "XDP_PKT_CONTD", 1);
     public static final int XDP_RING_NEED_WAKEUP = (int)constant(H, "XDP_RING_NEED_WAKEUP", 1);
     public static final int XDP_MMAP_OFFSETS = (int)constant(H, "XDP_MMAP_OFFSETS", 1);
     public static final int XDP_RX_RING = (int)constant(H, "XDP_RX_RING", 2);

@@ -40,4 +40,20 @@ public final class TxRing extends ProducerRing
         memory.set(JAVA_INT, slot + XdpDesc.LEN, length);
         memory.set(JAVA_INT, slot + XdpDesc.OPTIONS, 0);
     }
+
+    /**
+     * Write a reserved slot with options.
+     *
+     * @param index   slot index from {@link #reservedIndex()} onwards.
+     * @param address UMEM address of the buffer's first byte.
+     * @param length  buffer length in bytes.
+     * @param options {@code XDP_PKT_CONTD} for every buffer of a multi-buffer packet but its last, else 0.
+     */
+    public void descriptor(final int index, final long address, final int length, final int options)
+    {
+        final long slot = slot(index, ENTRY_SHIFT);
+        memory.set(JAVA_LONG, slot + XdpDesc.ADDR, address);
+        memory.set(JAVA_INT, slot + XdpDesc.LEN, length);
+        memory.set(JAVA_INT, slot + XdpDesc.OPTIONS, options);
+    }
 }

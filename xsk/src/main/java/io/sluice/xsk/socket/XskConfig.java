@@ -10,6 +10,9 @@ package io.sluice.xsk.socket;
  * @param zeroCopy           whether zero-copy must, may or must not be used.
  * @param needWakeup         bind with {@code XDP_USE_NEED_WAKEUP}, so the kernel is only woken when it asks.
  * @param busyPoll           busy-poll socket options.
+ * @param multiBuffer        bind with {@code XDP_USE_SG}: a packet larger than one UMEM frame arrives, and may be sent, as
+ *                           a chain of frames (see {@link XskSocket#receivePackets}); off, the kernel drops it and
+ *                           counts it (rx_dropped).
  * @param prefill            fill the fill ring completely from the UMEM's pool, before the bind, so the driver finds buffers when it enables its queue.
  * @param bindRetryMs        how long to retry a bind that fails with EBUSY (the queue's previous socket is still
  *                           being torn down).
@@ -23,6 +26,7 @@ public record XskConfig(
     ZeroCopyPolicy zeroCopy,
     boolean needWakeup,
     BusyPoll busyPoll,
+    boolean multiBuffer,
     boolean prefill,
     long bindRetryMs,
     String profileSource)
@@ -80,49 +84,60 @@ public record XskConfig(
     public static XskConfig defaults()
     {
         return new XskConfig(RX_RING_SIZE_DEFAULT, TX_RING_SIZE_DEFAULT, FILL_RING_SIZE_DEFAULT,
-            COMPLETION_RING_SIZE_DEFAULT, ZeroCopyPolicy.PREFER, true, BusyPoll.OFF, true, BIND_RETRY_MS_DEFAULT, null);
+            COMPLETION_RING_SIZE_DEFAULT, ZeroCopyPolicy.PREFER, true, BusyPoll.OFF, false, true, BIND_RETRY_MS_DEFAULT,
+            null);
     }
 
     public XskConfig withRings(final int rx, final int tx, final int fill, final int completion)
     {
-        return new XskConfig(rx, tx, fill, completion, zeroCopy, needWakeup, busyPoll, prefill, bindRetryMs,
+        return new XskConfig(rx, tx, fill, completion, zeroCopy, needWakeup, busyPoll, multiBuffer, prefill, bindRetryMs,
             profileSource);
     }
 
     public XskConfig withZeroCopy(final ZeroCopyPolicy policy)
     {
         return new XskConfig(rxRingSize, txRingSize, fillRingSize, completionRingSize, policy, needWakeup, busyPoll,
-            prefill, bindRetryMs, profileSource);
+            multiBuffer, prefill, bindRetryMs, profileSource);
     }
 
     public XskConfig withNeedWakeup(final boolean on)
     {
         return new XskConfig(rxRingSize, txRingSize, fillRingSize, completionRingSize, zeroCopy, on, busyPoll,
-            prefill, bindRetryMs, profileSource);
+            multiBuffer, prefill, bindRetryMs, profileSource);
     }
 
     public XskConfig withBusyPoll(final BusyPoll options)
     {
         return new XskConfig(rxRingSize, txRingSize, fillRingSize, completionRingSize, zeroCopy, needWakeup, options,
-            prefill, bindRetryMs, profileSource);
+            multiBuffer, prefill, bindRetryMs, profileSource);
     }
 
     public XskConfig withPrefill(final boolean on)
     {
         return new XskConfig(rxRingSize, txRingSize, fillRingSize, completionRingSize, zeroCopy, needWakeup, busyPoll,
-            on, bindRetryMs, profileSource);
+            multiBuffer, on, bindRetryMs, profileSource);
+    }
+
+    /**
+     * @param on bind with {@code XDP_USE_SG} (multi-buffer packets).
+     * @return a copy with it.
+     */
+    public XskConfig withMultiBuffer(final boolean on)
+    {
+        return new XskConfig(rxRingSize, txRingSize, fillRingSize, completionRingSize, zeroCopy, needWakeup, busyPoll,
+            on, prefill, bindRetryMs, profileSource);
     }
 
     public XskConfig withBindRetryMs(final long ms)
     {
         return new XskConfig(rxRingSize, txRingSize, fillRingSize, completionRingSize, zeroCopy, needWakeup, busyPoll,
-            prefill, ms, profileSource);
+            multiBuffer, prefill, ms, profileSource);
     }
 
     public XskConfig withProfileSource(final String source)
     {
         return new XskConfig(rxRingSize, txRingSize, fillRingSize, completionRingSize, zeroCopy, needWakeup, busyPoll,
-            prefill, bindRetryMs, source);
+            multiBuffer, prefill, bindRetryMs, source);
     }
 
     private static void ring(final String name, final int size, final boolean zeroAllowed, final String source)

@@ -23,7 +23,9 @@ public enum XskCounter implements CounterDescriptor
     TX_KICK_ENOBUFS(11, "TX wake-ups answered ENOBUFS (no skb for copy mode)"),
     TX_KICK_ENETDOWN(12, "TX wake-ups answered ENETDOWN (link down)"),
     TX_KICK_ERRORS(13, "TX wake-ups that failed with an unexpected errno"),
-    COMPLETIONS(14, "frames read from the completion ring");
+    COMPLETIONS(14, "frames read from the completion ring"),
+    RX_MULTI_BUFFER_PACKETS(15, "packets read whole that spanned more than one frame (multi-buffer)"),
+    RX_CHAINS_CUT(16, "multi-buffer chains cut short: more buffers than a packet may span, with no end");
 
     private final int id;
     private final String description;

@@ -125,12 +125,13 @@ final class XskSetup
         int flags;
         if (sharedUmemFd >= 0)
         {
-            // the kernel refuses mode and wake-up flags with XDP_SHARED_UMEM: they come from the UMEM's first socket
+            // the kernel refuses mode, wake-up and SG flags with XDP_SHARED_UMEM: they come from the UMEM's first socket
             flags = IfXdp.XDP_SHARED_UMEM;
         }
         else
         {
             flags = config.needWakeup() ? IfXdp.XDP_USE_NEED_WAKEUP : 0;
+            flags |= config.multiBuffer() ? IfXdp.XDP_USE_SG : 0;
             flags |= switch (config.zeroCopy())
             {
                 case REQUIRE -> IfXdp.XDP_ZEROCOPY;
@@ -163,6 +164,7 @@ final class XskSetup
 
             final String operation = "bind(AF_XDP" + (0 != (flags & IfXdp.XDP_ZEROCOPY) ? ", XDP_ZEROCOPY" : "") +
                 (0 != (flags & IfXdp.XDP_COPY) ? ", XDP_COPY" : "") +
+                (0 != (flags & IfXdp.XDP_USE_SG) ? ", XDP_USE_SG" : "") +
                 (0 != (flags & IfXdp.XDP_SHARED_UMEM) ? ", XDP_SHARED_UMEM" : "") + ") on " + where;
             throw new NativeException(operation, errno, bindHint(errno, flags, driver, ifIndex, where, config));
         }
@@ -176,6 +178,18 @@ final class XskSetup
         final String where,
         final XskConfig config)
     {
+        if (0 != (flags & IfXdp.XDP_ZEROCOPY) && 0 != (flags & IfXdp.XDP_USE_SG) && Errno.EOPNOTSUPP == errno)
+        {
+            final XdpFeatures features = NetdevFamily.xdpFeaturesOrUnknown(ifIndex);
+            if (features.known() && features.zeroCopy() && features.zcMaxSegs() <= 1)
+            {
+                return "driver " + driver + " has AF_XDP zero-copy but not multi-buffer in zero-copy on " + where +
+                    ": the kernel reports xdp-zc-max-segs " + features.zcMaxSegs() + " (a packet must fit one " +
+                    "UMEM frame); set " + ZeroCopyPolicy.PROFILE_KEY + ": prefer or copy, or an MTU that fits one " +
+                    "frame and multi_buffer: off" +
+                    (null == config.profileSource() ? " in the NIC profile" : " in " + config.profileSource());
+            }
+        }
         if (0 != (flags & IfXdp.XDP_ZEROCOPY) && (Errno.EOPNOTSUPP == errno || Errno.EINVAL == errno ||
             Errno.ENOTSUPP == errno))
         {

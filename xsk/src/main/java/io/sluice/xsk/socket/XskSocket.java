@@ -8,6 +8,7 @@ import io.sluice.xsk.ffi.IfXdp;
 import io.sluice.xsk.ffi.IfXdp.XdpMmapOffsets;
 import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.NativeException;
+import io.sluice.xsk.netlink.NetdevFamily;
 import io.sluice.xsk.ring.CompletionRing;
 import io.sluice.xsk.ring.FillRing;
 import io.sluice.xsk.ring.RxRing;
@@ -62,6 +63,8 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     private final CounterSet counters;
     private final boolean wakeRxAlways;
     private final boolean wakeTxAlways;
+    private final boolean multiBuffer;
+    private final int maxBuffers;
     private long fillSubmitted;
     private long rxTaken;
     private long txSubmitted;
@@ -107,7 +110,62 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         this.wakeRxAlways = config.busyPoll().enabled();
         // bound without XDP_USE_NEED_WAKEUP, the kernel never flags the TX ring, yet sends only when kicked
         this.wakeTxAlways = !config.needWakeup();
+        this.multiBuffer = umem.multiBuffer();
+        this.maxBuffers = multiBuffer ? maxBuffers(umem, zeroCopy, ifIndex) : 1;
     }
+
+    /**
+     * The most buffers (descriptors) one packet may span on this socket: in zero-copy what the driver reports
+     * ({@code xdp-zc-max-segs}); in copy mode as many frames as the largest packet the kernel builds takes, a
+     * linear page and {@link #MAX_SKB_FRAGS} more, and never fewer than the {@link #MAX_SKB_FRAGS} + 1 the copy-mode
+     * TX path accepts.
+     */
+    private static int maxBuffers(final Umem umem, final boolean zeroCopy, final int ifIndex)
+    {
+        if (zeroCopy)
+        {
+            final int segs = NetdevFamily.xdpFeaturesOrUnknown(ifIndex).zcMaxSegs();
+            return segs > 0 ? segs : 1;
+        }
+        final int frameData = rxFrameBytes(umem);
+
+        return Math.max(MAX_SKB_FRAGS + 1, ((MAX_SKB_FRAGS + 1) * PAGE_BYTES + frameData - 1) / frameData);
+    }
+
+    /**
+     * @param umem a UMEM.
+     * @return bytes of a packet one of its frames receives: the frame less the kernel's 256-byte XDP headroom and
+     * the UMEM's own ({@code xsk_pool_get_rx_frame_size}).
+     */
+    public static int rxFrameBytes(final Umem umem)
+    {
+        return umem.frameSizeBytes() - XDP_PACKET_HEADROOM - umem.config().headroomBytes();
+    }
+
+    /**
+     * The kernel's {@code XDP_PACKET_HEADROOM}: room it keeps in front of every received frame.
+     */
+    public static final int XDP_PACKET_HEADROOM = 256;
+
+    /**
+     * The kernel's {@code MAX_SKB_FRAGS} (its default build): a copy-mode packet is a linear part and at most this
+     * many fragments, so a TX chain is at most this plus one descriptors.
+     */
+    public static final int MAX_SKB_FRAGS = 17;
+
+    /**
+     * {@link #receivePackets}: or'ed into a packet's buffer count when its chain was cut short, longer than
+     * {@link #maxBuffers()} without an end (the zero-copy receive path leaves the part it wrote when the RX ring
+     * fills mid-packet); its frames are the application's as any other and the packet must be dropped.
+     */
+    public static final int CHAIN_CUT = 1 << 30;
+
+    /**
+     * {@link #receivePackets}: masks a packet's buffer count out of its entry.
+     */
+    public static final int BUFFERS_MASK = CHAIN_CUT - 1;
+
+    private static final int PAGE_BYTES = 4096;
 
     record Rings(FillRing fill, CompletionRing completion, RxRing rx, TxRing tx)
     {
@@ -219,6 +277,10 @@ public final class XskSocket implements FrameHolder, AutoCloseable
                 LibC.getsockopt(state, fd, IfXdp.SOL_XDP, IfXdp.XDP_OPTIONS, options, optionsLength),
                 "getsockopt(XDP_OPTIONS) for " + where, state, null);
             final boolean zeroCopy = 0 != (options.get(JAVA_INT, 0) & IfXdp.XDP_OPTIONS_ZEROCOPY);
+            if (primary)
+            {
+                umem.multiBuffer(config.multiBuffer());
+            }
             if (!zeroCopy && ZeroCopyPolicy.PREFER == config.zeroCopy() && primary)
             {
                 LOGGER.log(System.Logger.Level.WARNING, where + ": driver " + driver +
@@ -335,6 +397,169 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         counters.add(XskCounter.RX_FRAMES.id(), n);
 
         return n;
+    }
+
+    /**
+     * Read whole packets, each one buffer or, on a multi-buffer socket, a chain of buffers whose descriptors all
+     * but the last carry {@code XDP_PKT_CONTD}, and hand their RX slots back. A chain whose end is not yet in view is
+     * left on the ring for the next call; a chain longer than {@link #maxBuffers()} is cut there and reported with
+     * {@link #CHAIN_CUT} (its remaining buffers come as further cut packets). The frames belong to the application.
+     * Wakes the kernel as {@link #receive} does.
+     *
+     * @param addresses  receives each buffer's UMEM address, a packet's buffers consecutive, in order.
+     * @param lengths    receives each buffer's length.
+     * @param buffers    receives each packet's number of buffers, or'ed with {@link #CHAIN_CUT} for a cut one.
+     * @param maxPackets most packets wanted, at most {@code buffers.length}.
+     * @return packets received; they fill {@code addresses} and {@code lengths} from index 0, the sum of their
+     * buffer counts.
+     * @throws IllegalArgumentException if {@code addresses} holds fewer than {@link #maxBuffers()} entries.
+     */
+    public int receivePackets(final long[] addresses, final int[] lengths, final int[] buffers, final int maxPackets)
+    {
+        final int capacity = Math.min(addresses.length, lengths.length);
+        if (capacity < maxBuffers)
+        {
+            throw new IllegalArgumentException("room for " + capacity + " buffers, a packet may span " + maxBuffers);
+        }
+        final RxRing rx = rxRing;
+        final int n = rx.peek(capacity);
+        if (0 == n)
+        {
+            counters.increment(XskCounter.RX_EMPTY_POLLS.id());
+            if (wakeRxAlways || fillRing.needsWakeup())
+            {
+                wakeRx();
+            }
+            return 0;
+        }
+
+        final int first = rx.peekedIndex();
+        final int maxBuffers = this.maxBuffers;
+        int packets = 0;
+        int taken = 0;
+        int chain = 0;
+        int cut = 0;
+        int multi = 0;
+        int i = 0;
+        for (; i < n && packets < maxPackets; i++)
+        {
+            addresses[i] = rx.address(first + i);
+            lengths[i] = rx.length(first + i);
+            chain++;
+            if (0 == (rx.options(first + i) & IfXdp.XDP_PKT_CONTD))
+            {
+                multi += chain > 1 ? 1 : 0;
+                buffers[packets++] = chain;
+                taken = i + 1;
+                chain = 0;
+            }
+            else if (chain == maxBuffers)
+            {
+                cut++;
+                buffers[packets++] = chain | CHAIN_CUT;
+                taken = i + 1;
+                chain = 0;
+            }
+        }
+        // a chain whose end is not in view yet, and whatever the packet limit left, stay on the ring
+        rx.cancel(n - taken);
+        if (0 == taken)
+        {
+            return 0;
+        }
+
+        final FrameTracker tracker = this.tracker;
+        if (null != tracker)
+        {
+            for (int k = 0; k < taken; k++)
+            {
+                tracker.move(addresses[k], FrameTracker.FILL, FrameTracker.APPLICATION);
+            }
+        }
+        rx.release(taken);
+        rxTaken += taken;
+        toApplication += taken;
+        counters.add(XskCounter.RX_FRAMES.id(), taken);
+        if (0 != multi)
+        {
+            counters.add(XskCounter.RX_MULTI_BUFFER_PACKETS.id(), multi);
+        }
+        if (0 != cut)
+        {
+            counters.add(XskCounter.RX_CHAINS_CUT.id(), cut);
+        }
+
+        return packets;
+    }
+
+    /**
+     * Put whole packets on the TX ring, each a chain of {@code buffers[k]} frames (the descriptors of all but the
+     * last flagged {@code XDP_PKT_CONTD}); a packet the ring has no room for entire waits with the ones after it.
+     * Wakes the kernel as {@link #transmit} does.
+     *
+     * @param addresses  each buffer's UMEM address, a packet's buffers consecutive.
+     * @param lengths    each buffer's length.
+     * @param buffers    each packet's number of buffers, 1 to {@link #maxBuffers()}.
+     * @param offset     index of the first buffer to send in {@code addresses} and {@code lengths}.
+     * @param packet     index of its packet in {@code buffers}.
+     * @param packets    packets offered from {@code packet} on.
+     * @return packets placed; their buffers are the kernel's, the rest still the application's.
+     */
+    public int transmitPackets(
+        final long[] addresses,
+        final int[] lengths,
+        final int[] buffers,
+        final int offset,
+        final int packet,
+        final int packets)
+    {
+        final TxRing ring = txRing;
+        int wanted = 0;
+        for (int k = packet; k < packet + packets; k++)
+        {
+            wanted += buffers[k];
+        }
+        final int room = ring.reserveUpTo(wanted);
+        int placed = 0;
+        int used = 0;
+        while (placed < packets && used + buffers[packet + placed] <= room)
+        {
+            used += buffers[packet + placed];
+            placed++;
+        }
+        ring.cancel(room - used);
+
+        final int first = ring.reservedIndex();
+        final FrameTracker tracker = this.tracker;
+        int slot = 0;
+        for (int k = 0; k < placed; k++)
+        {
+            final int count = buffers[packet + k];
+            for (int b = 0; b < count; b++, slot++)
+            {
+                final long address = addresses[offset + slot];
+                ring.descriptor(first + slot, address, lengths[offset + slot],
+                    b < count - 1 ? IfXdp.XDP_PKT_CONTD : 0);
+                if (null != tracker)
+                {
+                    tracker.move(address, FrameTracker.APPLICATION, FrameTracker.TX);
+                }
+            }
+        }
+        ring.submit(used);
+        txSubmitted += used;
+        fromApplication += used;
+        counters.add(XskCounter.TX_FRAMES.id(), used);
+        if (placed < packets)
+        {
+            counters.increment(XskCounter.TX_RING_FULL.id());
+        }
+        if (used > 0 && (wakeTxAlways || ring.needsWakeup()))
+        {
+            kickTx();
+        }
+
+        return placed;
     }
 
     /**
@@ -673,6 +898,29 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     }
 
     /**
+     * @return packets waiting on the RX ring: {@link #rxRingFrames()} on a single-buffer socket, on a multi-buffer
+     * one the descriptors that end a packet (a chain whose end is not yet published is not counted). The owner's
+     * thread, or any once it has stopped receiving.
+     */
+    public int rxRingPackets()
+    {
+        final RxRing rx = rxRing;
+        final int unread = rx.unread();
+        if (!multiBuffer)
+        {
+            return unread;
+        }
+        final int first = rx.consumerIndex();
+        int packets = 0;
+        for (int i = 0; i < unread; i++)
+        {
+            packets += 0 == (rx.options(first + i) & IfXdp.XDP_PKT_CONTD) ? 1 : 0;
+        }
+
+        return packets;
+    }
+
+    /**
      * @return completions waiting on the completion ring (part of {@link #txFrames()}).
      */
     public int completionRingFrames()
@@ -773,6 +1021,23 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     public boolean sharedUmem()
     {
         return sharedUmem;
+    }
+
+    /**
+     * @return true if the socket takes and sends multi-buffer packets (its UMEM's first socket bound with
+     * {@code XDP_USE_SG}).
+     */
+    public boolean multiBuffer()
+    {
+        return multiBuffer;
+    }
+
+    /**
+     * @return the most buffers one packet spans on this socket: 1 without multi-buffer.
+     */
+    public int maxBuffers()
+    {
+        return maxBuffers;
     }
 
     /**

@@ -44,6 +44,7 @@ public final class Umem implements AutoCloseable
     private final List<FrameHolder> holders = new ArrayList<>();
     private final List<AutoCloseable> users = new ArrayList<>();
     private int fd;
+    private volatile boolean multiBuffer;
     private boolean primaryClaimed;
     private long retiredFill;
     private long retiredTx;
@@ -247,6 +248,25 @@ public final class Umem implements AutoCloseable
             }
         }
         fd = socketFd;
+    }
+
+    /**
+     * The first socket bound with {@code XDP_USE_SG}: the kernel keeps it as the UMEM's, and every socket that
+     * shares the UMEM receives and sends multi-buffer packets.
+     *
+     * @param on what the first socket bound with.
+     */
+    public void multiBuffer(final boolean on)
+    {
+        multiBuffer = on;
+    }
+
+    /**
+     * @return true if the UMEM's sockets take multi-buffer packets ({@code XDP_USE_SG} on its first socket).
+     */
+    public boolean multiBuffer()
+    {
+        return multiBuffer;
     }
 
     /**

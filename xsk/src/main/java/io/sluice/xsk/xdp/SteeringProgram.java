@@ -32,6 +32,12 @@ public final class SteeringProgram implements AutoCloseable
      * The program's name in the kernel, by which an earlier instance is recognised.
      */
     public static final String PROGRAM_NAME = "sluice_xdp";
+
+    /**
+     * The program's ELF section: {@code xdp.frags}, so libbpf loads it with {@code BPF_F_XDP_HAS_FRAGS} and
+     * multi-buffer packets reach it.
+     */
+    public static final String SECTION = "xdp.frags";
     /**
      * The name of libxdp's multi-program dispatcher in the kernel.
      */

@@ -231,7 +231,7 @@ final class XdpAttacher
         {
             try (Arena call = Arena.ofConfined())
             {
-                libxdpProgram = LibXdp.xdp_program__from_bpf_obj(program.object(), call.allocateFrom("xdp"));
+                libxdpProgram = LibXdp.xdp_program__from_bpf_obj(program.object(), call.allocateFrom(SteeringProgram.SECTION));
                 final long error = LibXdp.libxdp_get_error(libxdpProgram);
                 if (0 != error)
                 {

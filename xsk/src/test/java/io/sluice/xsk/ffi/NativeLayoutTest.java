@@ -92,7 +92,9 @@ class NativeLayoutTest
         "NETDEV_A_DEV_XSK_FEATURES", new int[] { 6, 8 },
         "NETDEV_XSK_FLAGS_TX_TIMESTAMP", new int[] { 6, 8 },
         "NETDEV_XSK_FLAGS_TX_CHECKSUM", new int[] { 6, 8 },
-        "NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO", new int[] { 6, 15 });
+        "NETDEV_XSK_FLAGS_TX_LAUNCH_TIME_FIFO", new int[] { 6, 15 },
+        "XDP_USE_SG", new int[] { 6, 6 },
+        "XDP_PKT_CONTD", new int[] { 6, 6 });
     private static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
     private static final Pattern BTF_ENUMERATOR = Pattern.compile("^\\s+([A-Z][A-Z0-9_]*) = (-?[0-9]+),?$");
 

@@ -71,4 +71,68 @@ public final class Transmit
 
         return all(socket, addresses, lengths, count);
     }
+
+    /**
+     * Copy each packet into as many UMEM frames as it needs, {@code bufferBytes} at most in each, and send them as
+     * chains ({@link XskSocket#transmitPackets}) until every one is sent and completed, or the bound passes.
+     *
+     * @param socket      a multi-buffer sending socket.
+     * @param packets     the packets' bytes, in order.
+     * @param bufferBytes most bytes per buffer, at most the UMEM's frame size.
+     * @return packets put on the TX ring.
+     * @throws IllegalStateException if the pool has too few free frames.
+     */
+    public static int packets(final XskSocket socket, final List<byte[]> packets, final int bufferBytes)
+    {
+        final Umem umem = socket.umem();
+        int total = 0;
+        for (final byte[] packet : packets)
+        {
+            total += Math.max(1, (packet.length + bufferBytes - 1) / bufferBytes);
+        }
+        final long[] addresses = new long[total];
+        final int[] lengths = new int[total];
+        final int[] buffers = new int[packets.size()];
+        final int taken = umem.pool().allocate(addresses, 0, total);
+        if (taken != total)
+        {
+            umem.pool().release(addresses, 0, taken);
+            throw new IllegalStateException("the UMEM pool has " + taken + " free frames, not " + total);
+        }
+        int buffer = 0;
+        for (int k = 0; k < packets.size(); k++)
+        {
+            final byte[] packet = packets.get(k);
+            int offset = 0;
+            int count = 0;
+            do
+            {
+                final int length = Math.min(bufferBytes, packet.length - offset);
+                MemorySegment.copy(packet, offset, umem.memory(), ValueLayout.JAVA_BYTE, addresses[buffer], length);
+                lengths[buffer++] = length;
+                offset += length;
+                count++;
+            }
+            while (offset < packet.length);
+            buffers[k] = count;
+        }
+
+        int sent = 0;
+        int sentBuffers = 0;
+        final long deadlineNs = System.nanoTime() + PATIENCE_NS;
+        while ((sent < packets.size() || socket.txFrames() > 0) && System.nanoTime() < deadlineNs)
+        {
+            final int placed = socket.transmitPackets(addresses, lengths, buffers, sentBuffers, sent,
+                packets.size() - sent);
+            for (int k = sent; k < sent + placed; k++)
+            {
+                sentBuffers += buffers[k];
+            }
+            sent += placed;
+            socket.flushTx();
+            socket.completeToPool(Integer.MAX_VALUE);
+        }
+
+        return sent;
+    }
 }

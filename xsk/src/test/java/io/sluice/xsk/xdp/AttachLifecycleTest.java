@@ -124,7 +124,7 @@ class AttachLifecycleTest
             Files.copy(in, object);
         }
         // a netlink attach, as an older tool or libxdp's own fallback leaves it: it outlives its process
-        ns.ip("link", "set", "dev", IF_B, "xdpdrv", "obj", object.toString(), "sec", "xdp");
+        ns.ip("link", "set", "dev", IF_B, "xdpdrv", "obj", object.toString(), "sec", SteeringProgram.SECTION);
         final String leftover = attachedName(IF_B);
         assertTrue(leftover.endsWith(SteeringProgram.PROGRAM_NAME), leftover);
 

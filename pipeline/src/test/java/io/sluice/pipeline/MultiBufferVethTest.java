@@ -1,0 +1,413 @@
+package io.sluice.pipeline;
+
+import io.sluice.pipeline.rules.RulesFile;
+import io.sluice.xsk.frame.Frames;
+import io.sluice.xsk.socket.XskConfig;
+import io.sluice.xsk.socket.XskCounter;
+import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.testing.NetNs;
+import io.sluice.xsk.testing.Privileged;
+import io.sluice.xsk.testing.Resources;
+import io.sluice.xsk.testing.Transmit;
+import io.sluice.xsk.umem.Umem;
+import io.sluice.xsk.umem.UmemConfig;
+import io.sluice.xsk.xdp.FlowRule;
+import io.sluice.xsk.xdp.SteeringProgram;
+import io.sluice.xsk.xdp.XdpCounter;
+import io.sluice.xsk.xdp.XdpMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Jumbo frames end to end on veth at MTU 9000, in copy mode with {@code XDP_USE_SG}: frames of 64, 1500, 4000, 8000
+ * and 9014 bytes (a full 9000-byte IP packet), mixed in one run, are steered by the frags-aware XDP program,
+ * received whole as chains of 4 KiB UMEM frames, reflected byte for byte, forwarded to a third namespace, and
+ * counted, every one exactly once; and where multi-buffer is off, a jumbo frame is a counted kernel drop.
+ */
+class MultiBufferVethTest
+{
+    private static final String GEN_IF = "mbg0";
+    private static final String DUT_IF = "mbd0";
+    private static final String OUT_IF = "mbo0";
+    private static final String SINK_IF = "mbs0";
+    private static final String GEN_ADDR = "10.221.0.1";
+    private static final String DUT_ADDR = "10.221.0.2";
+    private static final int MTU = 9000;
+    private static final int[] SIZES = { 64, 1500, 4000, 8000, MTU + 14 };
+    private static final int REFLECT_PORT = 7000;
+    private static final int FORWARD_PORT = 7001;
+    private static final int COUNT_PORT = 7002;
+    private static final int SOURCE_PORT = 41_000;
+    private static final int ROUNDS = 300;
+    private static final int BURST = 60;
+
+    private static final String RULES = """
+        steer:
+          - {name: to-sluice, proto: udp, dst: 10.221.0.2/32, dst_port: 7000-7002, action: steer}
+        filter:
+          - {name: reflect, proto: udp, dst_port: 7000, action: reflect, swap: [ip, ports]}
+          - {name: forward, proto: udp, dst_port: 7001, action: forward, to: mbo0}
+          - {name: count, proto: udp, dst_port: 7002, action: count}
+        default: drop
+        """;
+
+    private final Resources resources = new Resources();
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        resources.close();
+    }
+
+    private <T extends AutoCloseable> T keep(final T resource)
+    {
+        return resources.keep(resource);
+    }
+
+    @Test
+    void shouldSteerReflectForwardAndCountJumboFramesWholeAndExactly() throws Exception
+    {
+        Privileged.require("multi-buffer AF_XDP on veth in network namespaces");
+        final NetNs gen = keep(NetNs.create("mbgen"));
+        final NetNs dut = keep(NetNs.create("mbdut"));
+        final NetNs sink = keep(NetNs.create("mbsnk"));
+        NetNs.veth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
+        NetNs.veth(dut, OUT_IF, "10.222.0.2/24", sink, SINK_IF, "10.222.0.1/24");
+        gen.ip("link", "set", GEN_IF, "mtu", Integer.toString(MTU));
+        dut.ip("link", "set", DUT_IF, "mtu", Integer.toString(MTU));
+        dut.ip("link", "set", OUT_IF, "mtu", Integer.toString(MTU));
+        sink.ip("link", "set", SINK_IF, "mtu", Integer.toString(MTU));
+        final String genMac = gen.mac(GEN_IF);
+        final String dutMac = dut.mac(DUT_IF);
+
+        final SteeringProgram sinkProgram = keep(sink.call(() -> SteeringProgram.open().attach(SINK_IF, XdpMode.NATIVE)));
+        sinkProgram.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
+        final SteeringProgram genProgram = keep(gen.call(() -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE)));
+        genProgram.tables().steerAll(true);
+        final Umem genUmem = keep(Umem.create(UmemConfig.defaults().withFrameCount(32768)));
+        final XskSocket genSocket = keep(gen.call(() -> XskSocket.open(genUmem, GEN_IF, 0,
+            XskConfig.defaults().withRings(8192, 2048, 16384, 2048).withMultiBuffer(true))));
+        genSocket.registerWith(genProgram);
+        assertTrue(genSocket.multiBuffer());
+
+        final Path rulesFile = Files.createTempFile("multi-buffer-veth", ".yaml");
+        Files.writeString(rulesFile, RULES);
+        final SluiceContext ctx = new SluiceContext()
+            .iface(DUT_IF)
+            .queues(0)
+            .rules(RulesFile.load(rulesFile))
+            .xdpMode(XdpMode.NATIVE)
+            .xskConfig(XskConfig.defaults().withRings(4096, 2048, 8192, 2048).withMultiBuffer(true))
+            .umemConfig(UmemConfig.defaults())
+            .pipelineConfig(PipelineConfig.defaults().withIdle(IdleMode.BACKOFF));
+        final PacketProcessor processor = keep(dut.call(() -> PacketProcessor.launch(ctx)));
+        Files.delete(rulesFile);
+
+        // every packet distinct (its sequence number in the source port's place is not needed: the payload is)
+        final Random random = new Random(20261207);
+        final List<byte[]> packets = new ArrayList<>();
+        final Map<String, byte[]> expectedReflections = new ConcurrentHashMap<>();
+        final Map<Integer, Integer> multiBufferSizes = new HashMap<>();
+        long forwardedBytes = 0;
+        int expectedMultiBuffer = 0;
+        for (int round = 0; round < ROUNDS; round++)
+        {
+            for (final int size : SIZES)
+            {
+                for (final int port : new int[]{ REFLECT_PORT, FORWARD_PORT, COUNT_PORT })
+                {
+                    final byte[] payload = new byte[size - 42];
+                    random.nextBytes(payload);
+                    final byte[] frame = Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR)
+                        .udp(SOURCE_PORT + round % 16, port).payload(payload).build();
+                    assertEquals(size, frame.length);
+                    packets.add(frame);
+                    if (REFLECT_PORT == port)
+                    {
+                        expectedReflections.put(key(payload), reflection(frame));
+                        final int buffers = (size + XskSocket.rxFrameBytes(genUmem) - 1) /
+                            XskSocket.rxFrameBytes(genUmem);
+                        expectedMultiBuffer += buffers > 1 ? 1 : 0;
+                        multiBufferSizes.merge(size, buffers, (a, b) -> b);
+                    }
+                    else if (FORWARD_PORT == port)
+                    {
+                        forwardedBytes += size;
+                    }
+                }
+            }
+        }
+
+        final Reflections reflections = new Reflections(genSocket, expectedReflections);
+        final ExecutorService executor = Executors.newSingleThreadExecutor();
+        final Future<?> receiving = executor.submit(reflections);
+        final int perRule = ROUNDS * SIZES.length;
+        try
+        {
+            for (int from = 0; from < packets.size(); from += BURST)
+            {
+                final List<byte[]> burst = packets.subList(from, Math.min(packets.size(), from + BURST));
+                assertEquals(burst.size(), gen.call(() -> Transmit.packets(genSocket, burst, genUmem.frameSizeBytes())));
+                Thread.sleep(2);
+            }
+            reflections.awaitPackets(perRule, TimeUnit.SECONDS.toNanos(20));
+        }
+        finally
+        {
+            reflections.stop();
+            receiving.get();
+            executor.shutdown();
+        }
+
+        final Accounting accounting = processor.stop();
+        final PipelineStats stats = accounting.pipeline();
+        final String table = String.join("\n", accounting.lines());
+        assertEquals(0, accounting.kernelDropped(), table);
+        assertEquals(3L * perRule, accounting.steered(), table);
+        assertEquals(3L * perRule, accounting.received(), table);
+        assertEquals(perRule, stats.ruleHits(0), table);
+        assertEquals(perRule, stats.ruleHits(1), table);
+        assertEquals(perRule, stats.ruleHits(2), table);
+        assertEquals(perRule, stats.get(PipelineCounter.REFLECTED), table);
+        assertEquals(perRule, stats.get(PipelineCounter.FORWARDED), table);
+        assertEquals(perRule, stats.get(PipelineCounter.COUNTED), table);
+        assertEquals(0, stats.get(PipelineCounter.PARSE_ERROR), table);
+        assertEquals(0, stats.get(PipelineCounter.TX_DROPPED), table);
+        assertTrue(accounting.balanced(), table);
+        assertTrue(accounting.ownership().balanced(), accounting.ownership().toString());
+        assertEquals(accounting.ownership().total(),
+            accounting.ownership().free() + accounting.ownership().fill(), "every buffer home after the drain");
+
+        assertEquals(perRule, sinkProgram.counter(XdpCounter.DROP_RULE).packets(), "forwarded behind " + OUT_IF);
+        assertEquals(forwardedBytes, sinkProgram.counter(XdpCounter.DROP_RULE).bytes(),
+            "forwarded whole: every buffer's bytes arrived behind " + OUT_IF);
+        assertEquals(0, reflections.bad, reflections.firstProblem);
+        assertEquals(perRule, reflections.matched, "reflected byte for byte (buffers per size " + multiBufferSizes +
+            ")");
+        assertEquals(0, expectedReflections.size(), "every reflection came back once");
+        assertEquals(expectedMultiBuffer, genSocket.counter(XskCounter.RX_MULTI_BUFFER_PACKETS),
+            "reflections that came back as chains");
+        assertEquals(0, genSocket.counter(XskCounter.RX_CHAINS_CUT));
+    }
+
+    @Test
+    void shouldCountAJumboFrameAsAKernelDropWhereMultiBufferIsOff() throws Exception
+    {
+        Privileged.require("AF_XDP on veth in network namespaces");
+        final NetNs gen = keep(NetNs.create("mbgen"));
+        final NetNs dut = keep(NetNs.create("mbdut"));
+        NetNs.veth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
+        gen.ip("link", "set", GEN_IF, "mtu", Integer.toString(MTU));
+        dut.ip("link", "set", DUT_IF, "mtu", Integer.toString(MTU));
+        final String genMac = gen.mac(GEN_IF);
+        final String dutMac = dut.mac(DUT_IF);
+        final SteeringProgram genProgram = keep(gen.call(() -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE)));
+        final Umem genUmem = keep(Umem.create(UmemConfig.defaults().withFrameCount(4096)));
+        final XskSocket genSocket = keep(gen.call(() -> XskSocket.open(genUmem, GEN_IF, 0,
+            XskConfig.defaults().withRings(2048, 2048, 2048, 2048).withMultiBuffer(true))));
+        genSocket.registerWith(genProgram);
+
+        final Path rulesFile = Files.createTempFile("multi-buffer-off", ".yaml");
+        Files.writeString(rulesFile, """
+            steer:
+              - {name: to-sluice, proto: udp, dst: 10.221.0.2/32, dst_port: 7002, action: steer}
+            filter:
+              - {name: count, proto: udp, dst_port: 7002, action: count}
+            default: drop
+            """);
+        final SluiceContext ctx = new SluiceContext()
+            .iface(DUT_IF)
+            .queues(0)
+            .rules(RulesFile.load(rulesFile))
+            .xdpMode(XdpMode.NATIVE)
+            .xskConfig(XskConfig.defaults().withRings(4096, 2048, 8192, 2048))
+            .umemConfig(UmemConfig.defaults())
+            .pipelineConfig(PipelineConfig.defaults().withIdle(IdleMode.BACKOFF));
+        final PacketProcessor processor = keep(dut.call(() -> PacketProcessor.launch(ctx)));
+        Files.delete(rulesFile);
+
+        final int each = 50;
+        final List<byte[]> packets = new ArrayList<>();
+        for (int i = 0; i < each; i++)
+        {
+            packets.add(Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR)
+                .udp(SOURCE_PORT, COUNT_PORT).payload(22).build());
+            packets.add(Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR)
+                .udp(SOURCE_PORT, COUNT_PORT).payload(4000 - 42).build());
+        }
+        assertEquals(packets.size(), gen.call(() -> Transmit.packets(genSocket, packets, genUmem.frameSizeBytes())));
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (processor.pipeline().stats().get(PipelineCounter.COUNTED) < each && System.nanoTime() < deadlineNs)
+        {
+            Thread.sleep(10);
+        }
+        Thread.sleep(100);
+
+        final Accounting accounting = processor.stop();
+        final String table = String.join("\n", accounting.lines());
+        assertEquals(2L * each, accounting.steered(), "the frags-aware program steers both sizes\n" + table);
+        assertEquals(each, accounting.received(), table);
+        assertEquals(each, accounting.kernelDropped(), "a 4000-byte frame does not fit one 4 KiB frame: the " +
+            "socket without XDP_USE_SG drops it and counts it (rx_dropped)\n" + table);
+        assertEquals(each, accounting.pipeline().get(PipelineCounter.COUNTED), table);
+        assertTrue(accounting.balanced(), table);
+    }
+
+    private static String key(final byte[] payload)
+    {
+        return Arrays.toString(Arrays.copyOf(payload, 16));
+    }
+
+    /**
+     * What the DUT sends back for a frame the reflect rule takes: MACs, IPv4 addresses and UDP ports swapped,
+     * everything else (the checksums included) as it was.
+     */
+    private static byte[] reflection(final byte[] frame)
+    {
+        final byte[] out = frame.clone();
+        swap(out, 0, 6, 6);
+        swap(out, 26, 30, 4);
+        swap(out, 34, 36, 2);
+
+        return out;
+    }
+
+    private static void swap(final byte[] bytes, final int a, final int b, final int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            final byte t = bytes[a + i];
+            bytes[a + i] = bytes[b + i];
+            bytes[b + i] = t;
+        }
+    }
+
+    /**
+     * The sender's receiver: gathers every chain that comes back and compares it with its expected reflection.
+     */
+    private static final class Reflections implements Runnable
+    {
+        private final XskSocket socket;
+        private final MemorySegment memory;
+        private final Map<String, byte[]> expected;
+        private volatile boolean running = true;
+        private volatile long packets;
+        private long matched;
+        private long bad;
+        private String firstProblem = "";
+
+        Reflections(final XskSocket socket, final Map<String, byte[]> expected)
+        {
+            this.socket = socket;
+            this.memory = socket.umem().memory();
+            this.expected = expected;
+        }
+
+        @Override
+        public void run()
+        {
+            final long[] addresses = new long[64 * socket.maxBuffers()];
+            final int[] lengths = new int[addresses.length];
+            final int[] buffers = new int[64];
+            while (running)
+            {
+                final int n = socket.receivePackets(addresses, lengths, buffers, buffers.length);
+                if (0 == n)
+                {
+                    Thread.yield();
+                    continue;
+                }
+                int buffer = 0;
+                for (int k = 0; k < n; k++)
+                {
+                    final int count = buffers[k] & XskSocket.BUFFERS_MASK;
+                    check(addresses, lengths, buffer, count);
+                    buffer += count;
+                }
+                int placed = 0;
+                while (placed < buffer)
+                {
+                    placed += socket.fill(addresses, placed, buffer - placed);
+                }
+                packets += n;
+            }
+        }
+
+        private void check(final long[] addresses, final int[] lengths, final int from, final int count)
+        {
+            int total = 0;
+            for (int b = 0; b < count; b++)
+            {
+                total += lengths[from + b];
+            }
+            final byte[] bytes = new byte[total];
+            int at = 0;
+            for (int b = 0; b < count; b++)
+            {
+                MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, addresses[from + b], bytes, at, lengths[from + b]);
+                at += lengths[from + b];
+            }
+            if (total < 42 + 16)
+            {
+                problem("a " + total + "-byte frame came back");
+                return;
+            }
+            final byte[] want = expected.remove(key(Arrays.copyOfRange(bytes, 42, 58)));
+            if (null == want)
+            {
+                problem("a " + total + "-byte frame in " + count + " buffers that was not sent, or came back twice");
+            }
+            else if (!Arrays.equals(want, bytes))
+            {
+                problem("a " + total + "-byte frame in " + count + " buffers differs from its reflection (" +
+                    want.length + " bytes expected)");
+            }
+            else
+            {
+                matched++;
+            }
+        }
+
+        private void problem(final String what)
+        {
+            if (0 == bad++)
+            {
+                firstProblem = what;
+            }
+        }
+
+        void awaitPackets(final long wanted, final long timeoutNs) throws InterruptedException
+        {
+            final long deadlineNs = System.nanoTime() + timeoutNs;
+            while (packets < wanted && System.nanoTime() < deadlineNs)
+            {
+                Thread.sleep(10);
+            }
+            Thread.sleep(100);
+        }
+
+        void stop()
+        {
+            running = false;
+        }
+    }
+}
