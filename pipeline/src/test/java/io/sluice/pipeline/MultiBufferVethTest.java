@@ -90,12 +90,8 @@ class MultiBufferVethTest
         final NetNs gen = keep(NetNs.create("mbgen"));
         final NetNs dut = keep(NetNs.create("mbdut"));
         final NetNs sink = keep(NetNs.create("mbsnk"));
-        NetNs.veth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
-        NetNs.veth(dut, OUT_IF, "10.222.0.2/24", sink, SINK_IF, "10.222.0.1/24");
-        gen.ip("link", "set", GEN_IF, "mtu", Integer.toString(MTU));
-        dut.ip("link", "set", DUT_IF, "mtu", Integer.toString(MTU));
-        dut.ip("link", "set", OUT_IF, "mtu", Integer.toString(MTU));
-        sink.ip("link", "set", SINK_IF, "mtu", Integer.toString(MTU));
+        jumboVeth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
+        jumboVeth(dut, OUT_IF, "10.222.0.2/24", sink, SINK_IF, "10.222.0.1/24");
         final String genMac = gen.mac(GEN_IF);
         final String dutMac = dut.mac(DUT_IF);
 
@@ -109,18 +105,7 @@ class MultiBufferVethTest
         genSocket.registerWith(genProgram);
         assertTrue(genSocket.multiBuffer());
 
-        final Path rulesFile = Files.createTempFile("multi-buffer-veth", ".yaml");
-        Files.writeString(rulesFile, RULES);
-        final SluiceContext ctx = new SluiceContext()
-            .iface(DUT_IF)
-            .queues(0)
-            .rules(RulesFile.load(rulesFile))
-            .xdpMode(XdpMode.NATIVE)
-            .xskConfig(XskConfig.defaults().withRings(4096, 2048, 8192, 2048).withMultiBuffer(true))
-            .umemConfig(UmemConfig.defaults())
-            .pipelineConfig(PipelineConfig.defaults().withIdle(IdleMode.BACKOFF));
-        final PacketProcessor processor = keep(dut.call(() -> PacketProcessor.launch(ctx)));
-        Files.delete(rulesFile);
+        final PacketProcessor processor = launch(dut, RULES, true);
 
         // every packet distinct (its sequence number in the source port's place is not needed: the payload is)
         final Random random = new Random(20261207);
@@ -144,8 +129,8 @@ class MultiBufferVethTest
                     if (REFLECT_PORT == port)
                     {
                         expectedReflections.put(key(payload), reflection(frame));
-                        final int buffers = (size + XskSocket.rxFrameBytes(genUmem) - 1) /
-                            XskSocket.rxFrameBytes(genUmem);
+                        final int room = genUmem.config().packetRoomBytes();
+                        final int buffers = (size + room - 1) / room;
                         expectedMultiBuffer += buffers > 1 ? 1 : 0;
                         multiBufferSizes.merge(size, buffers, (a, b) -> b);
                     }
@@ -215,9 +200,7 @@ class MultiBufferVethTest
         Privileged.require("AF_XDP on veth in network namespaces");
         final NetNs gen = keep(NetNs.create("mbgen"));
         final NetNs dut = keep(NetNs.create("mbdut"));
-        NetNs.veth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
-        gen.ip("link", "set", GEN_IF, "mtu", Integer.toString(MTU));
-        dut.ip("link", "set", DUT_IF, "mtu", Integer.toString(MTU));
+        jumboVeth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
         final String genMac = gen.mac(GEN_IF);
         final String dutMac = dut.mac(DUT_IF);
         final SteeringProgram genProgram = keep(gen.call(() -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE)));
@@ -226,24 +209,13 @@ class MultiBufferVethTest
             XskConfig.defaults().withRings(2048, 2048, 2048, 2048).withMultiBuffer(true))));
         genSocket.registerWith(genProgram);
 
-        final Path rulesFile = Files.createTempFile("multi-buffer-off", ".yaml");
-        Files.writeString(rulesFile, """
+        final PacketProcessor processor = launch(dut, """
             steer:
               - {name: to-sluice, proto: udp, dst: 10.221.0.2/32, dst_port: 7002, action: steer}
             filter:
               - {name: count, proto: udp, dst_port: 7002, action: count}
             default: drop
-            """);
-        final SluiceContext ctx = new SluiceContext()
-            .iface(DUT_IF)
-            .queues(0)
-            .rules(RulesFile.load(rulesFile))
-            .xdpMode(XdpMode.NATIVE)
-            .xskConfig(XskConfig.defaults().withRings(4096, 2048, 8192, 2048))
-            .umemConfig(UmemConfig.defaults())
-            .pipelineConfig(PipelineConfig.defaults().withIdle(IdleMode.BACKOFF));
-        final PacketProcessor processor = keep(dut.call(() -> PacketProcessor.launch(ctx)));
-        Files.delete(rulesFile);
+            """, false);
 
         final int each = 50;
         final List<byte[]> packets = new ArrayList<>();
@@ -270,6 +242,42 @@ class MultiBufferVethTest
             "socket without XDP_USE_SG drops it and counts it (rx_dropped)\n" + table);
         assertEquals(each, accounting.pipeline().get(PipelineCounter.COUNTED), table);
         assertTrue(accounting.balanced(), table);
+    }
+
+    /**
+     * A veth pair as {@link NetNs#veth} makes it, both ends at MTU 9000 before any program is attached.
+     */
+    private static void jumboVeth(
+        final NetNs a, final String nameA, final String cidrA, final NetNs b, final String nameB, final String cidrB)
+    {
+        NetNs.veth(a, nameA, cidrA, b, nameB, cidrB);
+        a.ip("link", "set", nameA, "mtu", Integer.toString(MTU));
+        b.ip("link", "set", nameB, "mtu", Integer.toString(MTU));
+    }
+
+    /**
+     * Sluice on the DUT's end, with the rules given and multi-buffer on or off.
+     */
+    private PacketProcessor launch(final NetNs dut, final String rules, final boolean multiBuffer) throws Exception
+    {
+        final Path rulesFile = Files.createTempFile("multi-buffer-veth", ".yaml");
+        Files.writeString(rulesFile, rules);
+        final SluiceContext ctx = new SluiceContext()
+            .iface(DUT_IF)
+            .queues(0)
+            .rules(RulesFile.load(rulesFile))
+            .xdpMode(XdpMode.NATIVE)
+            .xskConfig(XskConfig.defaults().withRings(4096, 2048, 8192, 2048).withMultiBuffer(multiBuffer))
+            .umemConfig(UmemConfig.defaults())
+            .pipelineConfig(PipelineConfig.defaults().withIdle(IdleMode.BACKOFF));
+        try
+        {
+            return keep(dut.call(() -> PacketProcessor.launch(ctx)));
+        }
+        finally
+        {
+            Files.delete(rulesFile);
+        }
     }
 
     private static String key(final byte[] payload)

@@ -186,10 +186,10 @@ final class InterfaceChecks
      */
     private void multiBuffer(final NetDevice device, final XdpFeatures features, final ZeroCopyPolicy policy)
     {
-        final int room = profile.frameRoomBytes();
+        final int room = profile.umemConfig().packetRoomBytes();
         final int mtu = profile.effectiveMtu(device.mtu());
         final int needed = mtu + ProfileCheck.L2_OVERHEAD_BYTES;
-        if (!profile.multiBuffer().resolve(needed, room))
+        if (!profile.multiBuffer(device.mtu(), profile.umemConfig()))
         {
             findings.add(Finding.pass("multi_buffer", "off (" + profile.multiBuffer().label() + "): MTU " + mtu +
                 " fits one " + profile.umemConfig().frameSizeBytes() + "-byte frame"));
@@ -369,8 +369,7 @@ final class InterfaceChecks
                 (1 == device.rxQueues() ? "" : "s") + "; Sluice uses " + used) :
             Finding.fail("queues", queues, "./sluice tune --iface " + device.name() + " --apply sets the channels, " +
                 "or lower queues in the profile"));
-        final int room = profile.umemConfig().frameSizeBytes() - ProfileCheck.XDP_PACKET_HEADROOM_BYTES -
-            profile.umemConfig().headroomBytes();
+        final int room = profile.umemConfig().packetRoomBytes();
         findings.add(null == mtu ?
             Finding.pass("mtu", "MTU " + profile.effectiveMtu(device.mtu()) + " fits " +
                 profile.umemConfig().frameSizeBytes() + "-byte frames (" + room + " bytes of room" +

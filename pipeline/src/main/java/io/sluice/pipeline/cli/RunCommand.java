@@ -324,9 +324,7 @@ public final class RunCommand implements Callable<Integer>
         {
             umem = umem.withHugePages(HugePagePolicy.fromLabel(hugePages));
         }
-        xsk = xsk.withMultiBuffer(profile.multiBuffer().resolve(
-            profile.effectiveMtu(mtu) + ProfileCheck.L2_OVERHEAD_BYTES,
-            umem.frameSizeBytes() - ProfileCheck.XDP_PACKET_HEADROOM_BYTES - umem.headroomBytes()));
+        xsk = xsk.withMultiBuffer(profile.multiBuffer(mtu, umem));
 
         return options(new SluiceContext())
             .iface(iface)

@@ -179,21 +179,14 @@ public final class Profile
     }
 
     /**
-     * @return bytes of packet one UMEM frame holds, after the kernel's headroom and the profile's.
-     */
-    public int frameRoomBytes()
-    {
-        return umemConfig.frameSizeBytes() - ProfileCheck.XDP_PACKET_HEADROOM_BYTES - umemConfig.headroomBytes();
-    }
-
-    /**
      * @param deviceMtu the interface's MTU now.
-     * @return {@link #xskConfig()} with {@code multi_buffer} decided for that MTU.
+     * @param umem      the frames Sluice runs with (the profile's, or with a command line's frame size).
+     * @return whether the sockets bind with {@code XDP_USE_SG}: {@code multi_buffer} decided for the
+     * {@link #effectiveMtu} with its Ethernet header and a VLAN tag, against what one frame holds.
      */
-    public XskConfig xskConfig(final int deviceMtu)
+    public boolean multiBuffer(final int deviceMtu, final UmemConfig umem)
     {
-        return xskConfig.withMultiBuffer(multiBuffer.resolve(
-            effectiveMtu(deviceMtu) + ProfileCheck.L2_OVERHEAD_BYTES, frameRoomBytes()));
+        return multiBuffer.resolve(effectiveMtu(deviceMtu) + ProfileCheck.L2_OVERHEAD_BYTES, umem.packetRoomBytes());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sluice.pipeline.profile;
 
+import io.sluice.xsk.umem.UmemConfig;
 import io.sluice.xsk.util.CpuList;
 
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ public final class ProfileCheck
     /**
      * What the kernel keeps before every received frame in a UMEM ({@code XDP_PACKET_HEADROOM}).
      */
-    public static final int XDP_PACKET_HEADROOM_BYTES = 256;
+    public static final int XDP_PACKET_HEADROOM_BYTES = UmemConfig.XDP_PACKET_HEADROOM_BYTES;
 
     /**
      * What a frame carries beyond the MTU: a 14-byte Ethernet header and one 4-byte VLAN tag, which Sluice parses
@@ -60,12 +61,12 @@ public final class ProfileCheck
 
         final int frameBytes = profile.umemConfig().frameSizeBytes();
         final int headroomBytes = profile.umemConfig().headroomBytes();
-        final int roomBytes = profile.frameRoomBytes();
+        final int roomBytes = profile.umemConfig().packetRoomBytes();
         final int mtu = profile.effectiveMtu(device.mtu());
         final String whose = profile.mtu() > device.mtu() ? "the profile's mtu " + mtu :
             device.name() + "'s MTU " + mtu;
         final int neededBytes = mtu + L2_OVERHEAD_BYTES;
-        final boolean multiBuffer = profile.multiBuffer().resolve(neededBytes, roomBytes);
+        final boolean multiBuffer = profile.multiBuffer(device.mtu(), profile.umemConfig());
         if (!multiBuffer && roomBytes < neededBytes)
         {
             final String field = profile.has(MultiBufferPolicy.PROFILE_KEY) ? MultiBufferPolicy.PROFILE_KEY :

@@ -83,10 +83,11 @@ class ProfileCheckTest
 
         assertEquals(List.of(), ProfileCheck.check(profile, veth(1500, 1), TWO_CPUS));
         assertEquals(9000, profile.effectiveMtu(1500));
-        assertTrue(profile.xskConfig(1500).multiBuffer(), "9018 bytes do not fit 1792: multi-buffer on");
-        assertTrue(!ProfileFile.parse("q.yaml", "frame: {size: 4096}\n").xskConfig(1500).multiBuffer(),
-            "a 1500 MTU fits one 4 KiB frame: off");
-        assertTrue(ProfileFile.parse("q.yaml", "multi_buffer: on\n").xskConfig(1500).multiBuffer());
+        assertTrue(profile.multiBuffer(1500, profile.umemConfig()), "9018 bytes do not fit 1792: multi-buffer on");
+        final Profile fits = ProfileFile.parse("q.yaml", "frame: {size: 4096}\n");
+        assertTrue(!fits.multiBuffer(1500, fits.umemConfig()), "a 1500 MTU fits one 4 KiB frame: off");
+        final Profile on = ProfileFile.parse("q.yaml", "multi_buffer: on\n");
+        assertTrue(on.multiBuffer(1500, on.umemConfig()));
     }
 
     @Test

@@ -35,10 +35,7 @@ public final class TxRing extends ProducerRing
      */
     public void descriptor(final int index, final long address, final int length)
     {
-        final long slot = slot(index, ENTRY_SHIFT);
-        memory.set(JAVA_LONG, slot + XdpDesc.ADDR, address);
-        memory.set(JAVA_INT, slot + XdpDesc.LEN, length);
-        memory.set(JAVA_INT, slot + XdpDesc.OPTIONS, 0);
+        descriptor(index, address, length, 0);
     }
 
     /**

@@ -127,25 +127,11 @@ public final class XskSocket implements FrameHolder, AutoCloseable
             final int segs = NetdevFamily.xdpFeaturesOrUnknown(ifIndex).zcMaxSegs();
             return segs > 0 ? segs : 1;
         }
-        final int frameData = rxFrameBytes(umem);
+        final int frameData = umem.config().packetRoomBytes();
 
         return Math.max(MAX_SKB_FRAGS + 1, ((MAX_SKB_FRAGS + 1) * PAGE_BYTES + frameData - 1) / frameData);
     }
 
-    /**
-     * @param umem a UMEM.
-     * @return bytes of a packet one of its frames receives: the frame less the kernel's 256-byte XDP headroom and
-     * the UMEM's own ({@code xsk_pool_get_rx_frame_size}).
-     */
-    public static int rxFrameBytes(final Umem umem)
-    {
-        return umem.frameSizeBytes() - XDP_PACKET_HEADROOM - umem.config().headroomBytes();
-    }
-
-    /**
-     * The kernel's {@code XDP_PACKET_HEADROOM}: room it keeps in front of every received frame.
-     */
-    public static final int XDP_PACKET_HEADROOM = 256;
 
     /**
      * The kernel's {@code MAX_SKB_FRAGS} (its default build): a copy-mode packet is a linear part and at most this
@@ -371,12 +357,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         final int n = rx.peek(max);
         if (0 == n)
         {
-            counters.increment(XskCounter.RX_EMPTY_POLLS.id());
-            if (wakeRxAlways || fillRing.needsWakeup())
-            {
-                wakeRx();
-            }
-            return 0;
+            return emptyPoll();
         }
 
         final int first = rx.peekedIndex();
@@ -391,10 +372,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
                 tracker.move(address, FrameTracker.FILL, FrameTracker.APPLICATION);
             }
         }
-        rx.release(n);
-        rxTaken += n;
-        toApplication += n;
-        counters.add(XskCounter.RX_FRAMES.id(), n);
+        released(n);
 
         return n;
     }
@@ -425,12 +403,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         final int n = rx.peek(capacity);
         if (0 == n)
         {
-            counters.increment(XskCounter.RX_EMPTY_POLLS.id());
-            if (wakeRxAlways || fillRing.needsWakeup())
-            {
-                wakeRx();
-            }
-            return 0;
+            return emptyPoll();
         }
 
         final int first = rx.peekedIndex();
@@ -476,10 +449,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
                 tracker.move(addresses[k], FrameTracker.FILL, FrameTracker.APPLICATION);
             }
         }
-        rx.release(taken);
-        rxTaken += taken;
-        toApplication += taken;
-        counters.add(XskCounter.RX_FRAMES.id(), taken);
+        released(taken);
         if (0 != multi)
         {
             counters.add(XskCounter.RX_MULTI_BUFFER_PACKETS.id(), multi);
@@ -546,20 +516,53 @@ public final class XskSocket implements FrameHolder, AutoCloseable
                 }
             }
         }
-        ring.submit(used);
-        txSubmitted += used;
-        fromApplication += used;
-        counters.add(XskCounter.TX_FRAMES.id(), used);
-        if (placed < packets)
+        submitted(used, placed < packets);
+
+        return placed;
+    }
+
+    private int emptyPoll()
+    {
+        counters.increment(XskCounter.RX_EMPTY_POLLS.id());
+        if (wakeRxAlways || fillRing.needsWakeup())
+        {
+            wakeRx();
+        }
+
+        return 0;
+    }
+
+    /**
+     * Hand {@code n} read RX slots back and count their frames as the application's.
+     */
+    private void released(final int n)
+    {
+        rxRing.release(n);
+        rxTaken += n;
+        toApplication += n;
+        counters.add(XskCounter.RX_FRAMES.id(), n);
+    }
+
+    /**
+     * Publish {@code n} written TX slots, count them as the kernel's, and wake it if it asks.
+     *
+     * @param full whether some frames offered found no room.
+     */
+    private void submitted(final int n, final boolean full)
+    {
+        final TxRing ring = txRing;
+        ring.submit(n);
+        txSubmitted += n;
+        fromApplication += n;
+        counters.add(XskCounter.TX_FRAMES.id(), n);
+        if (full)
         {
             counters.increment(XskCounter.TX_RING_FULL.id());
         }
-        if (used > 0 && (wakeTxAlways || ring.needsWakeup()))
+        if (n > 0 && (wakeTxAlways || ring.needsWakeup()))
         {
             kickTx();
         }
-
-        return placed;
     }
 
     /**
@@ -644,18 +647,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
                 tracker.move(address, FrameTracker.APPLICATION, FrameTracker.TX);
             }
         }
-        ring.submit(n);
-        txSubmitted += n;
-        fromApplication += n;
-        counters.add(XskCounter.TX_FRAMES.id(), n);
-        if (n < length)
-        {
-            counters.increment(XskCounter.TX_RING_FULL.id());
-        }
-        if (n > 0 && (wakeTxAlways || ring.needsWakeup()))
-        {
-            kickTx();
-        }
+        submitted(n, n < length);
 
         return n;
     }

@@ -40,7 +40,21 @@ public record UmemConfig(
      */
     public static final int HEADROOM_DEFAULT = 0;
 
+    /**
+     * The kernel's {@code XDP_PACKET_HEADROOM}: room it keeps in front of every received frame.
+     */
+    public static final int XDP_PACKET_HEADROOM_BYTES = 256;
+
     public static final String TRACK_FRAMES_PROP_NAME = "sluice.umem.track.frames";
+
+    /**
+     * @return bytes of packet one frame receives: the frame less the kernel's {@link #XDP_PACKET_HEADROOM_BYTES}
+     * and the user headroom ({@code xsk_pool_get_rx_frame_size}).
+     */
+    public int packetRoomBytes()
+    {
+        return frameSizeBytes - XDP_PACKET_HEADROOM_BYTES - headroomBytes;
+    }
 
     public UmemConfig
     {
