@@ -344,10 +344,11 @@ final class XskTransmitter implements Agent
 
     private void publishOutstanding()
     {
-        long onTx = pendingTotal;
-        for (final XskSocket port : ports)
+        // frames, as the sockets count them: a waiting multi-buffer packet is all of its buffers
+        long onTx = 0;
+        for (int i = 0; i < ports.length; i++)
         {
-            onTx += port.txFrames();
+            onTx += pendingDescriptors[i] + ports[i].txFrames();
         }
         if (onTx != outstanding)
         {
