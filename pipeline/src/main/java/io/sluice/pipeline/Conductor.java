@@ -45,6 +45,7 @@ public final class Conductor implements Agent, AutoCloseable
     private final RulesReloader reloader;
     private final long idleSleepMs;
     private AgentRunner runner;
+    private volatile Thread thread;
     private boolean closed;
 
     /**
@@ -94,7 +95,8 @@ public final class Conductor implements Agent, AutoCloseable
         }
         runner = new AgentRunner(new SleepingMillisIdleStrategy(idleSleepMs), (error) ->
             System.err.println("sluice: conductor: " + error), null, this);
-        AgentRunner.startOnThread(runner, (task) ->
+        // kept here: the runner's own thread() is null until the thread has begun to run
+        thread = AgentRunner.startOnThread(runner, (task) ->
         {
             final Thread thread = new Thread(task, ROLE_NAME);
             thread.setDaemon(true);
@@ -165,6 +167,6 @@ public final class Conductor implements Agent, AutoCloseable
      */
     public Thread thread()
     {
-        return null == runner ? null : runner.thread();
+        return thread;
     }
 }
