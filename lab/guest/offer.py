@@ -1,11 +1,13 @@
 """Offers UDP frames from a lab guest's generator namespace to the device under test, for ./sluice lab --traffic.
 
-offer.py IFACE DST_MAC SRC_IP DST_IP COUNT RATE [FLOWS]
+offer.py IFACE DST_MAC SRC_IP DST_IP COUNT RATE [FLOWS [SIZES]]
 
 Sends COUNT 60-byte IPv4/UDP frames (40000 -> 9; with FLOWS, source ports 40000 to 40000 + FLOWS - 1 in turn, for a
-NIC's RSS to spread) from IFACE through an AF_PACKET socket that bypasses the qdisc,
+NIC's RSS to spread; with SIZES, a comma-separated list of frame sizes in bytes taken in turn, for jumbo frames; the
+UDP payload's byte k is k & 0xff) from IFACE through an AF_PACKET socket that bypasses the qdisc,
 so a frame the driver cannot take now is refused (ENOBUFS) and sent again rather than lost: every frame counted
-here was handed to the driver. Prints one line with the count and IFACE's tx_packets delta, which must agree.
+here was handed to the driver. Prints one line with the count and IFACE's tx_packets delta, which must agree once
+the driver has counted its completions.
 """
 import socket
 import struct
@@ -23,8 +25,8 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def frame(src_mac, dst_mac, src_ip, dst_ip, src_port):
-    payload = bytes(18)
+def frame(src_mac, dst_mac, src_ip, dst_ip, src_port, size):
+    payload = bytes(k & 0xFF for k in range(size - 42))
     udp = struct.pack("!HHHH", src_port, 9, 8 + len(payload), 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
                      socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
@@ -37,13 +39,28 @@ def tx_packets(iface):
         return int(f.read())
 
 
+def settled(iface, before, sent):
+    """IFACE's tx_packets delta once it reaches SENT or stops moving for 2 s: virtio_net counts a frame when the
+    host hands its buffer back, which under TCG can come a second or more after the send."""
+    last, last_change = tx_packets(iface) - before, time.monotonic()
+    while last < sent and time.monotonic() - last_change < 2.0:
+        time.sleep(0.05)
+        now = tx_packets(iface) - before
+        if now != last:
+            last, last_change = now, time.monotonic()
+    return last
+
+
 def main():
     iface, dst, src_ip, dst_ip, count, rate = sys.argv[1:7]
     count, rate = int(count), int(rate)
     flows = int(sys.argv[7]) if len(sys.argv) > 7 else 1
+    sizes = [int(size) for size in sys.argv[8].split(",")] if len(sys.argv) > 8 else [60]
     with open("/sys/class/net/%s/address" % iface) as f:
         src_mac = bytes.fromhex(f.read().strip().replace(":", ""))
-    frames = [frame(src_mac, bytes.fromhex(dst.replace(":", "")), src_ip, dst_ip, 40000 + f) for f in range(flows)]
+    dst_mac = bytes.fromhex(dst.replace(":", ""))
+    frames = [frame(src_mac, dst_mac, src_ip, dst_ip, 40000 + f % flows, sizes[f % len(sizes)])
+              for f in range(flows * len(sizes))]
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.setsockopt(SOL_PACKET, PACKET_QDISC_BYPASS, 1)
     s.bind((iface, 0))
@@ -56,15 +73,15 @@ def main():
         if due > now:
             time.sleep(due - now)
         try:
-            s.send(frames[sent % flows])
+            s.send(frames[sent % len(frames)])
             sent += 1
         except (BlockingIOError, OSError):
             refused += 1
             time.sleep(0.0005)
     elapsed = time.monotonic() - start
-    time.sleep(0.2)
+    sent_by_nic = settled(iface, before, sent)
     print("offered %d frames from gen:%s to %s in %.1f s (%s tx_packets +%d, %d sends refused and retried)"
-          % (sent, iface, dst, elapsed, iface, tx_packets(iface) - before, refused), flush=True)
+          % (sent, iface, dst, elapsed, iface, sent_by_nic, refused), flush=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ import java.util.stream.Stream;
 final class DutSockets implements AutoCloseable
 {
     private static final long CARRIER_TIMEOUT_NS = 20_000_000_000L;
+    private static final long EMPTY_PASS_PARK_NS = 100_000L;
+    private static final int POLL_BUFFERS = 64;
 
     private final XskSocket[] sockets;
 
@@ -118,38 +120,97 @@ final class DutSockets implements AutoCloseable
 
     /**
      * Receive and hand straight back to the fill ring, from every socket in turn, until {@code expected} frames
-     * came or the deadline passed.
+     * came or none came for {@code stallTimeoutNs}. The wait is for a stall, not a total: under TCG the generator's
+     * pace varies several-fold from run to run (20,000 frames took from 20 s to 60 s). A pass that finds every
+     * socket empty parks for a moment, so that on the guest's one TCG thread the generator gets the CPU this loop
+     * would spin on.
      *
-     * @param expected   frames wanted.
-     * @param perQueue   receives each queue's count.
-     * @param frameCheck called with each frame's queue, address and length.
-     * @param timeoutNs  how long to wait.
-     * @param stop       read once a loop: a non-zero value ends the wait early (e.g. a sender that failed).
+     * @param expected       frames wanted.
+     * @param perQueue       receives each queue's count.
+     * @param frameCheck     called with each frame's queue, address and length.
+     * @param stallTimeoutNs how long to wait for the next frame.
+     * @param stop           read once a loop: a non-zero value ends the wait early (e.g. a sender that failed).
      * @return frames received.
      */
     long receiveAndRefill(
-        final long expected, final long[] perQueue, final FrameCheck frameCheck, final long timeoutNs,
+        final long expected, final long[] perQueue, final FrameCheck frameCheck, final long stallTimeoutNs,
         final LongSupplier stop)
     {
-        final long[] addresses = new long[64];
-        final int[] lengths = new int[64];
-        final long deadlineNs = System.nanoTime() + timeoutNs;
-        long received = 0;
-        while (received < expected && System.nanoTime() < deadlineNs && 0 == stop.getAsLong())
+        return receive(expected, perQueue, stallTimeoutNs, stop, (queue, socket, addresses, lengths) ->
         {
+            final int n = socket.receive(addresses, lengths, 0, addresses.length);
+            for (int i = 0; i < n; i++)
+            {
+                frameCheck.check(queue, addresses[i], lengths[i]);
+            }
+
+            return (long)n << 32 | n;
+        });
+    }
+
+    /**
+     * {@link #receiveAndRefill} by whole packets ({@link XskSocket#receivePackets}): on a multi-buffer socket each
+     * one buffer or a chain, handed to {@code packetCheck} whole before its buffers go back to the fill ring.
+     *
+     * @param expected       packets wanted.
+     * @param perQueue       receives each queue's count of packets.
+     * @param packetCheck    called with each packet's queue, buffers and count of them (its entry from
+     *                       {@link XskSocket#receivePackets}, {@link XskSocket#CHAIN_CUT} included).
+     * @param stallTimeoutNs how long to wait for the next packet.
+     * @param stop           read once a loop: a non-zero value ends the wait early.
+     * @return packets received.
+     */
+    long receivePacketsAndRefill(
+        final long expected, final long[] perQueue, final PacketCheck packetCheck, final long stallTimeoutNs,
+        final LongSupplier stop)
+    {
+        final int[] buffers = new int[POLL_BUFFERS];
+
+        return receive(expected, perQueue, stallTimeoutNs, stop, (queue, socket, addresses, lengths) ->
+        {
+            final int packets = socket.receivePackets(addresses, lengths, buffers, buffers.length);
+            int taken = 0;
+            for (int k = 0; k < packets; k++)
+            {
+                final int count = buffers[k] & XskSocket.BUFFERS_MASK;
+                packetCheck.check(queue, addresses, lengths, taken, buffers[k]);
+                taken += count;
+            }
+
+            return (long)packets << 32 | taken;
+        });
+    }
+
+    private long receive(
+        final long expected, final long[] perQueue, final long stallTimeoutNs, final LongSupplier stop,
+        final Poll poll)
+    {
+        final long[] addresses = new long[POLL_BUFFERS];
+        final int[] lengths = new int[POLL_BUFFERS];
+        long lastNs = System.nanoTime();
+        long received = 0;
+        while (received < expected && System.nanoTime() - lastNs < stallTimeoutNs && 0 == stop.getAsLong())
+        {
+            final long before = received;
             for (int q = 0; q < sockets.length; q++)
             {
-                final int n = sockets[q].receive(addresses, lengths, 0, addresses.length);
-                for (int i = 0; i < n; i++)
-                {
-                    frameCheck.check(q, addresses[i], lengths[i]);
-                }
-                if (n != Refill.all(sockets[q], addresses, n))
+                final long polled = poll.poll(q, sockets[q], addresses, lengths);
+                final int units = (int)(polled >>> 32);
+                final int frames = (int)polled;
+                if (frames != Refill.all(sockets[q], addresses, frames))
                 {
                     throw new IllegalStateException("queue " + q + ": the fill ring stayed full for a second");
                 }
-                perQueue[q] += n;
-                received += n;
+                perQueue[q] += units;
+                received += units;
+            }
+            if (received == before)
+            {
+                LockSupport.parkNanos(EMPTY_PASS_PARK_NS);
+            }
+            else
+            {
+                lastNs = System.nanoTime();
             }
         }
 
@@ -186,5 +247,21 @@ final class DutSockets implements AutoCloseable
     interface FrameCheck
     {
         void check(int queue, long address, int length);
+    }
+
+    @FunctionalInterface
+    interface PacketCheck
+    {
+        void check(int queue, long[] addresses, int[] lengths, int first, int buffers);
+    }
+
+    /**
+     * One receive from a socket: what it took, as packets (or frames) in the high half and frames to refill in the
+     * low half.
+     */
+    @FunctionalInterface
+    private interface Poll
+    {
+        long poll(int queue, XskSocket socket, long[] addresses, int[] lengths);
     }
 }

@@ -79,9 +79,29 @@ final class LabGuest
      */
     static long offer(final int frames, final int ratePps, final int flows)
     {
+        return offer(frames, ratePps, flows, OFFERED_FRAME_BYTES);
+    }
+
+    /**
+     * {@link #offer(int, int, int)} with frames of the given sizes in turn, the UDP payload's byte k being
+     * {@code k & 0xff}; a size over 1514 needs a larger MTU at both ends.
+     *
+     * @param frames  how many.
+     * @param ratePps how fast.
+     * @param flows   source ports 40000 to 40000 + flows - 1, one frame each in turn.
+     * @param sizes   frame sizes in bytes, Ethernet header included, one frame each in turn.
+     * @return frames the generator's NIC sent.
+     */
+    static long offer(final int frames, final int ratePps, final int flows, final int... sizes)
+    {
+        final StringBuilder sizeList = new StringBuilder();
+        for (final int size : sizes)
+        {
+            sizeList.append(sizeList.isEmpty() ? "" : ",").append(size);
+        }
         final String script = Path.of(System.getenv("SLUICE_HOME"), "lab", "guest", "offer.py").toString();
         final String out = NetNs.run("ip", "netns", "exec", GEN_NS, "/usr/bin/python3", script, GEN_IF, DUT_MAC,
-            GEN_ADDR, DUT_ADDR, Integer.toString(frames), Integer.toString(ratePps), Integer.toString(flows));
+            GEN_ADDR, DUT_ADDR, Integer.toString(frames), Integer.toString(ratePps), Integer.toString(flows), sizeList.toString());
         final Matcher matcher = OFFERED.matcher(out);
         Assertions.assertTrue(matcher.find(), "offer.py printed: " + out);
         final long sent = Long.parseLong(matcher.group(1));

@@ -38,7 +38,7 @@ class ZeroCopyRssTest
      * Where the UDP source port sits in what {@code offer.py} sends: after the Ethernet and the 20-byte IPv4 header.
      */
     private static final int SRC_PORT_OFFSET = 14 + 20;
-    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final long STALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     @Test
     void shouldReceiveEachFlowOnOneQueueAndFollowTheIndirectionTable()
@@ -126,7 +126,7 @@ class ZeroCopyRssTest
             {
                 strangers[0]++;
             }
-        }, TIMEOUT_NS, () -> offered.isCompletedExceptionally() ? 1 : 0);
+        }, STALL_TIMEOUT_NS, () -> offered.isCompletedExceptionally() ? 1 : 0);
         assertEquals(FRAMES, offered.join(), "offered");
         assertEquals(FRAMES, received, "received; per queue " + Arrays.toString(perQueue));
         assertEquals(0, strangers[0], "frames from no offered flow");
