@@ -78,6 +78,9 @@ public final class L2FwdBench implements Callable<Integer>
     @Option(names = "--frame-size", description = "UMEM frame size, 2048 or 4096 (default ${DEFAULT-VALUE})")
     int frameSize = UmemConfig.FRAME_SIZE_DEFAULT;
 
+    @Option(names = "--multi-buffer", description = "bind with XDP_USE_SG, for packets larger than a frame")
+    boolean multiBuffer;
+
     @Option(names = "--zero-copy", description = "require, prefer or copy (default ${DEFAULT-VALUE})")
     String zeroCopy = ZeroCopyPolicy.PREFER.label();
 
@@ -107,7 +110,8 @@ public final class L2FwdBench implements Callable<Integer>
             .rules(RulesFile.parse("l2fwd rules", RULES))
             .xdpMode(XdpMode.fromLabel(xdpMode))
             .xskConfig(XskConfig.defaults().withZeroCopy(ZeroCopyPolicy.fromLabel(zeroCopy))
-                .withRings(rxRing, XskConfig.TX_RING_SIZE_DEFAULT, fillRing, XskConfig.COMPLETION_RING_SIZE_DEFAULT))
+                .withRings(rxRing, XskConfig.TX_RING_SIZE_DEFAULT, fillRing, XskConfig.COMPLETION_RING_SIZE_DEFAULT)
+                .withMultiBuffer(multiBuffer))
             .umemConfig(UmemConfig.defaults().withFrameSize(frameSize))
             .pipelineConfig(pipeline);
 
@@ -116,7 +120,7 @@ public final class L2FwdBench implements Callable<Integer>
             System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
                 processor.ports()[0].driver() + " mode=" + processor.ports()[0].mode() + " xdp=" + ctx.xdpMode().label() + " pipeline=" +
                 pipeline.describe().replace(' ', ',') + " frame_size=" + frameSize + " frames=" +
-                processor.pipeline().umem().frameCount());
+                processor.pipeline().umem().frameCount() + " multi_buffer=" + processor.ports()[0].multiBuffer());
             System.out.flush();
 
             final long startNs = System.nanoTime();

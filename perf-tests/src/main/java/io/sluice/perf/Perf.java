@@ -60,12 +60,26 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
 {
     static final List<String> SCENARIOS = List.of("rxdrop", "l2fwd", "txonly", "latency", "reaction");
     static final String REFERENCE = "dpdk-af_xdp";
+    /**
+     * The peer for frames {@link #REFERENCE} cannot take: testpmd on net_af_packet, with jumbo mbufs.
+     */
+    static final String JUMBO_REFERENCE = "dpdk-af_packet";
 
     private static final String GEN_IF = "pfg0";
     private static final String DUT_IF = "pfd0";
     private static final String GEN_ADDR = "10.224.0.1";
     private static final String DUT_ADDR = "10.224.0.2";
     private static final int FCS_BYTES = 4;
+    private static final int STANDARD_FRAME_MAX = 1518;
+    private static final int JUMBO_MTU = 9000;
+    private static final int JUMBO_FRAME_MAX = JUMBO_MTU + 18;
+    /**
+     * DPDK 22.11's net_af_xdp: its UMEM is the mbuf pool, one 4 KiB page per mbuf, so a frame is at most a page
+     * less the mempool object header, the mbuf, its headroom and XDP's ({@code max_rx_pktlen} in
+     * {@code eth_dev_info}), and it has no multi-buffer.
+     */
+    private static final int AF_XDP_PMD_FRAME_MAX = 3560;
+    private static final int JUMBO_MBUFS = 8192;
     private static final long POLL_MS = 50;
 
     @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "rxdrop, l2fwd, txonly, latency, reaction (default: all)")
@@ -85,7 +99,9 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         "and caches (default ${DEFAULT-VALUE})")
     int warmupS = 4;
 
-    @Option(names = "--frame-size", description = "Ethernet frame size with FCS, 64..1500 (default ${DEFAULT-VALUE})")
+    @Option(names = "--frame-size", description = "Ethernet frame size with FCS, 64.." + JUMBO_FRAME_MAX + "; " +
+        "above " + STANDARD_FRAME_MAX + " (jumbo) both veth ends get MTU " + JUMBO_MTU + ", and only rxdrop and " +
+        "l2fwd run (default ${DEFAULT-VALUE})")
     int frameSize = 64;
 
     @Option(names = "--queues", description = "queues on each veth end, all served by each system from " +
@@ -99,7 +115,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     int dutCpu = 1;
 
     @Option(names = "--rate", split = ",", paramLabel = "RATE", description = "latency: rates, as shares of the " +
-        "measured l2fwd maximum (50%) or frames per second (250k) (default: 10%,50%,90%)")
+        "measured l2fwd maximum (50%%) or frames per second (250k) (default: 10%%,50%%,90%%)")
     List<String> rates = new ArrayList<>(List.of("10%", "50%", "90%"));
 
     @Option(names = "--reaction-trials", description = "reaction: floods, each from a new source " +
@@ -170,8 +186,11 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         require(warmupS >= 0, "--warmup " + warmupS + ": at least 0");
         require(durationS >= warmupS + 2, "--duration " + durationS + ": at least --warmup + 2 (" + (warmupS + 2) +
             "), for two measured seconds");
-        require(frameSize >= 64 && frameSize <= 1500, "--frame-size " + frameSize + ": 64..1500 (bytes on the " +
-            "wire, FCS included)");
+        require(frameSize >= 64 && frameSize <= JUMBO_FRAME_MAX, "--frame-size " + frameSize + ": 64.." +
+            JUMBO_FRAME_MAX + " (bytes on the wire, FCS included)");
+        require(!jumbo() || chosen.stream().allMatch((s) -> "rxdrop".equals(s) || "l2fwd".equals(s)),
+            "--frame-size " + frameSize + " is a jumbo frame: rxdrop and l2fwd only (name them), not " +
+            String.join(", ", chosen));
         require(queues >= 1 && queues <= cpus, "--queues " + queues + ": 1.." + cpus + " (the generator sends " +
             "from one CPU per queue, and this machine has " + cpus + ")");
         final int[] generatorCpus = generatorCpus(genCpu, queues, cpus);
@@ -197,20 +216,25 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         {
             // NAPI on both ends, so AF_PACKET's receive side sees frames without an XDP program
             TestHosts.run("ip", "netns", "exec", hosts.dutNs(), "ethtool", "-K", DUT_IF, "gro", "on");
+            if (jumbo())
+            {
+                // before any XDP program: veth refuses an MTU over a page under one that does not take frags
+                TestHosts.run("ip", "-n", hosts.genNs(), "link", "set", "dev", GEN_IF, "mtu", Integer.toString(JUMBO_MTU));
+                TestHosts.run("ip", "-n", hosts.dutNs(), "link", "set", "dev", DUT_IF, "mtu", Integer.toString(JUMBO_MTU));
+            }
             final byte[] template = hosts.udpToDut(GEN_ADDR, DUT_ADDR, 40_000, 9, frameSize - FCS_BYTES - 42);
             System.out.println("# " + commandLine(chosen));
             System.out.println("# test hosts " + hosts.genNs() + "/" + GEN_IF + " -> " + hosts.dutNs() + "/" + DUT_IF +
                 "; " + queues + " queue(s); generator on CPU(s) " + Arrays.toString(generatorCpus) +
                 ", systems on CPU " + dutCpu + ", " + frameSize + "-byte frames");
 
-            final List<TrafficGenerator> generators = new ArrayList<>();
+            final List<Traffic> generators = new ArrayList<>();
             try (SteeringProgram sink = NetNamespace.call(hosts.genNs(),
                     () -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE)))
             {
-                for (final int cpu : generatorCpus)
+                for (int q = 0; q < generatorCpus.length; q++)
                 {
-                    generators.add(NetNamespace.call(hosts.genNs(), () -> TrafficGenerator.builder()
-                        .egress(GEN_IF).template(template).sourcePorts(40_000, 64).cpu(cpu).open()));
+                    generators.add(traffic(hosts, template, q, generatorCpus[q]));
                 }
                 sink.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
                 for (final String scenario : chosen)
@@ -223,7 +247,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             }
             finally
             {
-                for (final TrafficGenerator generator : generators)
+                for (final Traffic generator : generators)
                 {
                     generator.close();
                 }
@@ -240,11 +264,22 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     private Map<String, Object> runScenario(
         final String scenario,
         final TestHosts hosts,
-        final List<TrafficGenerator> generators,
+        final List<Traffic> generators,
         final SteeringProgram sink)
         throws Exception
     {
-        final List<String> systems = systems(scenario);
+        final List<String> systems = new ArrayList<>(systems(scenario));
+        final Map<String, Object> entries = new LinkedHashMap<>();
+        if (frameSize - FCS_BYTES > AF_XDP_PMD_FRAME_MAX)
+        {
+            final String reason = "DPDK 22.11's net_af_xdp takes frames of at most " + AF_XDP_PMD_FRAME_MAX +
+                " bytes (one mbuf of a page, no multi-buffer)";
+            systems.remove(REFERENCE);
+            entries.put(REFERENCE, Map.of("left_out", reason));
+            System.out.println("# " + scenario + ": " + REFERENCE + " left out: " + reason + "; the ratio is to " +
+                JUMBO_REFERENCE);
+        }
+        final String referenceName = systems.contains(REFERENCE) ? REFERENCE : JUMBO_REFERENCE;
         final Map<String, List<RunResult>> byName = new LinkedHashMap<>();
         for (int run = 1; run <= runs; run++)
         {
@@ -262,17 +297,16 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             }
         }
 
-        final double reference = byName.containsKey(REFERENCE) ?
-            Medians.median(byName.get(REFERENCE).stream().mapToDouble(RunResult::mpps).toArray()) : Double.NaN;
-        if ("l2fwd".equals(scenario))
+        final double reference = byName.containsKey(referenceName) ?
+            Medians.median(byName.get(referenceName).stream().mapToDouble(RunResult::mpps).toArray()) : Double.NaN;
+        if ("l2fwd".equals(scenario) && REFERENCE.equals(referenceName))
         {
             l2fwdReferenceMpps = reference;
         }
         System.out.printf(Locale.ROOT, "%n%s, %d-byte frames, %d run(s) of %d s%n", scenario, frameSize, runs,
             durationS);
-        System.out.printf(Locale.ROOT, "%-15s %9s %9s %9s %9s %10s %12s%n", "system", "min Mpps", "median", "max",
-            "ratio", "cpu %", "alloc B/pkt");
-        final Map<String, Object> entries = new LinkedHashMap<>();
+        System.out.printf(Locale.ROOT, "%-15s %9s %9s %9s %9s %9s %10s %12s%n", "system", "min Mpps", "median", "max",
+            "Gbit/s", "ratio", "cpu %", "alloc B/pkt");
         for (final Map.Entry<String, List<RunResult>> entry : byName.entrySet())
         {
             final double[] mpps = entry.getValue().stream().mapToDouble(RunResult::mpps).sorted().toArray();
@@ -280,8 +314,8 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             final double[] cpu = meanCpu(entry.getValue());
             final double alloc = entry.getValue().stream().mapToDouble(RunResult::allocBytesPerPacket).max()
                 .orElse(Double.NaN);
-            System.out.printf(Locale.ROOT, "%-15s %9.3f %9.3f %9.3f %9.3f %10s %12s%n", entry.getKey(), mpps[0],
-                median, mpps[mpps.length - 1], median / reference, cpus(cpu),
+            System.out.printf(Locale.ROOT, "%-15s %9.3f %9.3f %9.3f %9.2f %9.3f %10s %12s%n", entry.getKey(), mpps[0],
+                median, mpps[mpps.length - 1], gbps(median), median / reference, cpus(cpu),
                 Double.isNaN(alloc) ? "-" : String.format(Locale.ROOT, "%.4f", alloc));
 
             final Map<String, Object> system = new LinkedHashMap<>();
@@ -289,12 +323,15 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             system.put("median_mpps", round(median));
             system.put("max_mpps", round(mpps[mpps.length - 1]));
             system.put("runs_mpps", Arrays.stream(mpps).map(Perf::round).toArray());
-            system.put("ratio_to_" + REFERENCE, Double.isNaN(reference) ? null : round(median / reference));
+            system.put("median_gbps", round(gbps(median)));
+            system.put("ratio_to_" + referenceName, Double.isNaN(reference) ? null : round(median / reference));
             system.put("cpu_busy_percent_per_core", Arrays.stream(cpu).map((c) -> Math.round(c * 10) / 10.0).toArray());
             system.put("alloc_bytes_per_packet", Double.isNaN(alloc) ? null : alloc);
             system.put("last_run", entry.getValue().get(entry.getValue().size() - 1).detail());
             entries.put(entry.getKey(), system);
         }
+        System.out.println("(Gbit/s: frames with FCS, " + frameSize + " bytes each; ratio: median to " + referenceName +
+            "'s)");
         System.out.println();
 
         return entries;
@@ -303,7 +340,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
     private Map<String, Object> runLatency(
         final List<LatencyScenario.Rate> latencyRates,
         final TestHosts hosts,
-        final List<TrafficGenerator> generators,
+        final List<Traffic> generators,
         final SteeringProgram sink,
         final byte[] template,
         final Map<String, Object> results) throws Exception
@@ -393,16 +430,19 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             default -> TestpmdConfig.ForwardMode.RXONLY;
         };
         // the mbufs scale with the queues, each with its own rings
-        final TestpmdConfig testpmd = TestpmdConfig.of(hosts.dutNs(), DUT_IF)
+        final TestpmdConfig standard = TestpmdConfig.of(hosts.dutNs(), DUT_IF)
             .withMemory(TestpmdConfig.MBUFS_DEFAULT * queues, TestpmdConfig.MEMORY_MB_DEFAULT + 64 * (queues - 1))
             .withQueues(0, queues).withMode(mode).withLcores(genCpu, dutCpu);
+        // a jumbo frame in one mbuf of 16 KiB: fewer of them, enough for the rings
+        final TestpmdConfig testpmd = !jumbo() ? standard : standard.withMaxPacketBytes(frameSize - FCS_BYTES)
+            .withMemory(JUMBO_MBUFS * queues, TestpmdConfig.MEMORY_MB_DEFAULT + 128 * (queues - 1));
+        // rxdrop and l2fwd: 2048-byte UMEM frames, the size of testpmd's mbufs; jumbo: libxdp's 4096, in chains
         final String[] sizeArgs = "txonly".equals(scenario) ?
-            new String[]{"--frame-bytes", Integer.toString(frameSize - FCS_BYTES)} :
-            new String[]{"--frame-size", "2048"};
+            new String[]{"--frame-bytes", Integer.toString(frameSize - FCS_BYTES)} : !jumbo() ?
+            new String[]{"--frame-size", "2048"} : new String[]{"--frame-size", "4096", "--multi-buffer"};
 
         return switch (system)
         {
-            // rxdrop and l2fwd: 2048-byte UMEM frames, the size of testpmd's mbufs
             case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), genCpu, "rx_total", atSender ? sink : null,
                 concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--queues",
                 Integer.toString(queues), "--cpu", Integer.toString(dutCpu)}, sizeArgs));
@@ -418,7 +458,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
      * Start the system, send for the run's duration, sample its count as it goes, stop it.
      */
     private RunResult measure(
-        final PerfSystem system, final TestHosts hosts, final List<TrafficGenerator> generators) throws Exception
+        final PerfSystem system, final TestHosts hosts, final List<Traffic> generators) throws Exception
     {
         system.start();
         // with no generator (txonly) the traffic is the system's own, for the same time
@@ -427,10 +467,10 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         {
             traffic.add(new FutureTask<>(() -> sleepFor(durationS)));
         }
-        for (final TrafficGenerator generator : generators)
+        for (final Traffic generator : generators)
         {
             traffic.add(new FutureTask<>(() -> NetNamespace.call(hosts.genNs(),
-                () -> generator.run(Duration.ofSeconds(durationS), 0))));
+                () -> generator.run(Duration.ofSeconds(durationS)))));
         }
         final long startNs = System.nanoTime();
         final long windowStartNs = startNs + warmupS * 1_000_000_000L;
@@ -481,6 +521,44 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
 
         return new RunResult(Medians.median(rates) / 1e6, CpuTicks.busyPercent(cpuStart, cpuEnd),
             system.allocationPerPacket(), detail);
+    }
+
+    private double gbps(final double mpps)
+    {
+        return mpps * frameSize * 8 / 1000;
+    }
+
+    private boolean jumbo()
+    {
+        return frameSize > STANDARD_FRAME_MAX;
+    }
+
+    /**
+     * One queue's sender: the live-frame generator, or for a frame over a page, which it cannot send, an AF_XDP
+     * socket sending chains ({@link XskSender}).
+     */
+    private static Traffic traffic(final TestHosts hosts, final byte[] template, final int queue, final int cpu)
+        throws Exception
+    {
+        if (template.length > TrafficGenerator.LIVE_FRAME_MAX_BYTES)
+        {
+            return NetNamespace.call(hosts.genNs(), () -> new XskSender(GEN_IF, queue, template, cpu));
+        }
+        final TrafficGenerator generator = NetNamespace.call(hosts.genNs(), () -> TrafficGenerator.builder()
+            .egress(GEN_IF).template(template).sourcePorts(40_000, 64).cpu(cpu).open());
+
+        return new Traffic()
+        {
+            public long run(final Duration duration)
+            {
+                return generator.run(duration, 0);
+            }
+
+            public void close()
+            {
+                generator.close();
+            }
+        };
     }
 
     private static void require(final boolean condition, final String problem)

@@ -286,7 +286,7 @@ abstract class PerfSystem implements AutoCloseable
                 Files.write(object, in.readAllBytes());
             }
             TestHosts.run("ip", "-n", namespace, "link", "set", "dev", iface, "xdpdrv", "obj", object.toString(),
-                "sec", "xdp");
+                "sec", "xdp.frags");
         }
 
         @Override

@@ -61,6 +61,10 @@ public final class RxDropBench implements Callable<Integer>
     @Option(names = "--fill-ring", description = "fill ring slots (default ${DEFAULT-VALUE})")
     int fillRing = XskConfig.FILL_RING_SIZE_DEFAULT;
 
+    @Option(names = "--multi-buffer", description = "bind with XDP_USE_SG and count whole packets, each one frame " +
+        "or a chain, for packets larger than a frame")
+    boolean multiBuffer;
+
     @Option(names = "--zero-copy", description = "require, prefer or copy (default ${DEFAULT-VALUE})")
     String zeroCopy = ZeroCopyPolicy.PREFER.label();
 
@@ -94,7 +98,7 @@ public final class RxDropBench implements Callable<Integer>
         final UmemConfig umemConfig = UmemConfig.defaults().withFrameSize(frameSize)
             .withFrameCount(queues * (fillRing + rxRing)).withHugePages(hugePagePolicy);
         final XskConfig xskConfig = XskConfig.defaults().withRings(rxRing, 0, fillRing, 64)
-            .withZeroCopy(zeroCopyPolicy);
+            .withZeroCopy(zeroCopyPolicy).withMultiBuffer(multiBuffer);
 
         try (SteeringProgram program = SteeringProgram.open().attach(iface, mode);
             Umem umem = Umem.create(umemConfig);
@@ -113,7 +117,7 @@ public final class RxDropBench implements Callable<Integer>
 
             System.out.println("READY iface=" + iface + " queue=" + queue + " queues=" + queues + " driver=" +
                 sockets[0].driver() + " mode=" + sockets[0].mode() + " xdp=" + mode.label() + " attach=" +
-                program.attachment().name().toLowerCase(Locale.ROOT) + " frame_size=" + frameSize +
+                program.attachment().name().toLowerCase(Locale.ROOT) + " frame_size=" + frameSize + " multi_buffer=" + sockets[0].multiBuffer() +
                 " frames=" + umem.frameCount() + " rx_ring=" + rxRing + " fill_ring=" + fillRing +
                 " hugepages=" + umem.hugePages() + " batch=" + batch + " cpu=" + (null == cpu ? "any" : cpu));
             System.out.flush();
@@ -126,7 +130,8 @@ public final class RxDropBench implements Callable<Integer>
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
             reporter.start();
 
-            final long total = receive(sockets, perQueue, received, endNs);
+            final long total = multiBuffer ? receivePackets(sockets, perQueue, received, endNs) :
+                receive(sockets, perQueue, received, endNs);
 
             final long elapsedNs = System.nanoTime() - startNs;
             reporter.stop();
@@ -178,6 +183,52 @@ public final class RxDropBench implements Callable<Integer>
                     }
                     perQueue[q] += n;
                     total += n;
+                    published.lazySet(total);
+                }
+            }
+            if (0 == (++polls & 0xFFFF) && System.nanoTime() >= endNs)
+            {
+                break;
+            }
+        }
+
+        return total;
+    }
+
+    /**
+     * {@link #receive} by whole packets: a chain's frames all go back to the fill ring, and it counts once.
+     */
+    private long receivePackets(
+        final XskSocket[] sockets, final long[] perQueue, final AtomicLong published, final long endNs)
+    {
+        final int batch = this.batch;
+        final int room = Math.max(batch, sockets[0].maxBuffers());
+        final long[] addresses = new long[room];
+        final int[] lengths = new int[room];
+        final int[] buffers = new int[batch];
+        final int count = sockets.length;
+        long total = 0;
+        int polls = 0;
+        while (running)
+        {
+            for (int q = 0; q < count; q++)
+            {
+                final XskSocket socket = sockets[q];
+                final int packets = socket.receivePackets(addresses, lengths, buffers, batch);
+                if (packets > 0)
+                {
+                    int frames = 0;
+                    for (int k = 0; k < packets; k++)
+                    {
+                        frames += buffers[k] & XskSocket.BUFFERS_MASK;
+                    }
+                    int placed = socket.fill(addresses, 0, frames);
+                    while (placed < frames)
+                    {
+                        placed += socket.fill(addresses, placed, frames - placed);
+                    }
+                    perQueue[q] += packets;
+                    total += packets;
                     published.lazySet(total);
                 }
             }

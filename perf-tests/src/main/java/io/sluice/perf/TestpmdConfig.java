@@ -28,6 +28,9 @@ import java.util.List;
  * @param mbufs           mbufs in the pool, which is also the PMD's UMEM.
  * @param memoryMb        EAL memory, from 4 KiB pages.
  * @param pmd             the poll-mode driver.
+ * @param maxPacketBytes  the longest frame a port takes, without FCS ({@code --max-pkt-len}, but for AF_PACKET),
+ *                        with mbufs and AF_PACKET ring frames large enough to hold it whole; 0 for testpmd's
+ *                        default (1518).
  */
 public record TestpmdConfig(
     String namespace,
@@ -42,7 +45,8 @@ public record TestpmdConfig(
     int burst,
     int mbufs,
     int memoryMb,
-    Pmd pmd)
+    Pmd pmd,
+    int maxPacketBytes)
 {
     /**
      * The machine has two CPUs. The main lcore wakes once a second to print, so it can share CPU 0 with the
@@ -81,6 +85,15 @@ public record TestpmdConfig(
      * testpmd's {@code MAX_PKT_BURST}.
      */
     public static final int BURST_MAX = 512;
+
+    /**
+     * AF_PACKET's ring frame and block for a jumbo frame: a power of two pages holding the tpacket header and a
+     * 9018-byte frame. The PMD wants an mbuf to hold a whole ring frame's data. Measured: with 9216-byte frames in
+     * 12288-byte blocks the PMD received nothing at all, with 16384 every frame.
+     */
+    public static final int JUMBO_RING_FRAME_BYTES = 16_384;
+
+    private static final int RTE_PKTMBUF_HEADROOM_BYTES = 128;
 
     /**
      * What testpmd does with what it receives.
@@ -193,13 +206,13 @@ public record TestpmdConfig(
     {
         return new TestpmdConfig(namespace, iface, 0, 1, ForwardMode.RXONLY, MAIN_LCORE_DEFAULT,
             FORWARDING_LCORE_DEFAULT, DESCRIPTORS_DEFAULT, DESCRIPTORS_DEFAULT, BURST_DEFAULT, MBUFS_DEFAULT,
-            MEMORY_MB_DEFAULT, Pmd.AF_XDP);
+            MEMORY_MB_DEFAULT, Pmd.AF_XDP, 0);
     }
 
     public TestpmdConfig withQueue(final int queue)
     {
         return new TestpmdConfig(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore,
-            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd);
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, maxPacketBytes);
     }
 
     /**
@@ -210,43 +223,63 @@ public record TestpmdConfig(
     public TestpmdConfig withQueues(final int queue, final int count)
     {
         return new TestpmdConfig(namespace, iface, queue, count, mode, mainLcore, forwardingLcore,
-            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd);
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, maxPacketBytes);
     }
 
     public TestpmdConfig withMode(final ForwardMode mode)
     {
         return new TestpmdConfig(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore,
-            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd);
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, maxPacketBytes);
     }
 
     public TestpmdConfig withLcores(final int mainLcore, final int forwardingLcore)
     {
         return new TestpmdConfig(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore,
-            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd);
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, maxPacketBytes);
     }
 
     public TestpmdConfig withDescriptors(final int rxDescriptors, final int txDescriptors)
     {
         return new TestpmdConfig(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore,
-            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd);
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, maxPacketBytes);
     }
 
     public TestpmdConfig withBurst(final int burst)
     {
         return new TestpmdConfig(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore,
-            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd);
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, maxPacketBytes);
     }
 
     public TestpmdConfig withMemory(final int mbufs, final int memoryMb)
     {
         return new TestpmdConfig(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore,
-            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd);
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, maxPacketBytes);
     }
 
     public TestpmdConfig withPmd(final Pmd pmd)
     {
         return new TestpmdConfig(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore,
-            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd);
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, maxPacketBytes);
+    }
+
+    /**
+     * @param bytes the longest frame, without FCS, beyond the 1518 testpmd takes by default: a jumbo frame.
+     * @return the configuration with mbufs of {@link #jumboMbufBytes} and, for AF_PACKET, ring frames of
+     * {@link #JUMBO_RING_FRAME_BYTES}.
+     */
+    public TestpmdConfig withMaxPacketBytes(final int bytes)
+    {
+        return new TestpmdConfig(namespace, iface, queue, queueCount, mode, mainLcore, forwardingLcore,
+            rxDescriptors, txDescriptors, burst, mbufs, memoryMb, pmd, bytes);
+    }
+
+    /**
+     * @return an mbuf's data room for {@link #maxPacketBytes}: the default 128-byte headroom and then room for the
+     * packet, or for a whole AF_PACKET ring frame, which DPDK 22.11's AF_PACKET PMD requires of a queue's mbufs.
+     */
+    public int jumboMbufBytes()
+    {
+        return RTE_PKTMBUF_HEADROOM_BYTES + Math.max(maxPacketBytes, JUMBO_RING_FRAME_BYTES);
     }
 
     private static void requireName(final String what, final String name)
@@ -297,6 +330,16 @@ public record TestpmdConfig(
             "--total-num-mbufs=" + mbufs,
             // each port sends back out of itself (macswap)
             "--port-topology=loop"));
+        if (maxPacketBytes > 0)
+        {
+            command.add("--mbuf-size=" + jumboMbufBytes());
+            // DPDK 22.11's AF_PACKET PMD reports a 1518-byte limit, so ethdev refuses a larger --max-pkt-len, yet
+            // it receives and sends whatever its ring frames hold: the limit is left alone there
+            if (Pmd.AF_PACKET != pmd)
+            {
+                command.add("--max-pkt-len=" + maxPacketBytes);
+            }
+        }
 
         return List.copyOf(command);
     }
@@ -322,7 +365,8 @@ public record TestpmdConfig(
                 }
             }
             case AF_PACKET -> vdevs.add("net_af_packet0,iface=" + iface + ",qpairs=" + queueCount +
-                ",qdisc_bypass=1");
+                ",qdisc_bypass=1" + (maxPacketBytes > 0 ? ",blocksz=" + JUMBO_RING_FRAME_BYTES + ",framesz=" +
+                JUMBO_RING_FRAME_BYTES : ""));
         }
 
         return vdevs;

@@ -52,16 +52,75 @@ class L2FwdBenchTest
     }
 
     /**
+     * At MTU 9000 with {@code --multi-buffer}: 8,996-byte frames through the full pipeline, each a chain of three
+     * UMEM frames reflected whole from its own buffers; what came back is every reflected packet, at its full size.
+     */
+    @Test
+    void shouldReflectEveryJumboFrameWholeWithMultiBuffer() throws Exception
+    {
+        Privileged.require("./sluice bench l2fwd --multi-buffer in a network namespace");
+        final int frames = 20_000;
+        try (TestHosts hosts = new TestHosts("l2j", "lbj0", "10.220.1.1/24", "lbj1", "10.220.1.2/24"))
+        {
+            RxDropBenchTest.jumbo(hosts);
+            TestHosts.run("ip", "netns", "exec", hosts.genNs(), "ethtool", "-K", hosts.genIf(), "gro", "on");
+            try (SluiceProcess process = SluiceProcess.start(hosts.dutNs(), "bench", "l2fwd", "--iface",
+                hosts.dutIf(), "--queue", "0", "--cpu", "1", "--idle", "backoff", "--frame-size", "4096",
+                "--multi-buffer"))
+            {
+                assertTrue(process.await("READY", 120), () -> "no READY line: " + process.output());
+                assertTrue(process.line("READY").endsWith(" multi_buffer=true"), process::output);
+                final long bytesBefore = rxBytes(hosts.genNs(), hosts.genIf());
+                final long packetsBefore = rxPackets(hosts.genNs(), hosts.genIf());
+                assertEquals(frames, RxDropBenchTest.sendJumbo(hosts, "10.220.1.1", "10.220.1.2", frames,
+                    RxDropBenchTest.JUMBO_FRAME_BYTES));
+                assertTrue(process.await("STAT t=", 10), () -> "no STAT line: " + process.output());
+                Thread.sleep(1500);
+
+                process.signal("INT");
+                assertEquals(0, process.waitFor(30), process::output);
+                final String total = process.line("TOTAL");
+                final Matcher m = TOTAL.matcher(total);
+                assertTrue(m.matches(), process::output);
+                final long received = Long.parseLong(m.group(1));
+                final long reflected = Long.parseLong(m.group(2));
+                assertEquals(frames, Long.parseLong(m.group(6)), "steered every packet: " + total);
+                assertEquals(frames, received + Long.parseLong(m.group(3)), "received or counted by the kernel: " +
+                    total);
+                assertEquals(received, reflected + Long.parseLong(m.group(4)), "reflected or counted as TX drops: " +
+                    total);
+                assertEquals(reflected, rxPackets(hosts.genNs(), hosts.genIf()) - packetsBefore,
+                    "every reflected packet came back");
+                assertEquals(reflected * RxDropBenchTest.JUMBO_FRAME_BYTES,
+                    rxBytes(hosts.genNs(), hosts.genIf()) - bytesBefore, "each whole, as sent");
+            }
+        }
+    }
+
+    /**
      * @return the interface's RX packet count, from {@code ip -s link}.
      */
     static long rxPackets(final String namespace, final String ifname)
+    {
+        return rxStatistic(namespace, ifname, 1);
+    }
+
+    static long rxBytes(final String namespace, final String ifname)
+    {
+        return rxStatistic(namespace, ifname, 0);
+    }
+
+    /**
+     * @param column 0 for bytes, 1 for packets, in {@code ip -s link}'s RX line.
+     */
+    private static long rxStatistic(final String namespace, final String ifname, final int column)
     {
         final String[] lines = TestHosts.run("ip", "-n", namespace, "-s", "link", "show", ifname).split("\n");
         for (int i = 0; i < lines.length - 1; i++)
         {
             if (lines[i].strip().startsWith("RX:"))
             {
-                return Long.parseLong(lines[i + 1].strip().split("\\s+")[1]);
+                return Long.parseLong(lines[i + 1].strip().split("\\s+")[column]);
             }
         }
         throw new IllegalStateException("no RX statistics for " + ifname);

@@ -24,9 +24,13 @@ class PerfOptionsTest
     @Test
     void shouldRefuseEachBadArgumentWithOneLineNamingItAndStatusTwo()
     {
-        assertRefused("sluice perf: --frame-size 63: 64..1500 (bytes on the wire, FCS included)", "--frame-size", "63");
-        assertRefused("sluice perf: --frame-size 1501: 64..1500 (bytes on the wire, FCS included)", "--frame-size",
-            "1501");
+        assertRefused("sluice perf: --frame-size 63: 64..9018 (bytes on the wire, FCS included)", "--frame-size", "63");
+        assertRefused("sluice perf: --frame-size 9019: 64..9018 (bytes on the wire, FCS included)", "--frame-size",
+            "9019");
+        assertRefused("sluice perf: --frame-size 9000 is a jumbo frame: rxdrop and l2fwd only (name them), not " +
+            "rxdrop, l2fwd, txonly, latency, reaction", "--frame-size", "9000");
+        assertRefused("sluice perf: --frame-size 1519 is a jumbo frame: rxdrop and l2fwd only (name them), not " +
+            "l2fwd, latency", "--frame-size", "1519", "latency", "l2fwd");
         assertRefused("sluice perf: --runs 0: at least 1", "--runs", "0");
         assertRefused("sluice perf: --duration 3: at least --warmup + 2 (4), for two measured seconds", "--duration",
             "3", "--warmup", "2");
