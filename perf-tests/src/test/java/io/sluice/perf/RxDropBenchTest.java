@@ -6,6 +6,7 @@ import io.sluice.xsk.util.NetNamespace;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,6 +52,28 @@ class RxDropBenchTest
             assertEquals(frames, Long.parseLong(m.group(4)), "the XDP program steered every frame: " + total);
             assertTrue(TestHosts.run("ip", "-n", hosts.dutNs(), "link", "show", hosts.dutIf()).indexOf("xdp") < 0,
                 "detached on exit");
+        }
+    }
+
+    /**
+     * A script's background job starts with SIGINT ignored, and a JVM leaves an ignored signal alone: the launcher
+     * gives SIGINT its default back, or ./sluice perf (which stops each bench with it) waits and gives up.
+     */
+    @Test
+    void shouldStopOnSigintWhenStartedWithItIgnored() throws Exception
+    {
+        Privileged.require("./sluice bench rxdrop in a network namespace");
+        try (TestHosts hosts = new TestHosts("rxi", "rbi0", "10.215.2.1/24", "rbi1", "10.215.2.2/24");
+            SluiceProcess process = SluiceProcess.startCommand(List.of("sh", "-c", "trap '' INT; exec ip netns " +
+                "exec " + hosts.dutNs() + " " + SluiceProcess.sluiceHome().resolve("sluice") + " bench rxdrop " +
+                "--iface " + hosts.dutIf())))
+        {
+            assertTrue(process.await("READY", 120), () -> "no READY line: " + process.output());
+
+            process.signal("INT");
+
+            assertEquals(0, process.waitFor(30), process::output);
+            assertTrue(process.line("TOTAL").startsWith("TOTAL rx_packets=0 "), process::output);
         }
     }
 
