@@ -32,6 +32,9 @@ import java.util.Map;
  *     virtio_net), else RX and TX (veth). Setting them to {@code queues} makes RSS spread over exactly the queues
  *     Sluice reads.</li>
  *     <li>{@code nic_rings}: {@code ethtool -G}.</li>
+ *     <li>{@code mtu}: the interface's sysfs {@code mtu} ({@code ip link set dev IF mtu N} does the same), so a
+ *     jumbo MTU in the profile is the one the interface runs at. The driver may refuse it, e.g. igb with an XDP
+ *     program attached; {@code ./sluice doctor} says beforehand whether the frames and the driver can carry it.</li>
  *     <li>{@code offloads}: {@code ethtool -K}; {@code ntuple} is turned on too when {@code flow_steering} has
  *     rules.</li>
  *     <li>{@code flow_steering}: {@code ethtool -N}, one rule per flow.</li>
@@ -90,6 +93,7 @@ public final class TunePlan
             plan.channels(ethtool);
         }
         plan.rings(ethtool);
+        plan.mtu(files);
         // read once for both: flows need the ntuple feature that offloads turns on for them
         final HostTuning host = profile.hostTuning();
         final Map<String, Ethtool.Feature> features =
@@ -331,6 +335,14 @@ public final class TunePlan
         {
             settings.add(new Setting(Setting.Kind.NTUPLE, iface, "flow_steering", Map.of(),
                 Map.of("rule", flow.ethtoolArguments())));
+        }
+    }
+
+    private void mtu(final HostFiles files)
+    {
+        if (Profile.MTU_LEAVE != profile.mtu())
+        {
+            file(files, "/sys/class/net/" + iface + "/mtu", "mtu", profile.mtu());
         }
     }
 

@@ -33,7 +33,7 @@ class TuneTest
     private static final String HUGEPAGES = "/sys/kernel/mm/hugepages/hugepages-2048kB/";
 
     /**
-     * veth and everything on top of it that veth can take (channels, offloads, NAPI knobs) or the host holds
+     * veth and everything on top of it that veth can take (channels, a jumbo MTU, offloads, NAPI knobs) or the host holds
      * (hugepages), plus two it cannot, to be named in warnings.
      */
     private static final String PROFILE = """
@@ -44,6 +44,7 @@ class TuneTest
         busy_poll: {napi_defer_hard_irqs: 2, gro_flush_timeout: 200000}
         hugepages: prefer
         nic_rings: {rx: 1024}
+        mtu: 9000
         irq: {policy: spread}
         flow_steering: [{flow: udp4, dst_port: 4789, queue: 1}]
         """;
@@ -98,19 +99,20 @@ class TuneTest
         assertEquals("sluice tune: " + IF + ", profile " + profile + " (--profile)", lines.get(0), dry::toString);
         assertEquals("sluice tune: dry run for " + IF + " with " + profile + ": nothing is changed", lines.get(1));
         assertEquals("  ethtool -L tun1 rx 2 tx 2    # channels: rx 4 -> 2, tx 4 -> 2", lines.get(2));
+        assertEquals("  echo 9000 > /sys/class/net/tun1/mtu    # mtu: 1500 -> 9000", lines.get(3));
         assertEquals("  ethtool -K tun1 tcp-segmentation-offload off rx-vlan-offload off generic-receive-offload on" +
             "    # offloads: tcp-segmentation-offload on -> off, rx-vlan-offload on -> off, generic-receive-offload " +
-            "off -> on", lines.get(3));
+            "off -> on", lines.get(4));
         assertEquals("  echo 2 > /sys/class/net/tun1/napi_defer_hard_irqs    # busy_poll.napi_defer_hard_irqs: 0 -> 2",
-            lines.get(4));
+            lines.get(5));
         assertEquals("  echo 200000 > /sys/class/net/tun1/gro_flush_timeout    # busy_poll.gro_flush_timeout: 0 -> " +
-            "200000", lines.get(5));
+            "200000", lines.get(6));
         final long needed = pagesFor(2);
         if (free < needed)
         {
             final long target = total + needed - free;
             assertEquals("  echo " + target + " > " + HUGEPAGES + "nr_hugepages    # hugepages: " + total + " -> " +
-                target, lines.get(6));
+                target, lines.get(7));
         }
         else
         {
@@ -149,6 +151,7 @@ class TuneTest
         assertEquals("on", feature("generic-receive-offload"));
         assertEquals("2", ns.exec("cat", "/sys/class/net/" + IF + "/napi_defer_hard_irqs").strip());
         assertEquals("200000", ns.exec("cat", "/sys/class/net/" + IF + "/gro_flush_timeout").strip());
+        assertEquals("9000", ns.exec("cat", "/sys/class/net/" + IF + "/mtu").strip());
         final long free = Long.parseLong(Files.readString(Path.of(HUGEPAGES, "free_hugepages")).strip());
         assertTrue(free >= pagesFor(2), "hugepages reserved: " + free);
         final String tuned = snapshot();
@@ -180,6 +183,7 @@ class TuneTest
         assertEquals(before, snapshot(), "every setting as it was:\n" + revert);
         assertFalse(Files.exists(state), "the state file goes once everything is restored");
         assertTrue(revert.stdout().contains("restored: ethtool -L tun1 rx 4 tx 4"), revert::toString);
+        assertEquals("1500", ns.exec("cat", "/sys/class/net/" + IF + "/mtu").strip(), revert::toString);
     }
 
     @Test
