@@ -130,8 +130,7 @@ public final class RxDropBench implements Callable<Integer>
             final long endNs = durationS > 0 ? startNs + durationS * 1_000_000_000L : Long.MAX_VALUE;
             reporter.start();
 
-            final long total = multiBuffer ? receivePackets(sockets, perQueue, received, endNs) :
-                receive(sockets, perQueue, received, endNs);
+            final long total = receive(sockets, perQueue, received, endNs);
 
             final long elapsedNs = System.nanoTime() - startNs;
             reporter.stop();
@@ -156,53 +155,16 @@ public final class RxDropBench implements Callable<Integer>
     }
 
     /**
-     * The hot loop: from each socket in turn, receive a batch and hand it straight back to that socket's fill
-     * ring. No allocation, no system call unless a fill ring asks for a wake-up.
+     * The hot loop: from each socket in turn, receive a batch and hand straight back to that socket's fill
+     * ring. No allocation, no system call unless a fill ring asks for a wake-up. With {@code --multi-buffer} it
+     * takes whole packets, and a chain's frames all go back to the fill ring while the packet counts once.
      */
     private long receive(
         final XskSocket[] sockets, final long[] perQueue, final AtomicLong published, final long endNs)
     {
-        final long[] addresses = new long[batch];
-        final int[] lengths = new int[batch];
         final int batch = this.batch;
-        final int count = sockets.length;
-        long total = 0;
-        int polls = 0;
-        while (running)
-        {
-            for (int q = 0; q < count; q++)
-            {
-                final XskSocket socket = sockets[q];
-                final int n = socket.receive(addresses, lengths, 0, batch);
-                if (n > 0)
-                {
-                    int placed = socket.fill(addresses, 0, n);
-                    while (placed < n)
-                    {
-                        placed += socket.fill(addresses, placed, n - placed);
-                    }
-                    perQueue[q] += n;
-                    total += n;
-                    published.lazySet(total);
-                }
-            }
-            if (0 == (++polls & 0xFFFF) && System.nanoTime() >= endNs)
-            {
-                break;
-            }
-        }
-
-        return total;
-    }
-
-    /**
-     * {@link #receive} by whole packets: a chain's frames all go back to the fill ring, and it counts once.
-     */
-    private long receivePackets(
-        final XskSocket[] sockets, final long[] perQueue, final AtomicLong published, final long endNs)
-    {
-        final int batch = this.batch;
-        final int room = Math.max(batch, sockets[0].maxBuffers());
+        final boolean multiBuffer = this.multiBuffer;
+        final int room = multiBuffer ? Math.max(batch, sockets[0].maxBuffers()) : batch;
         final long[] addresses = new long[room];
         final int[] lengths = new int[room];
         final int[] buffers = new int[batch];
@@ -214,13 +176,18 @@ public final class RxDropBench implements Callable<Integer>
             for (int q = 0; q < count; q++)
             {
                 final XskSocket socket = sockets[q];
-                final int packets = socket.receivePackets(addresses, lengths, buffers, batch);
+                final int packets = multiBuffer ? socket.receivePackets(addresses, lengths, buffers, batch) :
+                    socket.receive(addresses, lengths, 0, batch);
                 if (packets > 0)
                 {
-                    int frames = 0;
-                    for (int k = 0; k < packets; k++)
+                    int frames = packets;
+                    if (multiBuffer)
                     {
-                        frames += buffers[k] & XskSocket.BUFFERS_MASK;
+                        frames = 0;
+                        for (int k = 0; k < packets; k++)
+                        {
+                            frames += buffers[k] & XskSocket.BUFFERS_MASK;
+                        }
                     }
                     int placed = socket.fill(addresses, 0, frames);
                     while (placed < frames)

@@ -33,20 +33,7 @@ class L2FwdBenchTest
             TestHosts.run("ip", "netns", "exec", hosts.genNs(), "ethtool", "-K", hosts.genIf(), "gro", "on");
             assertTrue(process.await("READY", 120), () -> "no READY line: " + process.output());
             assertEquals(frames, RxDropBenchTest.send(hosts, "10.220.0.1", "10.220.0.2", frames, 50_000));
-            assertTrue(process.await("STAT t=", 10), () -> "no STAT line: " + process.output());
-            Thread.sleep(1500);
-
-            process.signal("INT");
-            assertEquals(0, process.waitFor(30), process::output);
-            final String total = process.line("TOTAL");
-            final Matcher m = TOTAL.matcher(total);
-            assertTrue(m.matches(), process::output);
-            final long received = Long.parseLong(m.group(1));
-            final long reflected = Long.parseLong(m.group(2));
-            final long kernelDrops = Long.parseLong(m.group(3));
-            assertEquals(frames, Long.parseLong(m.group(6)), "steered every frame: " + total);
-            assertEquals(frames, received + kernelDrops, "received or counted by the kernel: " + total);
-            assertEquals(received, reflected + Long.parseLong(m.group(4)), "reflected or counted as TX drops: " + total);
+            final long reflected = reflected(RxDropBenchTest.stopAndTotal(process, TOTAL), frames);
             assertEquals(reflected, rxPackets(hosts.genNs(), hosts.genIf()), "every reflected frame came back");
         }
     }
@@ -74,27 +61,30 @@ class L2FwdBenchTest
                 final long packetsBefore = rxPackets(hosts.genNs(), hosts.genIf());
                 assertEquals(frames, RxDropBenchTest.sendJumbo(hosts, "10.220.1.1", "10.220.1.2", frames,
                     RxDropBenchTest.JUMBO_FRAME_BYTES));
-                assertTrue(process.await("STAT t=", 10), () -> "no STAT line: " + process.output());
-                Thread.sleep(1500);
-
-                process.signal("INT");
-                assertEquals(0, process.waitFor(30), process::output);
-                final String total = process.line("TOTAL");
-                final Matcher m = TOTAL.matcher(total);
-                assertTrue(m.matches(), process::output);
-                final long received = Long.parseLong(m.group(1));
-                final long reflected = Long.parseLong(m.group(2));
-                assertEquals(frames, Long.parseLong(m.group(6)), "steered every packet: " + total);
-                assertEquals(frames, received + Long.parseLong(m.group(3)), "received or counted by the kernel: " +
-                    total);
-                assertEquals(received, reflected + Long.parseLong(m.group(4)), "reflected or counted as TX drops: " +
-                    total);
+                final long reflected = reflected(RxDropBenchTest.stopAndTotal(process, TOTAL), frames);
                 assertEquals(reflected, rxPackets(hosts.genNs(), hosts.genIf()) - packetsBefore,
                     "every reflected packet came back");
                 assertEquals(reflected * RxDropBenchTest.JUMBO_FRAME_BYTES,
                     rxBytes(hosts.genNs(), hosts.genIf()) - bytesBefore, "each whole, as sent");
             }
         }
+    }
+
+    /**
+     * @return what the TOTAL line says was reflected, once every frame is steered, received or counted by the
+     * kernel, and reflected or counted as a TX drop.
+     */
+    private static long reflected(final Matcher total, final long frames)
+    {
+        final long received = Long.parseLong(total.group(1));
+        final long reflected = Long.parseLong(total.group(2));
+        assertEquals(frames, Long.parseLong(total.group(6)), "steered every frame: " + total.group());
+        assertEquals(frames, received + Long.parseLong(total.group(3)), "received or counted by the kernel: " +
+            total.group());
+        assertEquals(received, reflected + Long.parseLong(total.group(4)), "reflected or counted as TX drops: " +
+            total.group());
+
+        return reflected;
     }
 
     /**

@@ -36,20 +36,10 @@ class RxDropBenchTest
         {
             assertTrue(process.await("READY", 120), () -> "no READY line: " + process.output());
             assertEquals(frames, send(hosts, "10.215.0.1", "10.215.0.2", frames, 200_000));
-            assertTrue(process.await("STAT t=", 10), () -> "no STAT line: " + process.output());
-            Thread.sleep(1500); // a STAT line after the last frame
-
-            process.signal("INT");
-            assertEquals(0, process.waitFor(30), process::output);
+            final Matcher m = stopAndTotal(process, TOTAL);
             assertTrue(process.lines().stream().anyMatch((l) -> l.matches("^STAT t=\\d+ rx_mpps=[0-9.]+ .*")),
                 process::output);
-            final String total = process.line("TOTAL");
-            final Matcher m = TOTAL.matcher(total);
-            assertTrue(m.matches(), total);
-            final long received = Long.parseLong(m.group(1));
-            final long lost = Long.parseLong(m.group(2)) + Long.parseLong(m.group(3));
-            assertEquals(frames, received + lost, "every frame received or counted by the kernel: " + total);
-            assertEquals(frames, Long.parseLong(m.group(4)), "the XDP program steered every frame: " + total);
+            assertAccounted(m, frames);
             assertTrue(TestHosts.run("ip", "-n", hosts.dutNs(), "link", "show", hosts.dutIf()).indexOf("xdp") < 0,
                 "detached on exit");
         }
@@ -95,20 +85,37 @@ class RxDropBenchTest
                 assertTrue(process.await("READY", 120), () -> "no READY line: " + process.output());
                 assertTrue(process.line("READY").contains(" multi_buffer=true "), process::output);
                 assertEquals(frames, sendJumbo(hosts, "10.215.1.1", "10.215.1.2", frames, JUMBO_FRAME_BYTES));
-                assertTrue(process.await("STAT t=", 10), () -> "no STAT line: " + process.output());
-                Thread.sleep(1500);
-
-                process.signal("INT");
-                assertEquals(0, process.waitFor(30), process::output);
-                final String total = process.line("TOTAL");
-                final Matcher m = TOTAL.matcher(total);
-                assertTrue(m.matches(), total);
-                final long received = Long.parseLong(m.group(1));
-                final long lost = Long.parseLong(m.group(2)) + Long.parseLong(m.group(3));
-                assertEquals(frames, received + lost, "every packet received or counted by the kernel: " + total);
-                assertEquals(frames, Long.parseLong(m.group(4)), "the XDP program steered every packet: " + total);
+                assertAccounted(stopAndTotal(process, TOTAL), frames);
             }
         }
+    }
+
+    /**
+     * Wait for a STAT line after the last frame, stop the bench with SIGINT as a user does, and read its TOTAL line.
+     *
+     * @param process a bench that printed READY.
+     * @param total   what its TOTAL line must match.
+     * @return the match.
+     */
+    static Matcher stopAndTotal(final SluiceProcess process, final Pattern total) throws InterruptedException
+    {
+        assertTrue(process.await("STAT t=", 10), () -> "no STAT line: " + process.output());
+        Thread.sleep(1500);
+
+        process.signal("INT");
+        assertEquals(0, process.waitFor(30), process::output);
+        final Matcher m = total.matcher(process.line("TOTAL"));
+        assertTrue(m.matches(), process::output);
+
+        return m;
+    }
+
+    private static void assertAccounted(final Matcher total, final long frames)
+    {
+        final long received = Long.parseLong(total.group(1));
+        final long lost = Long.parseLong(total.group(2)) + Long.parseLong(total.group(3));
+        assertEquals(frames, received + lost, "every frame received or counted by the kernel: " + total.group());
+        assertEquals(frames, Long.parseLong(total.group(4)), "the XDP program steered every frame: " + total.group());
     }
 
     /**
