@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Jumbo frames end to end on veth at MTU 9000, in copy mode with {@code XDP_USE_SG}: frames of 64, 1500, 4000, 8000
  * and 9014 bytes (a full 9000-byte IP packet), mixed in one run, are steered by the frags-aware XDP program,
  * received whole as chains of 4 KiB UMEM frames, reflected byte for byte, forwarded to a third namespace, and
- * counted, every one exactly once; and where multi-buffer is off, a jumbo frame is a counted kernel drop.
+ * counted, every one exactly once, and mirrored whole into the capture; and where multi-buffer is off, a jumbo frame
+ * is a counted kernel drop.
  */
 class MultiBufferVethTest
 {
@@ -56,6 +60,9 @@ class MultiBufferVethTest
     private static final int REFLECT_PORT = 7000;
     private static final int FORWARD_PORT = 7001;
     private static final int COUNT_PORT = 7002;
+    private static final int MIRROR_PORT = 7003;
+    private static final int PCAP_HEADER_BYTES = 24;
+    private static final int PCAP_RECORD_HEADER_BYTES = 16;
     private static final int SOURCE_PORT = 41_000;
     private static final int ROUNDS = 300;
     private static final int BURST = 60;
@@ -245,6 +252,108 @@ class MultiBufferVethTest
     }
 
     /**
+     * A mirror rule's jumbo packets go into the capture whole: each pcap record holds every buffer of its chain, in
+     * order, byte for byte as sent, with its full length, and the capture wrote exactly the packets mirrored.
+     */
+    @Test
+    void shouldMirrorJumboFramesWholeIntoTheCapture() throws Exception
+    {
+        Privileged.require("multi-buffer AF_XDP on veth in network namespaces");
+        final NetNs gen = keep(NetNs.create("mbgen"));
+        final NetNs dut = keep(NetNs.create("mbdut"));
+        jumboVeth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
+        final String genMac = gen.mac(GEN_IF);
+        final String dutMac = dut.mac(DUT_IF);
+        final Umem genUmem = keep(Umem.create(UmemConfig.defaults().withFrameCount(4096)));
+        final XskSocket genSocket = keep(gen.call(() -> XskSocket.open(genUmem, GEN_IF, 0,
+            XskConfig.defaults().withRings(64, 2048, 64, 2048).withMultiBuffer(true).withPrefill(false))));
+        final Path pcap = Files.createTempFile("multi-buffer-mirror", ".pcap");
+        try
+        {
+            final PacketProcessor processor = launch(dut, """
+                steer:
+                  - {name: to-sluice, proto: udp, dst: 10.221.0.2/32, dst_port: 7003, action: steer}
+                filter:
+                  - {name: mirror, proto: udp, dst_port: 7003, action: mirror}
+                default: drop
+                """, true, pcap);
+
+            final int rounds = 40;
+            final Random random = new Random(7003);
+            final List<byte[]> packets = new ArrayList<>();
+            for (int round = 0; round < rounds; round++)
+            {
+                for (final int size : SIZES)
+                {
+                    final byte[] payload = new byte[size - 42];
+                    random.nextBytes(payload);
+                    packets.add(Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR)
+                        .udp(SOURCE_PORT, MIRROR_PORT).payload(payload).build());
+                }
+            }
+            for (int from = 0; from < packets.size(); from += BURST)
+            {
+                final List<byte[]> burst = packets.subList(from, Math.min(packets.size(), from + BURST));
+                assertEquals(burst.size(), gen.call(() -> Transmit.packets(genSocket, burst,
+                    genUmem.frameSizeBytes())));
+                Thread.sleep(2);
+            }
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (processor.capture().written() < packets.size() && System.nanoTime() < deadlineNs)
+            {
+                Thread.sleep(10);
+            }
+
+            final Accounting accounting = processor.stop();
+            final String table = String.join("\n", accounting.lines());
+            assertEquals(0, accounting.kernelDropped(), table);
+            assertEquals(packets.size(), accounting.pipeline().get(PipelineCounter.MIRRORED), table);
+            assertEquals(packets.size(), processor.capture().written(), table);
+            assertTrue(accounting.balanced(), table);
+
+            final List<byte[]> records = pcapRecords(Files.readAllBytes(pcap));
+            assertEquals(packets.size(), records.size());
+            for (int i = 0; i < packets.size(); i++)
+            {
+                final int k = i;
+                assertArrayEquals(packets.get(i), records.get(i), () -> "record " + k + " of " +
+                    packets.get(k).length + " bytes");
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(pcap);
+        }
+    }
+
+    /**
+     * @param file a pcap file, little-endian as Sluice writes it.
+     * @return each record's bytes, checking its captured length is its length on the wire.
+     */
+    private static List<byte[]> pcapRecords(final byte[] file)
+    {
+        final ByteBuffer buffer = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        final int magic = buffer.getInt(0);
+        assertTrue(0xA1B2C3D4 == magic || 0xA1B23C4D == magic, "pcap magic " + Integer.toHexString(magic));
+        buffer.position(PCAP_HEADER_BYTES);
+        final List<byte[]> records = new ArrayList<>();
+        while (buffer.remaining() >= PCAP_RECORD_HEADER_BYTES)
+        {
+            buffer.getInt();
+            buffer.getInt();
+            final int captured = buffer.getInt();
+            final int original = buffer.getInt();
+            assertEquals(original, captured, "record " + records.size() + " cut short");
+            final byte[] record = new byte[captured];
+            buffer.get(record);
+            records.add(record);
+        }
+        assertEquals(0, buffer.remaining(), "the file ends with a whole record");
+
+        return records;
+    }
+
+    /**
      * A veth pair as {@link NetNs#veth} makes it, both ends at MTU 9000 before any program is attached.
      */
     private static void jumboVeth(
@@ -260,6 +369,15 @@ class MultiBufferVethTest
      */
     private PacketProcessor launch(final NetNs dut, final String rules, final boolean multiBuffer) throws Exception
     {
+        return launch(dut, rules, multiBuffer, null);
+    }
+
+    /**
+     * As {@link #launch(NetNs, String, boolean)}, mirror rules' packets captured to {@code pcap} unless it is null.
+     */
+    private PacketProcessor launch(final NetNs dut, final String rules, final boolean multiBuffer, final Path pcap)
+        throws Exception
+    {
         final Path rulesFile = Files.createTempFile("multi-buffer-veth", ".yaml");
         Files.writeString(rulesFile, rules);
         final SluiceContext ctx = new SluiceContext()
@@ -270,6 +388,10 @@ class MultiBufferVethTest
             .xskConfig(XskConfig.defaults().withRings(4096, 2048, 8192, 2048).withMultiBuffer(multiBuffer))
             .umemConfig(UmemConfig.defaults())
             .pipelineConfig(PipelineConfig.defaults().withIdle(IdleMode.BACKOFF));
+        if (null != pcap)
+        {
+            ctx.capture(pcap, null, SluiceContext.CAPTURE_MAX_FRAMES_DEFAULT);
+        }
         try
         {
             return keep(dut.call(() -> PacketProcessor.launch(ctx)));
