@@ -92,7 +92,7 @@ class BadConfigurationTest
             bad("doctor: bad profile", "ring.yaml:3: rings.rx: 3000 is not a power of two", "doctor", "--profile",
                 f("ring.yaml")),
             bad("stats: no such instance", "cannot read", "stats", "--instance", "no-such-instance"),
-            bad("perf: frame size", "--frame-size 63: 64..1500", "perf", "--frame-size", "63"));
+            bad("perf: frame size", "--frame-size 63: 64..9018", "perf", "--frame-size", "63"));
     }
 
     @ParameterizedTest(name = "{0}")
