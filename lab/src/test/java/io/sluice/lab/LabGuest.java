@@ -32,6 +32,7 @@ final class LabGuest
      */
     static final int OFFERED_FRAME_BYTES = 60;
 
+
     private static final long AWAIT_TIMEOUT_NS = 60_000_000_000L;
     private static final long AWAIT_STALL_NS = 2_000_000_000L;
     private static final Pattern OFFERED = Pattern.compile(
@@ -74,7 +75,7 @@ final class LabGuest
      *
      * @param frames  how many.
      * @param ratePps how fast.
-     * @param flows   source ports 40000 to 40000 + flows - 1, one frame each in turn.
+     * @param flows   flows f below it, source port {@link #flowPort}(f), one frame each in turn.
      * @return frames the generator's NIC sent.
      */
     static long offer(final int frames, final int ratePps, final int flows)
@@ -88,7 +89,7 @@ final class LabGuest
      *
      * @param frames  how many.
      * @param ratePps how fast.
-     * @param flows   source ports 40000 to 40000 + flows - 1, one frame each in turn.
+     * @param flows   flows f below it, source port {@link #flowPort}(f), one frame each in turn.
      * @param sizes   frame sizes in bytes, Ethernet header included, one frame each in turn.
      * @return frames the generator's NIC sent.
      */
@@ -109,6 +110,18 @@ final class LabGuest
         Assertions.assertEquals(sent, Long.parseLong(matcher.group(3)), "the generator NIC's tx_packets: " + out);
 
         return sent;
+    }
+
+    /**
+     * @param flow a flow {@link #offer(int, int, int)} sends.
+     * @return its UDP source port, as {@code offer.py}'s {@code flow_port} has it: 40000 for flow 0, the others
+     * spread by a multiplier whose carries mix the bits. Ports 40000 + f differ in their low bits only, and RSS's
+     * Toeplitz hash, linear in the bits, puts them in a small subspace, which a boot's random key kept off one of
+     * igb's five queues in one CI run (64 flows, none on queue 4).
+     */
+    static int flowPort(final int flow)
+    {
+        return 40_000 + (flow * 7919) % 25_000;
     }
 
     /**

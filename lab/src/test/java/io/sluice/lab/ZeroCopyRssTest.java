@@ -33,7 +33,6 @@ class ZeroCopyRssTest
     private static final int FRAMES = 6_400;
     private static final int FLOWS = 64;
     private static final int RATE_PPS = 10_000;
-    private static final int FIRST_PORT = 40_000;
     /**
      * Where the UDP source port sits in what {@code offer.py} sends: after the Ethernet and the 20-byte IPv4 header.
      */
@@ -112,13 +111,20 @@ class ZeroCopyRssTest
         final long[][] spread = new long[FLOWS][sockets.sockets().length];
         final long[] perQueue = new long[sockets.sockets().length];
         final long[] strangers = new long[1];
+        final int[] flowOfPort = new int[1 << 16];
+        Arrays.fill(flowOfPort, -1);
+        for (int flow = 0; flow < FLOWS; flow++)
+        {
+            flowOfPort[LabGuest.flowPort(flow)] = flow;
+        }
         final CompletableFuture<Long> offered = CompletableFuture.supplyAsync(
             () -> LabGuest.offer(FRAMES, RATE_PPS, FLOWS));
         final long received = sockets.receiveAndRefill(FRAMES, perQueue, (queue, address, length) ->
         {
-            final int flow = (((memory.get(JAVA_BYTE, address + SRC_PORT_OFFSET) & 0xFF) << 8) |
-                (memory.get(JAVA_BYTE, address + SRC_PORT_OFFSET + 1) & 0xFF)) - FIRST_PORT;
-            if (flow >= 0 && flow < FLOWS)
+            final int port = ((memory.get(JAVA_BYTE, address + SRC_PORT_OFFSET) & 0xFF) << 8) |
+                (memory.get(JAVA_BYTE, address + SRC_PORT_OFFSET + 1) & 0xFF);
+            final int flow = flowOfPort[port];
+            if (flow >= 0)
             {
                 spread[flow][queue]++;
             }
