@@ -218,9 +218,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             TestHosts.run("ip", "netns", "exec", hosts.dutNs(), "ethtool", "-K", DUT_IF, "gro", "on");
             if (jumbo())
             {
-                // before any XDP program: veth refuses an MTU over a page under one that does not take frags
-                TestHosts.run("ip", "-n", hosts.genNs(), "link", "set", "dev", GEN_IF, "mtu", Integer.toString(JUMBO_MTU));
-                TestHosts.run("ip", "-n", hosts.dutNs(), "link", "set", "dev", DUT_IF, "mtu", Integer.toString(JUMBO_MTU));
+                hosts.mtu(JUMBO_MTU);
             }
             final byte[] template = hosts.udpToDut(GEN_ADDR, DUT_ADDR, 40_000, 9, frameSize - FCS_BYTES - 42);
             System.out.println("# " + commandLine(chosen));

@@ -39,7 +39,11 @@ final class XskSender implements Traffic
     private final int[] lengths;
     private final int[] buffers;
     private final long[] completed = new long[BATCH_PACKETS * XskSocket.MAX_SKB_FRAGS];
-    private volatile long sent;
+    /**
+     * Packets sent over every call, so the next call goes on with the packet after the last one sent (calls come
+     * one after another, each from a thread started after the last one's ended).
+     */
+    private long sent;
 
     /**
      * Open in the calling thread's namespace.
@@ -135,15 +139,15 @@ final class XskSender implements Traffic
         }
         final int perPacket = buffersPerPacket;
         long queued = sent;
-        long completions = queued * perPacket - (long)socket.txFrames();
         final long start = queued;
         final long limit = packets == Long.MAX_VALUE ? Long.MAX_VALUE : start + packets;
         int next = (int)(queued % PACKETS);
         int loops = 0;
         while (queued < limit)
         {
-            completions += socket.complete(completed, 0, completed.length);
-            final long inFlight = queued - completions / perPacket;
+            socket.complete(completed, 0, completed.length);
+            // a packet partly completed is still in flight
+            final long inFlight = (socket.txFrames() + perPacket - 1) / perPacket;
             final int free = (int)Math.min(Math.min(PACKETS - inFlight, limit - queued),
                 Math.min(BATCH_PACKETS, PACKETS - next));
             if (free > 0)
@@ -151,7 +155,6 @@ final class XskSender implements Traffic
                 final int placed = socket.transmitPackets(addresses, lengths, buffers, next * perPacket, next, free);
                 queued += placed;
                 next = (next + placed) % PACKETS;
-                sent = queued;
             }
             if (0 == (++loops & 0xFF) && System.nanoTime() >= endNs)
             {
@@ -159,15 +162,9 @@ final class XskSender implements Traffic
             }
         }
 
-        return queued - start;
-    }
+        sent = queued;
 
-    /**
-     * @return packets sent so far.
-     */
-    long sent()
-    {
-        return sent;
+        return queued - start;
     }
 
     @Override

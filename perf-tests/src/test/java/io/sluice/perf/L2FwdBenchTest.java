@@ -49,7 +49,7 @@ class L2FwdBenchTest
         final int frames = 20_000;
         try (TestHosts hosts = new TestHosts("l2j", "lbj0", "10.220.1.1/24", "lbj1", "10.220.1.2/24"))
         {
-            RxDropBenchTest.jumbo(hosts);
+            hosts.mtu(RxDropBenchTest.JUMBO_MTU);
             TestHosts.run("ip", "netns", "exec", hosts.genNs(), "ethtool", "-K", hosts.genIf(), "gro", "on");
             try (SluiceProcess process = SluiceProcess.start(hosts.dutNs(), "bench", "l2fwd", "--iface",
                 hosts.dutIf(), "--queue", "0", "--cpu", "1", "--idle", "backoff", "--frame-size", "4096",

@@ -78,7 +78,7 @@ class RxDropBenchTest
         final int frames = 20_000;
         try (TestHosts hosts = new TestHosts("rxj", "rbj0", "10.215.1.1/24", "rbj1", "10.215.1.2/24"))
         {
-            jumbo(hosts);
+            hosts.mtu(JUMBO_MTU);
             try (SluiceProcess process = SluiceProcess.start(hosts.dutNs(), "bench", "rxdrop", "--iface",
                 hosts.dutIf(), "--queue", "0", "--cpu", "1", "--frame-size", "4096", "--multi-buffer"))
             {
@@ -125,13 +125,9 @@ class RxDropBenchTest
     static final int JUMBO_FRAME_BYTES = 8_996;
 
     /**
-     * Give both veth ends MTU 9000, before any XDP program is attached.
+     * The MTU both veth ends get for it.
      */
-    static void jumbo(final TestHosts hosts)
-    {
-        TestHosts.run("ip", "-n", hosts.genNs(), "link", "set", "dev", hosts.genIf(), "mtu", "9000");
-        TestHosts.run("ip", "-n", hosts.dutNs(), "link", "set", "dev", hosts.dutIf(), "mtu", "9000");
-    }
+    static final int JUMBO_MTU = 9000;
 
     /**
      * Send jumbo UDP frames from the test host to the host under test with {@link XskSender}, as the perf

@@ -94,13 +94,11 @@ class MultiBufferVethTest
     void shouldSteerReflectForwardAndCountJumboFramesWholeAndExactly() throws Exception
     {
         Privileged.require("multi-buffer AF_XDP on veth in network namespaces");
-        final NetNs gen = keep(NetNs.create("mbgen"));
-        final NetNs dut = keep(NetNs.create("mbdut"));
+        final Hosts hosts = genAndDut();
+        final NetNs gen = hosts.gen();
+        final NetNs dut = hosts.dut();
         final NetNs sink = keep(NetNs.create("mbsnk"));
-        jumboVeth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
         jumboVeth(dut, OUT_IF, "10.222.0.2/24", sink, SINK_IF, "10.222.0.1/24");
-        final String genMac = gen.mac(GEN_IF);
-        final String dutMac = dut.mac(DUT_IF);
 
         final SteeringProgram sinkProgram = keep(sink.call(() -> SteeringProgram.open().attach(SINK_IF, XdpMode.NATIVE)));
         sinkProgram.tables().add(FlowRule.of(1, FlowRule.Action.DROP));
@@ -129,7 +127,7 @@ class MultiBufferVethTest
                 {
                     final byte[] payload = new byte[size - 42];
                     random.nextBytes(payload);
-                    final byte[] frame = Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR)
+                    final byte[] frame = hosts.toDut()
                         .udp(SOURCE_PORT + round % 16, port).payload(payload).build();
                     assertEquals(size, frame.length);
                     packets.add(frame);
@@ -155,12 +153,7 @@ class MultiBufferVethTest
         final int perRule = ROUNDS * SIZES.length;
         try
         {
-            for (int from = 0; from < packets.size(); from += BURST)
-            {
-                final List<byte[]> burst = packets.subList(from, Math.min(packets.size(), from + BURST));
-                assertEquals(burst.size(), gen.call(() -> Transmit.packets(genSocket, burst, genUmem.frameSizeBytes())));
-                Thread.sleep(2);
-            }
+            sendInBursts(gen, genSocket, packets);
             reflections.awaitPackets(perRule, TimeUnit.SECONDS.toNanos(20));
         }
         finally
@@ -205,18 +198,15 @@ class MultiBufferVethTest
     void shouldCountAJumboFrameAsAKernelDropWhereMultiBufferIsOff() throws Exception
     {
         Privileged.require("AF_XDP on veth in network namespaces");
-        final NetNs gen = keep(NetNs.create("mbgen"));
-        final NetNs dut = keep(NetNs.create("mbdut"));
-        jumboVeth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
-        final String genMac = gen.mac(GEN_IF);
-        final String dutMac = dut.mac(DUT_IF);
+        final Hosts hosts = genAndDut();
+        final NetNs gen = hosts.gen();
         final SteeringProgram genProgram = keep(gen.call(() -> SteeringProgram.open().attach(GEN_IF, XdpMode.NATIVE)));
         final Umem genUmem = keep(Umem.create(UmemConfig.defaults().withFrameCount(4096)));
         final XskSocket genSocket = keep(gen.call(() -> XskSocket.open(genUmem, GEN_IF, 0,
             XskConfig.defaults().withRings(2048, 2048, 2048, 2048).withMultiBuffer(true))));
         genSocket.registerWith(genProgram);
 
-        final PacketProcessor processor = launch(dut, """
+        final PacketProcessor processor = launch(hosts.dut(), """
             steer:
               - {name: to-sluice, proto: udp, dst: 10.221.0.2/32, dst_port: 7002, action: steer}
             filter:
@@ -228,9 +218,9 @@ class MultiBufferVethTest
         final List<byte[]> packets = new ArrayList<>();
         for (int i = 0; i < each; i++)
         {
-            packets.add(Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR)
+            packets.add(hosts.toDut()
                 .udp(SOURCE_PORT, COUNT_PORT).payload(22).build());
-            packets.add(Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR)
+            packets.add(hosts.toDut()
                 .udp(SOURCE_PORT, COUNT_PORT).payload(4000 - 42).build());
         }
         assertEquals(packets.size(), gen.call(() -> Transmit.packets(genSocket, packets, genUmem.frameSizeBytes())));
@@ -259,18 +249,15 @@ class MultiBufferVethTest
     void shouldMirrorJumboFramesWholeIntoTheCapture() throws Exception
     {
         Privileged.require("multi-buffer AF_XDP on veth in network namespaces");
-        final NetNs gen = keep(NetNs.create("mbgen"));
-        final NetNs dut = keep(NetNs.create("mbdut"));
-        jumboVeth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
-        final String genMac = gen.mac(GEN_IF);
-        final String dutMac = dut.mac(DUT_IF);
+        final Hosts hosts = genAndDut();
+        final NetNs gen = hosts.gen();
         final Umem genUmem = keep(Umem.create(UmemConfig.defaults().withFrameCount(4096)));
         final XskSocket genSocket = keep(gen.call(() -> XskSocket.open(genUmem, GEN_IF, 0,
             XskConfig.defaults().withRings(64, 2048, 64, 2048).withMultiBuffer(true).withPrefill(false))));
         final Path pcap = Files.createTempFile("multi-buffer-mirror", ".pcap");
         try
         {
-            final PacketProcessor processor = launch(dut, """
+            final PacketProcessor processor = launch(hosts.dut(), """
                 steer:
                   - {name: to-sluice, proto: udp, dst: 10.221.0.2/32, dst_port: 7003, action: steer}
                 filter:
@@ -287,17 +274,11 @@ class MultiBufferVethTest
                 {
                     final byte[] payload = new byte[size - 42];
                     random.nextBytes(payload);
-                    packets.add(Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR)
+                    packets.add(hosts.toDut()
                         .udp(SOURCE_PORT, MIRROR_PORT).payload(payload).build());
                 }
             }
-            for (int from = 0; from < packets.size(); from += BURST)
-            {
-                final List<byte[]> burst = packets.subList(from, Math.min(packets.size(), from + BURST));
-                assertEquals(burst.size(), gen.call(() -> Transmit.packets(genSocket, burst,
-                    genUmem.frameSizeBytes())));
-                Thread.sleep(2);
-            }
+            sendInBursts(gen, genSocket, packets);
             final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (processor.capture().written() < packets.size() && System.nanoTime() < deadlineNs)
             {
@@ -333,8 +314,7 @@ class MultiBufferVethTest
     private static List<byte[]> pcapRecords(final byte[] file)
     {
         final ByteBuffer buffer = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
-        final int magic = buffer.getInt(0);
-        assertTrue(0xA1B2C3D4 == magic || 0xA1B23C4D == magic, "pcap magic " + Integer.toHexString(magic));
+        assertEquals(FrameCapture.PCAP_NANOSECOND_MAGIC, buffer.getInt(0), "pcap magic");
         buffer.position(PCAP_HEADER_BYTES);
         final List<byte[]> records = new ArrayList<>();
         while (buffer.remaining() >= PCAP_RECORD_HEADER_BYTES)
@@ -351,6 +331,45 @@ class MultiBufferVethTest
         assertEquals(0, buffer.remaining(), "the file ends with a whole record");
 
         return records;
+    }
+
+    /**
+     * The generator's and the DUT's namespaces, joined by a veth at MTU 9000, and each end's MAC.
+     */
+    private record Hosts(NetNs gen, NetNs dut, String genMac, String dutMac)
+    {
+        /**
+         * @return a frame from the generator's end to the DUT's, its UDP header and payload still to come.
+         */
+        Frames toDut()
+        {
+            return Frames.ethernet().macs(dutMac, genMac).ipv4(GEN_ADDR, DUT_ADDR);
+        }
+    }
+
+    private Hosts genAndDut()
+    {
+        final NetNs gen = keep(NetNs.create("mbgen"));
+        final NetNs dut = keep(NetNs.create("mbdut"));
+        jumboVeth(gen, GEN_IF, GEN_ADDR + "/24", dut, DUT_IF, DUT_ADDR + "/24");
+
+        return new Hosts(gen, dut, gen.mac(GEN_IF), dut.mac(DUT_IF));
+    }
+
+    /**
+     * Send {@code packets} from the generator's socket, {@link #BURST} at a time with a pause between, so the DUT's
+     * RX ring keeps up.
+     */
+    private static void sendInBursts(final NetNs gen, final XskSocket socket, final List<byte[]> packets)
+        throws Exception
+    {
+        for (int from = 0; from < packets.size(); from += BURST)
+        {
+            final List<byte[]> burst = packets.subList(from, Math.min(packets.size(), from + BURST));
+            assertEquals(burst.size(), gen.call(() -> Transmit.packets(socket, burst,
+                socket.umem().frameSizeBytes())));
+            Thread.sleep(2);
+        }
     }
 
     /**
