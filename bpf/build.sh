@@ -15,3 +15,8 @@ for program in sluice_xdp sluice_gen sluice_drop; do
         cp "$src/$program.h" "$out/$program.h"
     fi
 done
+# The same steering program with its stamp in front of the frame, for kernels whose verifier refuses
+# bpf_xdp_adjust_meta to XDP programs (SteeringProgram loads it when a probe finds the helper refused).
+clang -O2 -g -target bpf -Wall -Werror -DSLUICE_STAMP_IN_FRONT \
+    -I"/usr/include/$(gcc -dumpmachine)" -I"$src" \
+    -c "$src/sluice_xdp.c" -o "$out/sluice_xdp_front.o"

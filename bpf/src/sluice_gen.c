@@ -35,6 +35,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -119,11 +120,13 @@ static __always_inline __u64 to_le64(__u64 v)
 #endif
 }
 
-SEC("xdp")
-int sluice_gen(struct xdp_md *ctx)
+/*
+ * Stamp one copy of the template, between data and data_end (see the top of this file).
+ *
+ * @return SLUICE_GEN_REDIRECTED if stamped, to be sent; else the counter of the drop.
+ */
+static __always_inline __u32 stamp(void *data, void *data_end)
 {
-    void *data_end = (void *)(long)ctx->data_end;
-    void *data = (void *)(long)ctx->data;
     const struct sluice_gen_config *cfg;
     __u32 zero = 0;
     __u64 *next_seq;
@@ -131,7 +134,7 @@ int sluice_gen(struct xdp_md *ctx)
     cfg = bpf_map_lookup_elem(&sluice_gen_cfg, &zero);
     next_seq = bpf_map_lookup_elem(&sluice_gen_seq, &zero);
     if (!cfg || !next_seq)
-        return outcome(SLUICE_GEN_DROP_NO_CONFIG, XDP_DROP);
+        return SLUICE_GEN_DROP_NO_CONFIG;
 
     const __u32 flags = cfg->flags;
     const __u32 l4_offset = cfg->l4_offset & SLUICE_GEN_OFFSET_MASK;
@@ -145,15 +148,15 @@ int sluice_gen(struct xdp_md *ctx)
 
     if (flags & SLUICE_GEN_IPV6) {
         if ((void *)(l3 + sizeof(struct ipv6hdr)) > data_end)
-            return outcome(SLUICE_GEN_DROP_TOO_SHORT, XDP_DROP);
+            return SLUICE_GEN_DROP_TOO_SHORT;
         saddr_low = (__be32 *)(l3 + IPV6_SADDR_LOW_OFFSET);
     } else {
         if ((void *)(l3 + sizeof(struct iphdr)) > data_end)
-            return outcome(SLUICE_GEN_DROP_TOO_SHORT, XDP_DROP);
+            return SLUICE_GEN_DROP_TOO_SHORT;
         saddr_low = (__be32 *)(l3 + IPV4_SADDR_OFFSET);
     }
     if ((void *)(udp + 1) > data_end || (void *)(seq_at + 1) > data_end || (void *)(ts_at + 1) > data_end)
-        return outcome(SLUICE_GEN_DROP_TOO_SHORT, XDP_DROP);
+        return SLUICE_GEN_DROP_TOO_SHORT;
 
     const __u64 seq = __sync_fetch_and_add(next_seq, 1);
     const __u64 now = bpf_ktime_get_ns();
@@ -185,7 +188,49 @@ int sluice_gen(struct xdp_md *ctx)
         udp->check = cfg->udp_check;
     }
 
-    return outcome(SLUICE_GEN_REDIRECTED, bpf_redirect(cfg->egress_ifindex, 0));
+    return SLUICE_GEN_REDIRECTED;
+}
+
+static __always_inline __u32 egress_ifindex(void)
+{
+    __u32 zero = 0;
+    const struct sluice_gen_config *cfg = bpf_map_lookup_elem(&sluice_gen_cfg, &zero);
+
+    return cfg ? cfg->egress_ifindex : 0;
+}
+
+SEC("xdp")
+int sluice_gen(struct xdp_md *ctx)
+{
+    const __u32 stamped = stamp((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+
+    if (stamped != SLUICE_GEN_REDIRECTED)
+        return outcome(stamped, XDP_DROP);
+    return outcome(SLUICE_GEN_REDIRECTED, bpf_redirect(egress_ifindex(), 0));
+}
+
+/*
+ * The same generator for kernels that refuse live-frame mode (BPF_PROG_RUN answers EPERM): user space runs this
+ * tc program with BPF_PROG_RUN's plain mode and a repeat count over one skb holding the template, and each run
+ * stamps the skb in place and sends a clone out of the egress with bpf_clone_redirect(). Every stamped field is
+ * written in full on every run, as with live frames, so the skb's earlier stamps never accumulate.
+ *
+ * The clone leaves through the egress's transmit path, which picks the queue: with the receive queue recorded as
+ * queue_mapping = CPU + 1 and no XPS map, skb_tx_hash() picks queue CPU % queues, and veth hands the frame to the
+ * peer's receive queue of that number, as it does for an XDP-redirected frame from that CPU. veth counts a frame
+ * its peer's full ring refuses as a transmit drop (tx_dropped).
+ */
+SEC("tc")
+int sluice_gen_tc(struct __sk_buff *skb)
+{
+    const __u32 stamped = stamp((void *)(long)skb->data, (void *)(long)skb->data_end);
+
+    if (stamped != SLUICE_GEN_REDIRECTED)
+        return outcome(stamped, TC_ACT_SHOT);
+    skb->queue_mapping = bpf_get_smp_processor_id() + 1;
+    if (bpf_clone_redirect(skb, egress_ifindex(), 0) != 0)
+        return outcome(SLUICE_GEN_DROP_CLONE, TC_ACT_SHOT);
+    return outcome(SLUICE_GEN_REDIRECTED, TC_ACT_OK);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -22,6 +22,7 @@ enum sluice_gen_counter {
     SLUICE_GEN_REDIRECTED = 0,   /* stamped and handed to bpf_redirect(): sent */
     SLUICE_GEN_DROP_TOO_SHORT,   /* the frame ends before a configured offset: dropped */
     SLUICE_GEN_DROP_NO_CONFIG,   /* a map lookup failed (cannot happen with array maps): dropped */
+    SLUICE_GEN_DROP_CLONE,       /* sluice_gen_tc: bpf_clone_redirect() failed (no memory, egress down): dropped */
     SLUICE_GEN_COUNTERS,
 };
 

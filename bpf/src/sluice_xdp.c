@@ -11,8 +11,8 @@
  *   4. The rule classifier: per-field lookups give a 64-bit vector of the rules that field allows;
  *      the vectors are ANDed and the lowest set bit, the rule of highest precedence, decides.
  *      No rule matching passes.
- *   5. Steer redirects to the XSKMAP slot of the receive queue, the frame's metadata stamped with the rules'
- *      generation (struct sluice_meta); no socket there passes.
+ *   5. Steer redirects to the XSKMAP slot of the receive queue, the frame stamped with the rules' generation
+ *      (struct sluice_meta) if user space asks for it; no socket there passes.
  *
  * Packets whose ports cannot be read - IPv4 non-first fragments and IPv6 with any extension
  * header - match on addresses only: the port constraint of every rule is treated as satisfied,
@@ -216,14 +216,29 @@ static __always_inline __u64 prefix_vector(void *map, __u32 bank, const __u8 *ad
 }
 
 /*
- * Redirect to the queue's socket, the frame stamped with the generation of the rules that steered it. A driver
- * without metadata room (bpf_xdp_adjust_meta fails) delivers it unstamped, and user space judges it by its
- * newest rules.
+ * Redirect to the queue's socket. With SLUICE_CONFIG_STAMP the frame is stamped with the generation of the rules
+ * that steered it (struct sluice_meta): in its XDP metadata, the 8 bytes before it in the UMEM, or, built with
+ * SLUICE_STAMP_IN_FRONT for a kernel whose verifier refuses bpf_xdp_adjust_meta to XDP programs, in 8 bytes
+ * pushed in front of the frame with bpf_xdp_adjust_head, which the receiver strips. A driver without the room
+ * delivers the frame unstamped, and user space judges it by its newest rules.
  */
-static __always_inline int steer(struct xdp_md *ctx, __u32 generation, __u64 bytes)
+static __always_inline int steer(struct xdp_md *ctx, __u32 generation, __u32 flags, __u64 bytes)
 {
     if (bpf_redirect_map(&sluice_xsks, ctx->rx_queue_index, XDP_PASS) != XDP_REDIRECT)
         return outcome(SLUICE_PASS_NO_SOCKET, bytes, XDP_PASS);
+    if (!(flags & SLUICE_CONFIG_STAMP))
+        return outcome(SLUICE_REDIRECT, bytes, XDP_REDIRECT);
+#ifdef SLUICE_STAMP_IN_FRONT
+    if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct sluice_meta)) == 0) {
+        void *data_end = (void *)(long)ctx->data_end;
+        struct sluice_meta *meta = (void *)(long)ctx->data;
+
+        if ((void *)(meta + 1) <= data_end) {
+            meta->generation = generation;
+            meta->magic = SLUICE_META_MAGIC;
+        }
+    }
+#else
     if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct sluice_meta)) == 0) {
         void *data = (void *)(long)ctx->data;
         struct sluice_meta *meta = (void *)(long)ctx->data_meta;
@@ -233,6 +248,7 @@ static __always_inline int steer(struct xdp_md *ctx, __u32 generation, __u64 byt
             meta->magic = SLUICE_META_MAGIC;
         }
     }
+#endif
     return outcome(SLUICE_REDIRECT, bytes, XDP_REDIRECT);
 }
 
@@ -271,7 +287,7 @@ int sluice_xdp(struct xdp_md *ctx)
 
     /* steer-all (benchmarks, capture of a whole queue): what libxdp's default program does, nothing parsed */
     if (config.fields.flags & SLUICE_CONFIG_STEER_ALL)
-        return steer(ctx, generation, bytes);
+        return steer(ctx, generation, config.fields.flags, bytes);
 
     if ((void *)(eth + 1) > data_end)
         return outcome(SLUICE_PASS_MALFORMED, bytes, XDP_PASS);
@@ -397,7 +413,7 @@ int sluice_xdp(struct xdp_md *ctx)
     case SLUICE_ACTION_DROP:
         return outcome(SLUICE_DROP_RULE, bytes, XDP_DROP);
     case SLUICE_ACTION_STEER:
-        return steer(ctx, generation, bytes);
+        return steer(ctx, generation, config.fields.flags, bytes);
     default:
         return outcome(SLUICE_PASS_RULE, bytes, XDP_PASS);
     }

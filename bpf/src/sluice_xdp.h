@@ -61,6 +61,8 @@ enum sluice_counter {
 #define SLUICE_CONFIG_STEER_ALL 2u
 /* the allowlist holds a prefix: a blocked source is looked up in it */
 #define SLUICE_CONFIG_ALLOWLIST_ACTIVE 4u
+/* stamp each steered frame with the generation of the rules that steered it (struct sluice_meta) */
+#define SLUICE_CONFIG_STAMP 8u
 
 /*
  * The program reads the entry with one 64-bit load, and user space writes it with one 64-bit store to the mmapped
@@ -73,8 +75,10 @@ struct sluice_config {
 };
 
 /*
- * What a steered frame carries in its XDP metadata, the 8 bytes just before its first byte in the UMEM: the
- * generation of the rules that steered it, so that user space judges it by the filter of the same generation.
+ * The stamp a steered frame carries with SLUICE_CONFIG_STAMP: the generation of the rules that steered it, so that
+ * user space judges it by the filter of the same generation. It is the frame's XDP metadata, the 8 bytes just
+ * before its first byte in the UMEM; the program built with SLUICE_STAMP_IN_FRONT (sluice_xdp_front.o, for a
+ * kernel that refuses bpf_xdp_adjust_meta) puts it in the frame's first 8 bytes, before the Ethernet header.
  */
 #define SLUICE_META_MAGIC 0x534C4345u /* "SLCE" */
 struct sluice_meta {

@@ -94,14 +94,14 @@ public final class GeneratorRate implements Callable<Integer>
             for (int round = 1; round <= rounds; round++)
             {
                 final long sinkBefore = seen(sink);
-                final long errorsBefore = xmitErrors(genNs);
+                final long errorsBefore = TestHosts.vethRefused(genNs, GEN_IF);
                 final long startNs = System.nanoTime();
                 final long sent = NetNamespace.call(genNs, () -> generator.run(Duration.ofSeconds(seconds), ratePps));
                 final long elapsedNs = System.nanoTime() - startNs;
                 settle(sink, generator);
                 final long seen = seen(sink) - sinkBefore;
                 System.out.printf("%-6d %,14d %10.2f %,14d %10.2f %,12d%n", round, sent, sent * 1e3 / elapsedNs,
-                    seen, seen * 1e3 / elapsedNs, xmitErrors(genNs) - errorsBefore);
+                    seen, seen * 1e3 / elapsedNs, TestHosts.vethRefused(genNs, GEN_IF) - errorsBefore);
             }
         }
     }
@@ -128,24 +128,6 @@ public final class GeneratorRate implements Callable<Integer>
         }
 
         return frames;
-    }
-
-    /**
-     * Frames veth could not take into its peer's ring, summed over queues ({@code ethtool -S}).
-     */
-    private static long xmitErrors(final String ns)
-    {
-        long errors = 0;
-        for (final String line : run("ip", "netns", "exec", ns, "ethtool", "-S", GEN_IF).split("\n"))
-        {
-            final String[] fields = line.trim().split(":\\s*");
-            if (2 == fields.length && fields[0].matches("tx_queue_\\d+_xdp_xmit_errors"))
-            {
-                errors += Long.parseLong(fields[1]);
-            }
-        }
-
-        return errors;
     }
 
     private static String run(final String... command)

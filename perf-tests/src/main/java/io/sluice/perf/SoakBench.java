@@ -79,7 +79,7 @@ public final class SoakBench implements Callable<Integer>
             final Path counters = CountersFile.fileOf(instance);
             final byte[] template = hosts.udpToDut(GEN, DUT, 4000, 9, 22);
 
-            final long vethErrors0 = vethXmitErrors(hosts);
+            final long vethErrors0 = TestHosts.vethRefused(hosts.genNs(), hosts.genIf());
             final long received0 = sums(counters).getOrDefault("sluice_pipeline_received_total", 0L);
             final long probed = send(hosts, template, Duration.ofSeconds(probeS), 0);
             final long received1 = sums(counters).getOrDefault("sluice_pipeline_received_total", 0L);
@@ -129,7 +129,7 @@ public final class SoakBench implements Callable<Integer>
             final long sent = probed + soaked;
             // frames the generator redirected that veth could not queue to the DUT (its ring full): lost before
             // any XDP program saw them, counted by veth, not Sluice's to count
-            final long vethLost = vethXmitErrors(hosts) - vethErrors0;
+            final long vethLost = TestHosts.vethRefused(hosts.genNs(), hosts.genIf()) - vethErrors0;
             // every generated frame matches the steering rule; the kernels' own packets (ICMP for the reflections)
             // are passed, and counted there
             final long unaccounted = sent - vethLost - steered;
@@ -137,7 +137,7 @@ public final class SoakBench implements Callable<Integer>
             final long gcEnd = end.getOrDefault("sluice_jvm_gc_collections_total", 0L);
             final long rssEnd = end.getOrDefault("sluice_process_resident_memory_bytes", 0L);
             System.out.printf(Locale.ROOT, "soak: %d s at %.3f Mpps, %d frames sent, %d lost in veth before XDP " +
-                "(ethtool -S xdp_xmit_errors), %d steered to Sluice, unaccounted %d (target 0), accounting %s, " +
+                "(xdp_xmit_errors and tx_dropped), %d steered to Sluice, unaccounted %d (target 0), accounting %s, " +
                 "exit %d%n", durationS, ratePps / 1e6, sent, vethLost, steered, unaccounted,
                 balanced ? "balanced" : "NOT balanced", exit);
             System.out.printf(Locale.ROOT, "soak: GC after warm-up %d (target 0); RSS %.1f MiB at warm-up, " +
@@ -177,22 +177,6 @@ public final class SoakBench implements Callable<Integer>
         {
             throw new IllegalStateException("generator: " + ex.getMessage(), ex);
         }
-    }
-
-    private static long vethXmitErrors(final TestHosts hosts)
-    {
-        long errors = 0;
-        for (final String line : TestHosts.run("ip", "netns", "exec", hosts.genNs(), "ethtool", "-S",
-            hosts.genIf()).split("\n"))
-        {
-            final String stat = line.strip();
-            if (stat.matches("tx_queue_[0-9]+_xdp_xmit_errors: [0-9]+"))
-            {
-                errors += Long.parseLong(stat.substring(stat.indexOf(':') + 1).strip());
-            }
-        }
-
-        return errors;
     }
 
     private static Map<String, Long> sums(final Path counters)

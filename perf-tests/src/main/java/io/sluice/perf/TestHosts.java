@@ -203,6 +203,31 @@ public final class TestHosts implements AutoCloseable
      *
      * @throws IllegalStateException with the output if it fails.
      */
+    /**
+     * Frames a veth end refused to hand to its peer: XDP frames for which the peer's ring had no room
+     * ({@code tx_queue_N_xdp_xmit_errors}, the live-frame generator's) and skbs it dropped ({@code tx_dropped},
+     * the tc generator's clones).
+     *
+     * @param ns     the veth end's namespace.
+     * @param ifname the veth end.
+     * @return frames refused so far.
+     */
+    public static long vethRefused(final String ns, final String ifname)
+    {
+        long refused = Long.parseLong(
+            run("ip", "netns", "exec", ns, "cat", "/sys/class/net/" + ifname + "/statistics/tx_dropped").strip());
+        for (final String line : run("ip", "netns", "exec", ns, "ethtool", "-S", ifname).split("\n"))
+        {
+            final String stat = line.strip();
+            if (stat.matches("tx_queue_[0-9]+_xdp_xmit_errors: [0-9]+"))
+            {
+                refused += Long.parseLong(stat.substring(stat.indexOf(':') + 1).strip());
+            }
+        }
+
+        return refused;
+    }
+
     public static String run(final String... command)
     {
         try

@@ -82,10 +82,12 @@ public final class PacketProcessor implements AutoCloseable
         final OneToOneRingBuffer outbox = rules.triggers().isEmpty() ? null :
             FloodDetector.newOutbox(ctx.outboxBytes());
         // the rules are in the XDP tables before the pipeline starts: its filter goes with their generation (no
-        // socket is in the XSKMAP yet, so nothing is steered)
+        // socket is in the XSKMAP yet, so nothing is steered), and every frame says which generation steered it
+        program.tables().stamp(true);
         final int generation = program.tables().replaceAll(rules.steering(), rules.steerAll(),
             IntUnaryOperator.identity());
-        pipeline = opened(opened, Pipeline.start(ctx, umem, ports, counters, capture, outbox, generation));
+        pipeline = opened(opened, Pipeline.start(
+            ctx, umem, ports, counters, capture, outbox, generation, program.stampPlacement()));
         blocker = opened(opened, new Blocker(program.blocklist(), rules.blocking(), rules.triggers(), outbox, counters,
             ctx.labels(), ctx.log()));
         sampler = new StatsSampler(counters, ctx.iface(), Arrays.copyOf(ports, ingressPorts), program,

@@ -12,6 +12,7 @@ import io.sluice.xsk.counters.CounterSet;
 import io.sluice.xsk.counters.CountersFile;
 import io.sluice.xsk.counters.Labels;
 import io.sluice.xsk.socket.XskSocket;
+import io.sluice.xsk.xdp.StampPlacement;
 import io.sluice.xsk.umem.Umem;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -60,7 +61,8 @@ public final class Pipeline implements AutoCloseable
         final CountersFile counterFile,
         final FrameCapture capture,
         final OneToOneRingBuffer outbox,
-        final long generation)
+        final long generation,
+        final StampPlacement stampPlacement)
     {
         this.umem = umem;
         this.ports = ports.clone();
@@ -86,7 +88,8 @@ public final class Pipeline implements AutoCloseable
             final String agent = 0 == i ? "rx" : counters.length - 1 == i ? "tx" : "handler-" + (i - 1);
             counters[i] = new Counters(counterFile, Labels.and(labels, "agent", agent));
         }
-        receiver = new XskReceiver(ring, this.ports, counters[0], config.rxBatch(), pinned ? cores[0] : -1);
+        receiver = new XskReceiver(
+            ring, this.ports, stampPlacement, counters[0], config.rxBatch(), pinned ? cores[0] : -1);
         handlers = new FrameHandler[handlerCount];
         retired = new CounterSet[handlerCount];
         final Sequence[] handlerSequences = new Sequence[handlerCount];
@@ -141,6 +144,7 @@ public final class Pipeline implements AutoCloseable
      * @param outbox      the detector's flags' ring, read by the {@link io.sluice.pipeline.blocking.Blocker}, or null
      *                    without triggers.
      * @param generation  the generation of the XDP rules the context's filter goes with.
+     * @param stampPlacement where the steering program puts each frame's stamp (it must be stamping).
      * @return the running pipeline.
      */
     public static Pipeline start(
@@ -150,7 +154,8 @@ public final class Pipeline implements AutoCloseable
         final CountersFile counterFile,
         final FrameCapture capture,
         final OneToOneRingBuffer outbox,
-        final long generation)
+        final long generation,
+        final StampPlacement stampPlacement)
     {
         if (ports.length != ctx.sockets())
         {
@@ -169,7 +174,8 @@ public final class Pipeline implements AutoCloseable
             throw new IllegalArgumentException("the rules have block_if triggers: the detector needs an outbox");
         }
 
-        final Pipeline pipeline = new Pipeline(ctx, umem, ports, counterFile, capture, outbox, generation);
+        final Pipeline pipeline = new Pipeline(
+            ctx, umem, ports, counterFile, capture, outbox, generation, stampPlacement);
         pipeline.startThreads();
 
         return pipeline;

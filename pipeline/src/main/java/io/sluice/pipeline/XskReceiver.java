@@ -4,6 +4,7 @@ import com.lmax.disruptor.RingBuffer;
 import io.sluice.xsk.socket.XskSocket;
 import org.agrona.concurrent.Agent;
 
+import io.sluice.xsk.xdp.StampPlacement;
 import io.sluice.xsk.xdp.SteeringDescriptor;
 
 import java.lang.foreign.MemorySegment;
@@ -21,8 +22,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * whose end is not yet in view on the ring, and flags one cut short, which the parser drops as
  * {@code chain_cut}.
  * <p>
- * Each frame's XDP metadata, the 8 bytes before it, says which generation of the rules steered it; the receiver
- * copies it into the event and clears it, so a frame that comes back unstamped is not taken for an old one.
+ * Each frame's stamp says which generation of the rules steered it: its XDP metadata, the 8 bytes before it, or,
+ * where the kernel refuses XDP metadata ({@link StampPlacement#FRONT}), its first 8 bytes, which the receiver strips
+ * so the event's frame starts at its Ethernet header. The receiver copies the generation into the event and
+ * clears the stamp's magic, so a frame that comes back unstamped is not taken for an old one.
  */
 final class XskReceiver implements Agent
 {
@@ -33,6 +36,7 @@ final class XskReceiver implements Agent
     private final int batch;
     private final int cpu;
     private final MemorySegment umem;
+    private final boolean stampInFront;
     private final long[] addresses;
     private final int[] lengths;
     private final int[] buffers;
@@ -45,6 +49,7 @@ final class XskReceiver implements Agent
     /**
      * @param ring     the pipeline's ring; this agent is its only producer.
      * @param ports    sockets to poll, indexed by port.
+     * @param stampPlacement where the steering program puts each frame's stamp.
      * @param counters this agent's counters.
      * @param batch    most frames read from one RX ring per duty cycle.
      * @param cpu      CPU to pin the agent's thread to, or -1.
@@ -52,12 +57,14 @@ final class XskReceiver implements Agent
     XskReceiver(
         final RingBuffer<FrameEvent> ring,
         final XskSocket[] ports,
+        final StampPlacement stampPlacement,
         final Counters counters,
         final int batch,
         final int cpu)
     {
         this.ring = ring;
         this.ports = ports;
+        stampInFront = StampPlacement.FRONT == stampPlacement;
         this.counters = counters;
         this.batch = batch;
         this.cpu = cpu;
@@ -140,7 +147,7 @@ final class XskReceiver implements Agent
                 event.port = port;
                 event.queue = queue;
                 event.rxTimestampNs = nowNs;
-                final long generation = stamp(umem, address);
+                final long generation = stampInFront ? frontStamp(umem, event) : stamp(umem, address);
                 event.generation = generation;
                 unstamped += FrameEvent.UNSTAMPED == generation ? 1 : 0;
             }
@@ -172,6 +179,32 @@ final class XskReceiver implements Agent
             total += length;
         }
         event.totalLength = total;
+    }
+
+    /**
+     * The stamp in the frame's first 8 bytes, stripped from the event's frame (and from its first buffer).
+     */
+    private static long frontStamp(final MemorySegment umem, final FrameEvent event)
+    {
+        final long address = event.address;
+        final int bytes = (int)SteeringDescriptor.META_LAYOUT.byteSize();
+        if (event.length < bytes ||
+            SteeringDescriptor.META_MAGIC !=
+            umem.get(ValueLayout.JAVA_INT_UNALIGNED, address + SteeringDescriptor.META_MAGIC_OFFSET))
+        {
+            return FrameEvent.UNSTAMPED;
+        }
+        umem.set(ValueLayout.JAVA_INT_UNALIGNED, address + SteeringDescriptor.META_MAGIC_OFFSET, 0);
+        event.address = address + bytes;
+        event.length -= bytes;
+        if (event.buffers > 1)
+        {
+            event.bufferAddresses[0] = address + bytes;
+            event.bufferLengths[0] -= bytes;
+            event.totalLength -= bytes;
+        }
+
+        return umem.get(ValueLayout.JAVA_INT_UNALIGNED, address + SteeringDescriptor.META_GENERATION) & 0xFFFF_FFFFL;
     }
 
     private static long stamp(final MemorySegment umem, final long address)

@@ -66,6 +66,8 @@ public final class LibBpf
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER, C_POINTER));
     private static final MethodHandle PROG_TEST_RUN_OPTS = Ffi.downcall(LIB, LOOKUP, "bpf_prog_test_run_opts",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER));
+    private static final MethodHandle PROG_LOAD = Ffi.downcall(LIB, LOOKUP, "bpf_prog_load",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, C_POINTER, C_POINTER, C_POINTER, JAVA_LONG, C_POINTER));
     private static final MethodHandle NUM_POSSIBLE_CPUS = Ffi.downcall(LIB, LOOKUP, "libbpf_num_possible_cpus",
         FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SET_PRINT = Ffi.downcall(LIB, LOOKUP, "libbpf_set_print",
@@ -417,6 +419,29 @@ public final class LibBpf
         try
         {
             return (int)PROG_TEST_RUN_OPTS.invokeExact(progFd, opts);
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code bpf_prog_load}: load raw instructions, 8 bytes each ({@code struct bpf_insn}).
+     *
+     * @return the program's fd, or a negative errno.
+     */
+    public static int bpf_prog_load(
+        final int progType,
+        final MemorySegment progName,
+        final MemorySegment license,
+        final MemorySegment insns,
+        final long insnCount,
+        final MemorySegment opts)
+    {
+        try
+        {
+            return (int)PROG_LOAD.invokeExact(progType, progName, license, insns, insnCount, opts);
         }
         catch (final Throwable t)
         {

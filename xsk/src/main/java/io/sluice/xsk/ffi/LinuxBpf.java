@@ -27,6 +27,8 @@ public final class LinuxBpf
     public static final int XDP_PASS = (int)constant(H, "XDP_PASS", 2);
     public static final int XDP_TX = (int)constant(H, "XDP_TX", 3);
     public static final int XDP_REDIRECT = (int)constant(H, "XDP_REDIRECT", 4);
+    public static final int BPF_PROG_TYPE_XDP = (int)constant(H, "BPF_PROG_TYPE_XDP", 6);
+    public static final int BPF_FUNC_XDP_ADJUST_META = (int)constant(H, "BPF_FUNC_xdp_adjust_meta", 54);
     public static final int BPF_F_TEST_XDP_LIVE_FRAMES = (int)constant(H, "BPF_F_TEST_XDP_LIVE_FRAMES", 2);
 
     public static final int XDP_FLAGS_UPDATE_IF_NOEXIST = (int)constant(IF_LINK_H, "XDP_FLAGS_UPDATE_IF_NOEXIST", 1);

@@ -14,7 +14,8 @@ public enum GeneratorCounter implements CounterDescriptor
 {
     REDIRECTED("SLUICE_GEN_REDIRECTED", 0, "sent: stamped and redirected to the egress interface"),
     DROP_TOO_SHORT("SLUICE_GEN_DROP_TOO_SHORT", 1, "dropped: the frame ends before a configured offset"),
-    DROP_NO_CONFIG("SLUICE_GEN_DROP_NO_CONFIG", 2, "dropped: the configuration or sequence map was missing");
+    DROP_NO_CONFIG("SLUICE_GEN_DROP_NO_CONFIG", 2, "dropped: the configuration or sequence map was missing"),
+    DROP_CLONE("SLUICE_GEN_DROP_CLONE", 3, "dropped: bpf_clone_redirect failed (tc engine)");
 
     private final int id;
     private final String description;

@@ -20,7 +20,7 @@ public final class GeneratorDescriptor
     public static final int FLAG_IPV6 = (int)constant(H, "SLUICE_GEN_IPV6", 1);
     public static final int FLAG_UDP_CSUM = (int)constant(H, "SLUICE_GEN_UDP_CSUM", 2);
     public static final int OFFSET_MASK = (int)constant(H, "SLUICE_GEN_OFFSET_MASK", 0xFFF);
-    public static final int COUNTERS = (int)constant(H, "SLUICE_GEN_COUNTERS", 3);
+    public static final int COUNTERS = (int)constant(H, "SLUICE_GEN_COUNTERS", 4);
 
     public static final StructLayout CONFIG_LAYOUT = struct(H, MemoryLayout.structLayout(
         JAVA_INT.withName("egress_ifindex"),

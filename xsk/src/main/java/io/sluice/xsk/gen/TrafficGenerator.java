@@ -51,10 +51,18 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * other drivers pick their transmit queue by the sending CPU too. {@link TrafficGeneratorBuilder#cpu(int)} pins
  * the sending thread for the duration of each call, which chooses the queue.
  * <p>
+ * <b>Engines.</b> Some kernels refuse live-frame mode (BPF_PROG_RUN answers EPERM whatever the privileges);
+ * {@link Engine#detect()} finds out once, with a program that drops its one frame. There the generator runs the
+ * same stamping as the tc program {@code sluice_gen_tc} in BPF_PROG_RUN's plain mode over one skb holding the
+ * template, and each run sends a clone of it out of the egress with {@code bpf_clone_redirect()}
+ * ({@link Engine#TC_CLONE}): the frames are the same, sequence numbers, timestamps, ports and checksums alike,
+ * and the receive queue is chosen by the sending CPU as before; it is slower (an skb per frame) and leaves
+ * through the egress's transmit path rather than as an XDP frame.
+ * <p>
  * <b>Counts.</b> The program counts every run it makes ({@link GeneratorCounter}); {@link #sent()} is the frames
  * it handed to the egress. A device can still refuse a redirected frame (a full ring, a frame over its MTU, a peer
- * without XDP); the kernel does not report that back, and veth counts it as {@code tx_queue_N_xdp_xmit_errors}
- * in {@code ethtool -S} of the egress.
+ * without XDP); the kernel does not report that back. veth counts it as {@code tx_queue_N_xdp_xmit_errors} in
+ * {@code ethtool -S} of the egress for live frames, and as a transmit drop ({@code tx_dropped}) for clones.
  * <p>
  * Kernel constraints, checked before anything is sent: the frame is at most {@link #LIVE_FRAME_MAX_BYTES} and at
  * least an Ethernet header; a batch is 1 to {@link #BATCH_SIZE_MAX} frames; a call repeats at most
@@ -66,6 +74,94 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class TrafficGenerator implements AutoCloseable
 {
+    /**
+     * How the generator sends.
+     */
+    public enum Engine
+    {
+        /**
+         * BPF_PROG_RUN with {@code BPF_F_TEST_XDP_LIVE_FRAMES}: the XDP program {@code sluice_gen} redirects each
+         * stamped copy out of the egress as an XDP frame.
+         */
+        LIVE_FRAMES,
+
+        /**
+         * BPF_PROG_RUN's plain mode on the tc program {@code sluice_gen_tc}: each run stamps the skb and sends a
+         * clone out of the egress ({@code bpf_clone_redirect}), for kernels that refuse live-frame mode.
+         */
+        TC_CLONE;
+
+        private static volatile Engine detected;
+
+        /**
+         * Found once: {@link #LIVE_FRAMES} if the kernel runs an XDP program (one that drops its frame, so nothing
+         * is sent) in live-frame mode, {@link #TC_CLONE} if it answers EPERM. Any other answer is taken for
+         * {@link #LIVE_FRAMES}, without remembering it, and the first send reports it.
+         *
+         * @return the engine this kernel allows.
+         */
+        public static Engine detect()
+        {
+            Engine engine = detected;
+            if (null == engine)
+            {
+                final int result = probeLiveFrames();
+                engine = Errno.EPERM == -result ? TC_CLONE : LIVE_FRAMES;
+                if (0 == result || Errno.EPERM == -result)
+                {
+                    detected = engine;
+                }
+                if (TC_CLONE == engine)
+                {
+                    System.getLogger(TrafficGenerator.class.getName()).log(System.Logger.Level.INFO,
+                        "this kernel refuses BPF_PROG_RUN's live-frame mode (EPERM): the generator sends clones " +
+                        "of an skb with bpf_clone_redirect (sluice_gen_tc)");
+                }
+            }
+
+            return engine;
+        }
+
+        private static int probeLiveFrames()
+        {
+            try (Arena call = Arena.ofConfined())
+            {
+                final MemorySegment insns = call.allocate(16, 8);
+                insns.set(JAVA_BYTE, 0, (byte)0xb7); // r0 = XDP_DROP
+                insns.set(JAVA_INT, 4, LinuxBpf.XDP_DROP);
+                insns.set(JAVA_BYTE, 8, (byte)0x95); // exit
+                final int fd = LibBpf.bpf_prog_load(LinuxBpf.BPF_PROG_TYPE_XDP, call.allocateFrom("sluice_probe"),
+                    call.allocateFrom("GPL"), insns, 2, MemorySegment.NULL);
+                if (fd < 0)
+                {
+                    return fd;
+                }
+                try
+                {
+                    final MemorySegment frame = call.allocate(64, 8);
+                    frame.set(JAVA_SHORT, 12, (short)0x0008); // IPv4, as stored
+                    final MemorySegment opts = call.allocate(BpfTestRunOpts.LAYOUT);
+                    opts.set(JAVA_LONG, BpfTestRunOpts.SZ, BpfTestRunOpts.LAYOUT.byteSize());
+                    opts.set(Ffi.C_POINTER, BpfTestRunOpts.DATA_IN, frame);
+                    opts.set(JAVA_INT, BpfTestRunOpts.DATA_SIZE_IN, 64);
+                    opts.set(JAVA_INT, BpfTestRunOpts.FLAGS, LinuxBpf.BPF_F_TEST_XDP_LIVE_FRAMES);
+                    opts.set(JAVA_INT, BpfTestRunOpts.REPEAT, 1);
+
+                    return Math.min(0, LibBpf.bpf_prog_test_run_opts(fd, opts));
+                }
+                finally
+                {
+                    LibC.close(call.allocate(Ffi.CALL_STATE_LAYOUT), fd);
+                }
+            }
+        }
+    }
+
+    /**
+     * The tc program's name in the kernel.
+     */
+    public static final String TC_PROGRAM_NAME = "sluice_gen_tc";
+
     /**
      * The program's name in the kernel.
      */
@@ -132,6 +228,8 @@ public final class TrafficGenerator implements AutoCloseable
     private final int chunkFrames;
     private final int numCpus;
     private final int progFd;
+    private final int tcProgFd;
+    private final Engine engine = Engine.detect();
     private final int seqFd;
     private final int statsFd;
     private final AtomicLong stampedOnce = new AtomicLong();
@@ -163,7 +261,8 @@ public final class TrafficGenerator implements AutoCloseable
             if (result < 0)
             {
                 final int errno = -result;
-                throw new NativeException("loading XDP program " + PROGRAM_NAME, errno,
+                throw new NativeException("loading the generator's programs " + PROGRAM_NAME + " and " +
+                    TC_PROGRAM_NAME, errno,
                     Errno.EPERM == errno ? Capabilities.xdpHint() : "the verifier's log is above, at WARNING level");
             }
             try (Arena call = Arena.ofConfined())
@@ -171,6 +270,9 @@ public final class TrafficGenerator implements AutoCloseable
                 progFd = NativeException.check(LibBpf.bpf_program__fd(
                     LibBpf.bpf_object__find_program_by_name(object, call.allocateFrom(PROGRAM_NAME))),
                     "bpf_program__fd(" + PROGRAM_NAME + ")");
+                tcProgFd = NativeException.check(LibBpf.bpf_program__fd(
+                    LibBpf.bpf_object__find_program_by_name(object, call.allocateFrom(TC_PROGRAM_NAME))),
+                    "bpf_program__fd(" + TC_PROGRAM_NAME + ")");
             }
             seqFd = mapFd("sluice_gen_seq");
             statsFd = mapFd("sluice_gen_stats");
@@ -358,6 +460,14 @@ public final class TrafficGenerator implements AutoCloseable
     }
 
     /**
+     * @return how this generator sends.
+     */
+    public Engine engine()
+    {
+        return engine;
+    }
+
+    /**
      * @return the egress interface's name.
      */
     public String egress()
@@ -435,8 +545,11 @@ public final class TrafficGenerator implements AutoCloseable
             opts.set(JAVA_LONG, BpfTestRunOpts.SZ, BpfTestRunOpts.LAYOUT.byteSize());
             opts.set(Ffi.C_POINTER, BpfTestRunOpts.DATA_IN, templateSegment);
             opts.set(JAVA_INT, BpfTestRunOpts.DATA_SIZE_IN, template.frame.length);
-            opts.set(JAVA_INT, BpfTestRunOpts.FLAGS, LinuxBpf.BPF_F_TEST_XDP_LIVE_FRAMES);
-            opts.set(JAVA_INT, BpfTestRunOpts.BATCH_SIZE, batchSize);
+            if (Engine.LIVE_FRAMES == engine)
+            {
+                opts.set(JAVA_INT, BpfTestRunOpts.FLAGS, LinuxBpf.BPF_F_TEST_XDP_LIVE_FRAMES);
+                opts.set(JAVA_INT, BpfTestRunOpts.BATCH_SIZE, batchSize);
+            }
             sendFrames(opts, count, ratePps, timed, deadlineNs);
         }
         finally
@@ -508,16 +621,18 @@ public final class TrafficGenerator implements AutoCloseable
         while (remaining > 0)
         {
             opts.set(JAVA_INT, BpfTestRunOpts.REPEAT, remaining);
-            final int result = LibBpf.bpf_prog_test_run_opts(progFd, opts);
+            final int result = LibBpf.bpf_prog_test_run_opts(Engine.LIVE_FRAMES == engine ? progFd : tcProgFd, opts);
             if (result >= 0)
             {
                 return frames;
             }
             if (Errno.EINTR != -result)
             {
-                throw new NativeException("BPF_PROG_RUN of " + PROGRAM_NAME + " in live-frame mode (" + remaining +
-                    " frames of " + template.frame.length + " bytes, batch " + batchSize + ", out of " + egress + ")",
-                    -result, runHint(-result));
+                throw new NativeException(Engine.LIVE_FRAMES == engine ?
+                    "BPF_PROG_RUN of " + PROGRAM_NAME + " in live-frame mode (" + remaining + " frames of " +
+                    template.frame.length + " bytes, batch " + batchSize + ", out of " + egress + ")" :
+                    "BPF_PROG_RUN of " + TC_PROGRAM_NAME + " (" + remaining + " frames of " + template.frame.length +
+                    " bytes, cloned out of " + egress + ")", -result, runHint(-result));
             }
             final long ran = runs() - expectedRuns;
             expectedRuns += ran;

@@ -13,7 +13,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The program's one-entry {@code sluice_config} map: the generation of the rules (its low bit the live bank of the
- * rule tables), whether the blocklist and the allowlist are consulted, and whether every frame is steered unparsed.
+ * rule tables), whether the blocklist and the allowlist are consulted, whether every frame is steered unparsed, and
+ * whether steered frames are stamped with the generation.
  * <p>
  * The rule tables and the source blocklist each set their own parts; every change writes the whole entry under
  * this object's lock, so the entry always holds the latest value of every part. The entry is written with one
@@ -30,6 +31,7 @@ final class SteeringConfig implements AutoCloseable
     private boolean blocklistActive;
     private boolean allowlistActive;
     private boolean steerAll;
+    private boolean stamp;
     private boolean closed;
 
     SteeringConfig(final int configFd)
@@ -95,6 +97,23 @@ final class SteeringConfig implements AutoCloseable
     }
 
     /**
+     * @param on true to stamp each steered frame with the generation of the rules that steered it.
+     */
+    synchronized void stamp(final boolean on)
+    {
+        stamp = on;
+        write();
+    }
+
+    /**
+     * @return true if steered frames are stamped.
+     */
+    synchronized boolean stamp()
+    {
+        return stamp;
+    }
+
+    /**
      * @param active true if the blocklist holds a block, so the program consults it.
      */
     synchronized void blocklistActive(final boolean active)
@@ -123,7 +142,8 @@ final class SteeringConfig implements AutoCloseable
         }
         final int flags = (blocklistActive ? SteeringDescriptor.CONFIG_BLOCKLIST_ACTIVE : 0) |
             (allowlistActive ? SteeringDescriptor.CONFIG_ALLOWLIST_ACTIVE : 0) |
-            (steerAll ? SteeringDescriptor.CONFIG_STEER_ALL : 0);
+            (steerAll ? SteeringDescriptor.CONFIG_STEER_ALL : 0) |
+            (stamp ? SteeringDescriptor.CONFIG_STAMP : 0);
         final long word = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ?
             (generation & 0xFFFF_FFFFL) | ((long)flags << 32) : ((long)generation << 32) | (flags & 0xFFFF_FFFFL);
         // a volatile store: whatever was written before it (the rule tables' idle bank) is visible first

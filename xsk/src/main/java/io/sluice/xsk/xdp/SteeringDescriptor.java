@@ -31,6 +31,7 @@ public final class SteeringDescriptor
     public static final int CONFIG_BLOCKLIST_ACTIVE = (int)constant(H, "SLUICE_CONFIG_BLOCKLIST_ACTIVE", 1);
     public static final int CONFIG_STEER_ALL = (int)constant(H, "SLUICE_CONFIG_STEER_ALL", 2);
     public static final int CONFIG_ALLOWLIST_ACTIVE = (int)constant(H, "SLUICE_CONFIG_ALLOWLIST_ACTIVE", 4);
+    public static final int CONFIG_STAMP = (int)constant(H, "SLUICE_CONFIG_STAMP", 8);
     public static final int OUTCOMES = (int)constant(H, "SLUICE_OUTCOMES", 8);
     public static final int COUNTERS = (int)constant(H, "SLUICE_COUNTERS", 12);
 

@@ -42,7 +42,6 @@ public final class SteeringProgram implements AutoCloseable
      * The name of libxdp's multi-program dispatcher in the kernel.
      */
     public static final String DISPATCHER_NAME = "xdp_dispatcher";
-    private static final String OBJECT_RESOURCE = "/io/sluice/bpf/sluice_xdp.o";
     private static final System.Logger LOGGER = System.getLogger(SteeringProgram.class.getName());
     private static final int ETH_HLEN = 14;
 
@@ -66,6 +65,7 @@ public final class SteeringProgram implements AutoCloseable
     }
 
     private final Arena arena = Arena.ofShared();
+    private final StampPlacement stampPlacement = StampPlacement.detect();
     private MemorySegment object;
     private final int numCpus;
     private final int xskMapEntries;
@@ -87,7 +87,7 @@ public final class SteeringProgram implements AutoCloseable
         NativeLog.install();
         try
         {
-            object = BpfObject.open(arena, OBJECT_RESOURCE);
+            object = BpfObject.open(arena, stampPlacement.objectResource());
         }
         catch (final RuntimeException ex)
         {
@@ -198,6 +198,15 @@ public final class SteeringProgram implements AutoCloseable
     }
 
     /**
+     * @return where the frames this program steers carry their stamp, once {@link SteeringTables#stamp(boolean)}
+     * asks for one.
+     */
+    public StampPlacement stampPlacement()
+    {
+        return stampPlacement;
+    }
+
+    /**
      * @return the rule classifier.
      */
     public synchronized SteeringTables tables()
@@ -263,7 +272,8 @@ public final class SteeringProgram implements AutoCloseable
 
     /**
      * Run the program once on a frame with BPF_PROG_TEST_RUN and return the frame as the program left it, from its
-     * XDP metadata: a steered frame begins with the {@code sluice_meta} stamp, then the frame.
+     * XDP metadata: a steered frame, if {@link SteeringTables#stamp(boolean) stamped}, begins with the
+     * {@code sluice_meta} stamp, then the frame, wherever {@link #stampPlacement()} puts it.
      *
      * @param frame the frame, from its Ethernet header.
      * @return the metadata and the frame the kernel hands back.
@@ -512,7 +522,7 @@ public final class SteeringProgram implements AutoCloseable
             final MemorySegment map = LibBpf.bpf_object__find_map_by_name(object, call.allocateFrom(name));
             if (MemorySegment.NULL.equals(map))
             {
-                throw new IllegalStateException("map " + name + " missing from " + OBJECT_RESOURCE);
+                throw new IllegalStateException("map " + name + " missing from " + stampPlacement.objectResource());
             }
 
             return map;
@@ -537,7 +547,7 @@ public final class SteeringProgram implements AutoCloseable
     void reopen()
     {
         LibBpf.bpf_object__close(object);
-        object = BpfObject.open(arena, OBJECT_RESOURCE);
+        object = BpfObject.open(arena, stampPlacement.objectResource());
         setMaxEntries("sluice_xsks", xskMapEntries);
         setMaxEntries("sluice_blocklist", blocklistCapacity);
         setMaxEntries("sluice_block_stats", blocklistCapacity);

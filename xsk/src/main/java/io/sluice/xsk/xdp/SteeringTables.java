@@ -219,6 +219,26 @@ public final class SteeringTables implements AutoCloseable
         return config.steerAll();
     }
 
+    /**
+     * Stamp each steered frame with the generation of the rules that steered it ({@code struct sluice_meta}), where
+     * {@link SteeringProgram#stampPlacement()} says: in its XDP metadata, or in 8 bytes in front of it, which a
+     * reader must strip. Off until asked for, so a reader that does not look for the stamp gets the frame as sent.
+     *
+     * @param on true to stamp.
+     */
+    public synchronized void stamp(final boolean on)
+    {
+        config.stamp(on);
+    }
+
+    /**
+     * @return true if steered frames are stamped.
+     */
+    public synchronized boolean stamp()
+    {
+        return config.stamp();
+    }
+
     public synchronized void close()
     {
         if (!closed)

@@ -119,7 +119,7 @@ class AttachLifecycleTest
     void shouldReplaceASluiceProgramLeftAttachedByAnEarlierProcess() throws Exception
     {
         final Path object = tempDir.resolve("sluice_xdp.o");
-        try (InputStream in = SteeringProgram.class.getResourceAsStream("/io/sluice/bpf/sluice_xdp.o"))
+        try (InputStream in = SteeringProgram.class.getResourceAsStream(StampPlacement.detect().objectResource()))
         {
             Files.copy(in, object);
         }

@@ -302,8 +302,52 @@ class SteeringProgramTestRunTest
         final int before = program.tables().generation();
         final List<FlowRule> rules = program.tables().list();
 
+        assertArrayEquals(steered, program.testRunOutput(steered), "no stamp until asked for");
+        program.tables().stamp(true);
+        try
+        {
+            assertStamped(steered, passed, before, rules);
+        }
+        finally
+        {
+            program.tables().stamp(false);
+        }
+    }
+
+    @Test
+    void shouldPutTheStampInFrontOnlyWhereTheKernelRefusesTheMetadataProgram()
+    {
+        final int result;
+        try (Arena arena = Arena.ofConfined())
+        {
+            final java.lang.foreign.MemorySegment object =
+                io.sluice.xsk.ffi.BpfObject.open(arena, StampPlacement.METADATA.objectResource());
+            try
+            {
+                result = io.sluice.xsk.ffi.LibBpf.bpf_object__load(object);
+            }
+            finally
+            {
+                io.sluice.xsk.ffi.LibBpf.bpf_object__close(object);
+            }
+        }
+
+        if (StampPlacement.FRONT == program.stampPlacement())
+        {
+            assertEquals(-Errno.EINVAL, result, "the verifier refuses bpf_xdp_adjust_meta here");
+            assertEquals(8, program.stampPlacement().frontBytes());
+        }
+        else
+        {
+            assertEquals(0, result, "the kernel takes the metadata program");
+            assertEquals(0, program.stampPlacement().frontBytes());
+        }
+    }
+
+    private void assertStamped(final byte[] steered, final byte[] passed, final int before, final List<FlowRule> rules)
+    {
         final byte[] first = program.testRunOutput(steered);
-        assertEquals(steered.length + 8, first.length, "8 bytes of metadata before the frame");
+        assertEquals(steered.length + 8, first.length, "8 bytes of stamp before the frame");
         assertEquals(before, readInt(first, 0), "the generation live");
         assertEquals(SteeringDescriptor.META_MAGIC, readInt(first, 4));
         assertArrayEquals(steered, java.util.Arrays.copyOfRange(first, 8, first.length), "the frame unchanged");
