@@ -301,18 +301,21 @@ public final class Demo implements Callable<Integer>
     /**
      * What the attacker sent: the flood, then, once its block has expired, a trickle below the rate.
      *
-     * @param flood          frames of the flood.
+     * @param flood          frames of the flood the test host's veth took.
+     * @param refused        frames of the flood the test host's veth refused (its peer's ring full), never offered.
      * @param blockedAfterNs from its start to its block in XDP, or -1 if it was not blocked.
      * @param dropped        what its block dropped in XDP.
      * @param trickle        frames sent after the block expired.
      */
-    private record Attack(long flood, long blockedAfterNs, long dropped, long trickle)
+    private record Attack(long flood, long refused, long blockedAfterNs, long dropped, long trickle)
     {
         void print(final PacketProcessor processor)
         {
-            System.out.printf(Locale.ROOT, "  attack:         %s sent a flood of %,d frames, blocked in XDP %.1f ms " +
-                "after it began; its block dropped %,d, the other %,d came before it; %d block(s) added, %d expired; " +
-                "after the expiry %,d more below the rate, reflected again%n", ATTACKER, flood, blockedAfterNs / 1e6,
+            System.out.printf(Locale.ROOT, "  attack:         %s sent a flood of %,d frames%s, blocked in XDP %.1f " +
+                "ms after it began; its block dropped %,d, the other %,d came before it; %d block(s) added, %d " +
+                "expired; after the expiry %,d more below the rate, reflected again%n", ATTACKER, flood,
+                0 == refused ? "" : String.format(Locale.ROOT, " (%,d more refused by the test host's veth)", refused),
+                blockedAfterNs / 1e6,
                 dropped, flood - dropped, processor.blocker().addedByDetector(), processor.blocker().expired(),
                 trickle);
         }
@@ -334,6 +337,7 @@ public final class Demo implements Callable<Integer>
                 STEERED_PORT, attackPps, ATTACK_S);
             final long floodStartNs = System.nanoTime();
             final long flood = NetNamespace.call(genNs, () -> generator.send(attackPps * ATTACK_S, attackPps));
+            final long refused = generator.failures();
             // the blocker samples every block's XDP drops each 100 ms: the flood's are all counted after that
             Thread.sleep(300);
             final Prefix attacker = Prefix.parse(ATTACKER);
@@ -350,7 +354,7 @@ public final class Demo implements Callable<Integer>
                 "1,000 pps, below the rate");
             final long trickle = NetNamespace.call(genNs, () -> generator.send(1_000, 1_000));
 
-            return new Attack(flood, blockedAfterNs, dropped, trickle);
+            return new Attack(flood, refused, blockedAfterNs, dropped, trickle);
         }
     }
 
