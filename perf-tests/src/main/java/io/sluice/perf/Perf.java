@@ -122,6 +122,14 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         "(default ${DEFAULT-VALUE})")
     int reactionTrials = 30;
 
+    @Option(names = "--sluice-idle", description = "l2fwd and latency: Sluice's idle strategy when its poll finds " +
+        "nothing, spin, yield or backoff (default: bench l2fwd's, spin)")
+    String sluiceIdle;
+
+    @Option(names = "--sluice-batch", description = "Sluice's RX and TX batch, in every scenario " +
+        "(default: each bench's own, 64)")
+    Integer sluiceBatch;
+
     @Option(names = "--out", description = "folder for results.json, the latency logs and plot " +
         "(default: perf-results/DATE-TIME)")
     Path out;
@@ -193,6 +201,10 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
             String.join(", ", chosen));
         require(queues >= 1 && queues <= cpus, "--queues " + queues + ": 1.." + cpus + " (the generator sends " +
             "from one CPU per queue, and this machine has " + cpus + ")");
+        require(null == sluiceIdle || List.of("spin", "yield", "backoff").contains(sluiceIdle),
+            "--sluice-idle " + sluiceIdle + ": spin, yield or backoff");
+        require(null == sluiceBatch || (sluiceBatch >= 1 && sluiceBatch <= 1024),
+            "--sluice-batch " + sluiceBatch + ": 1..1024");
         final int[] generatorCpus = generatorCpus(genCpu, queues, cpus);
         folder = null != out ? out : Path.of("perf-results",
             LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -442,14 +454,34 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         return switch (system)
         {
             case "sluice" -> new PerfSystem.Sluice(hosts.dutNs(), genCpu, "rx_total", atSender ? sink : null,
-                concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--queues",
-                Integer.toString(queues), "--cpu", Integer.toString(dutCpu)}, sizeArgs));
+                concat(concat(new String[]{"bench", scenario, "--iface", DUT_IF, "--queue", "0", "--queues",
+                Integer.toString(queues), "--cpu", Integer.toString(dutCpu)}, sizeArgs), tuningArgs(scenario)));
             case "dpdk-af_xdp" -> new PerfSystem.Dpdk(testpmd, atSender ? sink : null);
             case "dpdk-af_packet" -> new PerfSystem.Dpdk(testpmd.withPmd(TestpmdConfig.Pmd.AF_PACKET),
                 atSender ? sink : null);
             case "xdp-drop" -> new PerfSystem.XdpDrop(hosts.dutNs(), DUT_IF);
             default -> throw new IllegalArgumentException("no system " + system);
         };
+    }
+
+    /**
+     * {@code --sluice-batch} for every bench, {@code --sluice-idle} for {@code bench l2fwd}, the only one that idles.
+     */
+    private String[] tuningArgs(final String scenario)
+    {
+        final List<String> args = new ArrayList<>();
+        if (null != sluiceBatch)
+        {
+            args.add("--batch");
+            args.add(Integer.toString(sluiceBatch));
+        }
+        if (null != sluiceIdle && "l2fwd".equals(scenario))
+        {
+            args.add("--idle");
+            args.add(sluiceIdle);
+        }
+
+        return args.toArray(new String[0]);
     }
 
     /**
@@ -642,6 +674,8 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         return "./sluice perf " + String.join(" ", chosen) + " --runs " + runs + " --duration " + durationS +
             " --warmup " + warmupS + " --frame-size " + frameSize + " --queues " + queues + " --gen-cpu " + genCpu +
             " --dut-cpu " + dutCpu + (chosen.contains("latency") ? " --rate " + String.join(",", rates) : "") +
-            (chosen.contains("reaction") ? " --reaction-trials " + reactionTrials : "");
+            (chosen.contains("reaction") ? " --reaction-trials " + reactionTrials : "") +
+            (null != sluiceIdle ? " --sluice-idle " + sluiceIdle : "") +
+            (null != sluiceBatch ? " --sluice-batch " + sluiceBatch : "");
     }
 }

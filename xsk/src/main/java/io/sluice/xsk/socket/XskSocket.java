@@ -41,6 +41,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class XskSocket implements FrameHolder, AutoCloseable
 {
     private static final System.Logger LOGGER = System.getLogger(XskSocket.class.getName());
+    private static final int KICK_ERRNO_MASK = 0xFF;
+    private static final int TX_KICK_ERRORS_ID = XskCounter.TX_KICK_ERRORS.id();
+    /**
+     * The counter of each TX wake-up errno (Linux's are all below 256): EAGAIN, EBUSY, ENOBUFS, ENETDOWN their own,
+     * any other {@link XskCounter#TX_KICK_ERRORS}.
+     */
+    private static final int[] KICK_ERRNO_COUNTERS = kickErrnoCounters();
 
     private final Umem umem;
     private final String interfaceName;
@@ -72,6 +79,7 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     private long toApplication;
     private long fromApplication;
     private int lastKickErrno;
+
     private boolean closed;
 
     private XskSocket(
@@ -808,21 +816,29 @@ public final class XskSocket implements FrameHolder, AutoCloseable
         {
             return true;
         }
+        // a table, not a switch: an answer the compiled loop has not seen yet (the first EBUSY, minutes in) would
+        // otherwise deoptimise it, and the interpreted loop allocates in every capturing downcall until recompiled
         final int errno = Ffi.errno(callState);
-        switch (errno)
+        final int counter = KICK_ERRNO_COUNTERS[errno & KICK_ERRNO_MASK];
+        counters.increment(counter);
+        if (TX_KICK_ERRORS_ID == counter)
         {
-            case Errno.EAGAIN -> counters.increment(XskCounter.TX_KICK_EAGAIN.id());
-            case Errno.EBUSY -> counters.increment(XskCounter.TX_KICK_EBUSY.id());
-            case Errno.ENOBUFS -> counters.increment(XskCounter.TX_KICK_ENOBUFS.id());
-            case Errno.ENETDOWN -> counters.increment(XskCounter.TX_KICK_ENETDOWN.id());
-            default ->
-            {
-                counters.increment(XskCounter.TX_KICK_ERRORS.id());
-                lastKickErrno = errno;
-            }
+            lastKickErrno = errno;
         }
 
         return false;
+    }
+
+    private static int[] kickErrnoCounters()
+    {
+        final int[] counters = new int[KICK_ERRNO_MASK + 1];
+        java.util.Arrays.fill(counters, TX_KICK_ERRORS_ID);
+        counters[Errno.EAGAIN] = XskCounter.TX_KICK_EAGAIN.id();
+        counters[Errno.EBUSY] = XskCounter.TX_KICK_EBUSY.id();
+        counters[Errno.ENOBUFS] = XskCounter.TX_KICK_ENOBUFS.id();
+        counters[Errno.ENETDOWN] = XskCounter.TX_KICK_ENETDOWN.id();
+
+        return counters;
     }
 
     /**
