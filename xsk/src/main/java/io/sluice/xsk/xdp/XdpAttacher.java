@@ -52,6 +52,7 @@ final class XdpAttacher
     private String ifname;
     private XdpMode mode;
     private Attachment attachment = Attachment.NONE;
+    private int programId;
 
     XdpAttacher(final SteeringProgram program)
     {
@@ -74,6 +75,7 @@ final class XdpAttacher
 
         final int index = LibC.ifIndex(interfaceName);
         replaceLeftovers(interfaceName, index);
+        programId = 0;
 
         if (program.progFd() < 0 && dispatcherDetachable() && tryDispatcher(interfaceName, index, xdpMode))
         {
@@ -214,12 +216,19 @@ final class XdpAttacher
 
     private int programId(final Arena call)
     {
+        // the program's id never changes: asked once, not on every watchdog tick
+        if (0 != programId)
+        {
+            return programId;
+        }
         final MemorySegment info = call.allocate(BpfProgInfo.LAYOUT);
         final MemorySegment length = call.allocateFrom(JAVA_INT, (int)BpfProgInfo.LAYOUT.byteSize());
         NativeException.check(
             LibBpf.bpf_obj_get_info_by_fd(program.progFd(), info, length), "bpf_obj_get_info_by_fd");
 
-        return info.get(JAVA_INT, BpfProgInfo.ID);
+        programId = info.get(JAVA_INT, BpfProgInfo.ID);
+
+        return programId;
     }
 
     private boolean tryDispatcher(final String interfaceName, final int index, final XdpMode xdpMode)
