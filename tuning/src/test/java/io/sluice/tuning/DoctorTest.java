@@ -85,8 +85,13 @@ class DoctorTest
         assertEquals(expected, statuses(report), doctor::toString);
 
         final JsonNode zeroCopy = check(report, "zero_copy");
+        final java.util.List<String> vethLines = java.nio.file.Files.readAllLines(
+            TuningCliProcess.PROFILES.resolve("veth.yaml"));
+        final int zeroCopySinceLine = 1 + java.util.stream.IntStream.range(0, vethLines.size())
+            .filter((i) -> vethLines.get(i).startsWith("zero_copy_since:")).findFirst().orElseThrow();
         assertEquals("veth has no AF_XDP zero-copy (zero_copy_since: none at " +
-            TuningCliProcess.PROFILES.resolve("veth.yaml") + ":30): frames are copied into the UMEM (copy mode)",
+            TuningCliProcess.PROFILES.resolve("veth.yaml") + ":" + zeroCopySinceLine +
+            "): frames are copied into the UMEM (copy mode)",
             zeroCopy.get("detail").asText());
         assertTrue(zeroCopy.get("fix").asText().startsWith("for zero-copy rates, a NIC whose driver has it"));
         // the kernel agrees with the profile, and the policy copies

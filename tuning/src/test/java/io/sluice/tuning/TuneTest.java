@@ -2,7 +2,8 @@ package io.sluice.tuning;
 
 import io.sluice.pipeline.PipelineConfig;
 import io.sluice.pipeline.SluiceContext;
-import io.sluice.xsk.socket.XskConfig;
+import io.sluice.pipeline.profile.Profile;
+import io.sluice.pipeline.profile.ProfileFile;
 import io.sluice.xsk.testing.NetNs;
 import io.sluice.xsk.testing.Privileged;
 import io.sluice.xsk.umem.Umem;
@@ -262,8 +263,11 @@ class TuneTest
 
     private long pagesFor(final int queues)
     {
-        final UmemConfig umem = SluiceContext.umemFor(UmemConfig.defaults(), queues, XskConfig.defaults()
-            .withRings(2048, 2048, 4096, 2048), PipelineConfig.RING_SIZE_DEFAULT);
+        // the veth profile's rings and frames, which the test's profile extends
+        final Profile veth =
+            ProfileFile.load(TuningCliProcess.PROFILES.resolve("veth.yaml"));
+        final UmemConfig umem = SluiceContext.umemFor(veth.umemConfig(), queues, veth.xskConfig(),
+            PipelineConfig.RING_SIZE_DEFAULT);
         return (umem.sizeBytes() + Umem.HUGE_PAGE_SIZE - 1) / Umem.HUGE_PAGE_SIZE;
     }
 
