@@ -36,7 +36,7 @@ final class XskReceiver implements Agent
     private final int batch;
     private final int cpu;
     private final MemorySegment umem;
-    private final boolean stampInFront;
+    private final int stampFrontBytes;
     private final long[] addresses;
     private final int[] lengths;
     private final int[] buffers;
@@ -64,7 +64,7 @@ final class XskReceiver implements Agent
     {
         this.ring = ring;
         this.ports = ports;
-        stampInFront = StampPlacement.FRONT == stampPlacement;
+        stampFrontBytes = stampPlacement.frontBytes();
         this.counters = counters;
         this.batch = batch;
         this.cpu = cpu;
@@ -147,7 +147,8 @@ final class XskReceiver implements Agent
                 event.port = port;
                 event.queue = queue;
                 event.rxTimestampNs = nowNs;
-                final long generation = stampInFront ? frontStamp(umem, event) : stamp(umem, address);
+                final long generation = 0 != stampFrontBytes ?
+                    frontStamp(umem, event, stampFrontBytes) : stamp(umem, address);
                 event.generation = generation;
                 unstamped += FrameEvent.UNSTAMPED == generation ? 1 : 0;
             }
@@ -184,10 +185,9 @@ final class XskReceiver implements Agent
     /**
      * The stamp in the frame's first 8 bytes, stripped from the event's frame (and from its first buffer).
      */
-    private static long frontStamp(final MemorySegment umem, final FrameEvent event)
+    private static long frontStamp(final MemorySegment umem, final FrameEvent event, final int bytes)
     {
         final long address = event.address;
-        final int bytes = (int)SteeringDescriptor.META_LAYOUT.byteSize();
         if (event.length < bytes ||
             SteeringDescriptor.META_MAGIC !=
             umem.get(ValueLayout.JAVA_INT_UNALIGNED, address + SteeringDescriptor.META_MAGIC_OFFSET))

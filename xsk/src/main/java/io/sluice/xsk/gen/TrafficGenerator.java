@@ -10,6 +10,7 @@ import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.LinuxBpf;
 import io.sluice.xsk.ffi.NativeException;
 import io.sluice.xsk.ffi.NativeLog;
+import io.sluice.xsk.ffi.ProbeProgram;
 import io.sluice.xsk.util.CpuAffinity;
 
 import java.io.IOException;
@@ -60,9 +61,11 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * through the egress's transmit path rather than as an XDP frame.
  * <p>
  * <b>Counts.</b> The program counts every run it makes ({@link GeneratorCounter}); {@link #sent()} is the frames
- * it handed to the egress. A device can still refuse a redirected frame (a full ring, a frame over its MTU, a peer
- * without XDP); the kernel does not report that back. veth counts it as {@code tx_queue_N_xdp_xmit_errors} in
- * {@code ethtool -S} of the egress for live frames, and as a transmit drop ({@code tx_dropped}) for clones.
+ * it handed to the egress. A device can still refuse a redirected live frame (a full ring, a frame over its MTU, a
+ * peer without XDP); the kernel does not report that back, and veth counts it as
+ * {@code tx_queue_N_xdp_xmit_errors} in {@code ethtool -S} of the egress. A clone veth refuses fails the
+ * program's {@code bpf_clone_redirect()}, so the generator counts it ({@link GeneratorCounter#DROP_CLONE}), not
+ * sent, and veth as a transmit drop ({@code tx_dropped}).
  * <p>
  * Kernel constraints, checked before anything is sent: the frame is at most {@link #LIVE_FRAME_MAX_BYTES} and at
  * least an Ethernet header; a batch is 1 to {@link #BATCH_SIZE_MAX} frames; a call repeats at most
@@ -126,12 +129,9 @@ public final class TrafficGenerator implements AutoCloseable
         {
             try (Arena call = Arena.ofConfined())
             {
-                final MemorySegment insns = call.allocate(16, 8);
-                insns.set(JAVA_BYTE, 0, (byte)0xb7); // r0 = XDP_DROP
-                insns.set(JAVA_INT, 4, LinuxBpf.XDP_DROP);
-                insns.set(JAVA_BYTE, 8, (byte)0x95); // exit
-                final int fd = LibBpf.bpf_prog_load(LinuxBpf.BPF_PROG_TYPE_XDP, call.allocateFrom("sluice_probe"),
-                    call.allocateFrom("GPL"), insns, 2, MemorySegment.NULL);
+                final int fd = ProbeProgram.loadXdp(call,
+                    ProbeProgram.insn(ProbeProgram.MOV_IMM, 0, LinuxBpf.XDP_DROP),
+                    ProbeProgram.insn(ProbeProgram.EXIT, 0, 0));
                 if (fd < 0)
                 {
                     return fd;
@@ -151,7 +151,7 @@ public final class TrafficGenerator implements AutoCloseable
                 }
                 finally
                 {
-                    LibC.close(call.allocate(Ffi.CALL_STATE_LAYOUT), fd);
+                    ProbeProgram.close(call, fd);
                 }
             }
         }
@@ -228,8 +228,8 @@ public final class TrafficGenerator implements AutoCloseable
     private final int chunkFrames;
     private final int numCpus;
     private final int progFd;
-    private final int tcProgFd;
     private final Engine engine = Engine.detect();
+    private final int sendProgFd;
     private final int seqFd;
     private final int statsFd;
     private final AtomicLong stampedOnce = new AtomicLong();
@@ -270,7 +270,8 @@ public final class TrafficGenerator implements AutoCloseable
                 progFd = NativeException.check(LibBpf.bpf_program__fd(
                     LibBpf.bpf_object__find_program_by_name(object, call.allocateFrom(PROGRAM_NAME))),
                     "bpf_program__fd(" + PROGRAM_NAME + ")");
-                tcProgFd = NativeException.check(LibBpf.bpf_program__fd(
+                // live frames run the XDP program itself; clones the tc program
+                sendProgFd = Engine.LIVE_FRAMES == engine ? progFd : NativeException.check(LibBpf.bpf_program__fd(
                     LibBpf.bpf_object__find_program_by_name(object, call.allocateFrom(TC_PROGRAM_NAME))),
                     "bpf_program__fd(" + TC_PROGRAM_NAME + ")");
             }
@@ -621,7 +622,7 @@ public final class TrafficGenerator implements AutoCloseable
         while (remaining > 0)
         {
             opts.set(JAVA_INT, BpfTestRunOpts.REPEAT, remaining);
-            final int result = LibBpf.bpf_prog_test_run_opts(Engine.LIVE_FRAMES == engine ? progFd : tcProgFd, opts);
+            final int result = LibBpf.bpf_prog_test_run_opts(sendProgFd, opts);
             if (result >= 0)
             {
                 return frames;

@@ -79,7 +79,6 @@ public final class XskSocket implements FrameHolder, AutoCloseable
     private long toApplication;
     private long fromApplication;
     private int lastKickErrno;
-
     private boolean closed;
 
     private XskSocket(

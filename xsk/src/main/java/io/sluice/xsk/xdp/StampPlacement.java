@@ -1,17 +1,10 @@
 package io.sluice.xsk.xdp;
 
 import io.sluice.xsk.ffi.Errno;
-import io.sluice.xsk.ffi.Ffi;
-import io.sluice.xsk.ffi.LibBpf;
-import io.sluice.xsk.ffi.LibC;
 import io.sluice.xsk.ffi.LinuxBpf;
+import io.sluice.xsk.ffi.ProbeProgram;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * Where a steered frame carries its stamp ({@code struct sluice_meta}, the generation of the rules that steered it)
@@ -37,7 +30,6 @@ public enum StampPlacement
     FRONT("/io/sluice/bpf/sluice_xdp_front.o");
 
     private static final System.Logger LOGGER = System.getLogger(StampPlacement.class.getName());
-    private static final int INSN_BYTES = 8;
     private static volatile StampPlacement detected;
 
     private final String objectResource;
@@ -106,29 +98,18 @@ public enum StampPlacement
     {
         try (Arena call = Arena.ofConfined())
         {
-            final MemorySegment insns = call.allocate(4L * INSN_BYTES, 8);
-            insn(insns, 0, 0xb7, 2, -(int)SteeringDescriptor.META_LAYOUT.byteSize()); // BPF_ALU64 | BPF_MOV | BPF_K
-            insn(insns, 1, 0x85, 0, LinuxBpf.BPF_FUNC_XDP_ADJUST_META);            // BPF_JMP | BPF_CALL
-            insn(insns, 2, 0xb7, 0, LinuxBpf.XDP_PASS);
-            insn(insns, 3, 0x95, 0, 0);                                             // BPF_JMP | BPF_EXIT
-            final int fd = LibBpf.bpf_prog_load(LinuxBpf.BPF_PROG_TYPE_XDP, call.allocateFrom("sluice_probe"),
-                call.allocateFrom("GPL"), insns, 4, MemorySegment.NULL);
+            final int fd = ProbeProgram.loadXdp(call,
+                ProbeProgram.insn(ProbeProgram.MOV_IMM, 2, -(int)SteeringDescriptor.META_LAYOUT.byteSize()),
+                ProbeProgram.insn(ProbeProgram.CALL, 0, LinuxBpf.BPF_FUNC_XDP_ADJUST_META),
+                ProbeProgram.insn(ProbeProgram.MOV_IMM, 0, LinuxBpf.XDP_PASS),
+                ProbeProgram.insn(ProbeProgram.EXIT, 0, 0));
             if (fd < 0)
             {
                 return fd;
             }
-            LibC.close(call.allocate(Ffi.CALL_STATE_LAYOUT), fd);
+            ProbeProgram.close(call, fd);
 
             return 0;
         }
-    }
-
-    private static void insn(final MemorySegment insns, final int index, final int code, final int dst, final int imm)
-    {
-        final long at = (long)index * INSN_BYTES;
-        insns.set(JAVA_BYTE, at, (byte)code);
-        insns.set(JAVA_BYTE, at + 1, (byte)dst);
-        insns.set(JAVA_SHORT, at + 2, (short)0);
-        insns.set(JAVA_INT, at + 4, imm);
     }
 }
