@@ -54,13 +54,7 @@ class ZeroCopyTxTest
      */
     private static final String NOWHERE = "10.77.9.9";
 
-    /**
-     * Open on igb (issue 17): QEMU's igb loses a few frames silently at the generator's end (8 of 20,000 with one
-     * queue there, 167 with two), counted by no statistic, so the exact count cannot hold; lab/scenarios/tests.sh
-     * leaves the tag out on igb.
-     */
     @Test
-    @Tag("igb-open")
     void shouldTransmitEveryFrameAndHaveEachCompletedOnceInZeroCopy()
     {
         LabGuest.require();
