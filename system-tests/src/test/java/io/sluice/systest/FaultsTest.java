@@ -190,9 +190,9 @@ class FaultsTest
     {
         // dedicated threads, the handler (parse, filter, act) alone on the generator's busy CPU: the pipeline's ring
         // fills, the receiver holds back (rx_backpressure), the kernel drops what then finds no room; memory stays
-        // bounded by the rings. The pipeline's ring is small (256 slots), so the handler need fall behind only a little:
-        // a generator in live-frame mode sends the 300,000 frames in about 60 ms, and the veth profile's RX ring
-        // (8,192) alone holds more than the default pipeline ring (4,096)
+        // bounded by the rings. The pipeline's ring is small (256 slots), so the handler need fall behind only a
+        // little: a generator in live-frame mode sends the 300,000 frames in about 60 ms, and the veth profile's RX
+        // ring (8,192) alone holds more than the default pipeline ring (4,096)
         final int frames = 300_000;
         try (SluiceProcess run = start("--threading", "dedicated", "--cores", "1,0,1", "--idle", "yield",
             "--ring-size", "256"))
