@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +57,7 @@ public final class ControlSocket implements AutoCloseable
     private final Handler handler;
     private final ServerSocketChannel server;
     private final List<Client> clients = new ArrayList<>();
+    private Selector selector;
 
     private ControlSocket(final Path path, final Handler handler, final ServerSocketChannel server)
     {
@@ -123,6 +126,36 @@ public final class ControlSocket implements AutoCloseable
     }
 
     /**
+     * Let a selector wake on a connection and on each client's bytes: the conductor waits on it when idle, so a
+     * command is answered at once however long the conductor would otherwise sleep. From the conductor's thread,
+     * or before it starts.
+     *
+     * @param selector the conductor's.
+     * @throws IllegalStateException if the socket cannot be registered.
+     */
+    void register(final Selector selector)
+    {
+        try
+        {
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            this.selector = selector;
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot wait on the operators' socket " + path + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * @return true while a client is connected: its reply may wait on a socket with room, which no selector
+     * announces here, so the conductor keeps its cycles short meanwhile.
+     */
+    boolean hasClients()
+    {
+        return !clients.isEmpty();
+    }
+
+    /**
      * The conductor's duty: accept what connected, read what clients sent, run each complete command on the
      * handler (on this thread), write what replies the sockets take.
      *
@@ -138,6 +171,10 @@ public final class ControlSocket implements AutoCloseable
             while (clients.size() < MAX_CLIENTS && null != (accepted = server.accept()))
             {
                 accepted.configureBlocking(false);
+                if (null != selector)
+                {
+                    accepted.register(selector, SelectionKey.OP_READ);
+                }
                 clients.add(new Client(accepted, nowNs + CLIENT_TIMEOUT_MS * 1_000_000L));
                 work++;
             }

@@ -38,6 +38,7 @@ public final class MetricsServer implements AutoCloseable
     private final ManyToOneConcurrentArrayQueue<CompletableFuture<String>> snapshots =
         new ManyToOneConcurrentArrayQueue<>(16);
     private volatile boolean onConductor;
+    private volatile Runnable wake = () -> {};
 
     private MetricsServer(final HttpServer server, final CountersView counters)
     {
@@ -114,6 +115,14 @@ public final class MetricsServer implements AutoCloseable
     }
 
     /**
+     * @param wake wakes the conductor, run after each scrape's request is queued.
+     */
+    void wakeWith(final Runnable wake)
+    {
+        this.wake = wake;
+    }
+
+    /**
      * The conductor's duty: a snapshot for each scrape waiting.
      *
      * @return scrapes answered.
@@ -142,6 +151,7 @@ public final class MetricsServer implements AutoCloseable
         {
             return null;
         }
+        wake.run();
         try
         {
             // the conductor may have stopped since the check: its last duty took what was queued by then

@@ -47,6 +47,7 @@ final class RulesReloader
     private Pipeline.Staged retiring;
     private Pipeline.Staged replacement;
     private volatile boolean hangup;
+    private volatile Runnable wake = () -> {};
     private long reloads;
 
     /**
@@ -98,6 +99,15 @@ final class RulesReloader
     void hangup()
     {
         hangup = true;
+        wake.run();
+    }
+
+    /**
+     * @param wake wakes the conductor, run after each {@link #hangup()}.
+     */
+    void wakeWith(final Runnable wake)
+    {
+        this.wake = wake;
     }
 
     /**

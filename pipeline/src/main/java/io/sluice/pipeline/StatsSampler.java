@@ -210,6 +210,14 @@ public final class StatsSampler
     }
 
     /**
+     * @return {@code System.nanoTime()} at which {@link #doWork(long)} next samples.
+     */
+    public long nextSampleNs()
+    {
+        return nextSampleNs;
+    }
+
+    /**
      * The last sample, once the conductor has stopped: the calling thread becomes the sets' writer.
      */
     public void sampleLast()

@@ -8,6 +8,7 @@ import io.sluice.xsk.testing.Resources;
 import io.sluice.xsk.xdp.SteeringProgram;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +19,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The control plane on one thread: a processor on veth runs its sampler, watchdog, blocker, control socket and
  * metrics snapshots as the conductor's duties, on {@value Conductor#ROLE_NAME} and no other thread of its own; a
- * client that never sends does not hold up the next; the endpoint serves through the stop.
+ * client that never sends does not hold up the next; the endpoint serves through the stop. Idle, it waits until a
+ * duty is due, and wakes at once for a command, a scrape, a blocker command from another thread and a hangup.
  */
 class ConductorTest
 {
@@ -49,7 +52,17 @@ class ConductorTest
             block_if: {pps: 1000000, window_ms: 1000}
         """;
 
+    private static final String IDLE_RULES = """
+        steer:
+          - {name: in, proto: udp, dst_port: 7000, action: steer}
+        filter:
+          - {name: %s, proto: udp, dst_port: 7000, action: reflect}
+        """;
+
     private final Resources resources = new Resources();
+
+    @TempDir
+    Path dir;
     private final String instance = "conductor-test-" + ProcessHandle.current().pid();
 
     @AfterEach
@@ -134,6 +147,93 @@ class ConductorTest
         assertTrue(stopped.contains("\nsluice_blocks_removed_total{iface=\"" + DUT_IF + "\"} 1\n"), stopped);
         processor.close();
         assertNull(findThread(Conductor.ROLE_NAME));
+    }
+
+    @Test
+    void shouldWaitIdleUntilADutyIsDueAndWakeAtOnceForEachRequest() throws Exception
+    {
+        Privileged.require("a processor on veth, for its conductor");
+        final NetNs peer = resources.keep(NetNs.create("cnip"));
+        final NetNs dut = resources.keep(NetNs.create("cnid"));
+        NetNs.veth(peer, PEER_IF, "10.231.1.1/24", dut, DUT_IF, "10.231.1.2/24");
+        final int metricsPort = 20_000 + (int)((ProcessHandle.current().pid() + 1) % 20_000);
+        final Path rulesFile = dir.resolve("rules.yaml");
+        Files.writeString(rulesFile, IDLE_RULES.formatted("first"));
+        final PacketProcessor processor = resources.keep(dut.call(() -> PacketProcessor.launch(new SluiceContext()
+            .iface(DUT_IF)
+            .rules(RulesFile.load(rulesFile))
+            .instance(instance)
+            .metricsPort(metricsPort)
+            .log((line) -> { }))));
+        final Path socket = CountersFile.fileOf(instance).resolveSibling(ControlSocket.SOCKET_NAME);
+
+        // no detector, nothing blocked, nobody connected: the sampler's once a second is all that is due, where a
+        // fixed 10 ms sleep went to sleep 200 times in 2 s (preemptions, which depend on the host, are not counted)
+        final String tid = conductorTid();
+        Thread.sleep(300);
+        final long sleepsBefore = voluntarySwitches(tid);
+        Thread.sleep(2_000);
+        final long sleeps = voluntarySwitches(tid) - sleepsBefore;
+        assertTrue(sleeps <= 10, "the idle conductor went to sleep " + sleeps + " times in 2 s");
+
+        // each request wakes it: waiting out the idle instead, 40 of them would take about 20 s
+        final long startNs = System.nanoTime();
+        for (int i = 0; i < 10; i++)
+        {
+            assertTrue(ControlSocket.request(socket, "list").startsWith("ok\n0 blocks (cap "));
+            assertTrue(dut.call(() -> get(metricsPort, "/metrics")).startsWith("HTTP/1.1 200"));
+            assertTrue(processor.blocker().submit("list").get(2, TimeUnit.SECONDS).startsWith("ok\n0 blocks"));
+            final String name = 0 == (i & 1) ? "second" : "first";
+            Files.writeString(rulesFile, IDLE_RULES.formatted(name));
+            processor.reloadRules();
+            while (!name.equals(processor.rules().filter().rule(0).name()))
+            {
+                assertTrue(System.nanoTime() - startNs < TimeUnit.SECONDS.toNanos(10), "reload to " + name);
+                Thread.sleep(1);
+            }
+        }
+        final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        assertTrue(elapsedMs < 5_000, "10 each of commands, scrapes, blocker commands and reloads took " +
+            elapsedMs + " ms");
+
+        final Accounting accounting = processor.stop();
+        assertTrue(accounting.balanced(), String.join("\n", accounting.lines()));
+        assertTrue(!processor.conductor().thread().isAlive());
+    }
+
+    /**
+     * @return the conductor thread's kernel task id, found by its name.
+     */
+    private static String conductorTid() throws IOException
+    {
+        try (var tasks = Files.list(Path.of("/proc/self/task")))
+        {
+            for (final Path task : (Iterable<Path>)tasks::iterator)
+            {
+                // the kernel keeps 15 characters of a thread's name
+                if (Conductor.ROLE_NAME.startsWith(Files.readString(task.resolve("comm")).strip()))
+                {
+                    return task.getFileName().toString();
+                }
+            }
+        }
+        throw new IllegalStateException("no " + Conductor.ROLE_NAME + " thread in /proc/self/task");
+    }
+
+    /**
+     * @return the times the thread has gone to sleep (its voluntary context switches) so far.
+     */
+    private static long voluntarySwitches(final String tid) throws IOException
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc/self/task", tid, "status")))
+        {
+            if (line.startsWith("voluntary_ctxt_switches:"))
+            {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+
+        throw new IllegalStateException("no voluntary_ctxt_switches for task " + tid);
     }
 
     private static Thread findThread(final String name)

@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  */
 public final class Blocker implements AutoCloseable
 {
-    static final long EXPIRY_PERIOD_MS = 10;
+    public static final long EXPIRY_PERIOD_MS = 10;
     static final long SAMPLE_PERIOD_MS = 100;
     static final String ORIGIN_DETECTOR = "detector";
     static final String ORIGIN_MANUAL = "manual";
@@ -88,6 +88,7 @@ public final class Blocker implements AutoCloseable
     private long nextExpiryNs;
     private long nextSampleNs;
     private volatile boolean onConductor;
+    private volatile Runnable wake = () -> {};
 
     private static final class Entry
     {
@@ -228,6 +229,23 @@ public final class Blocker implements AutoCloseable
     }
 
     /**
+     * @param wake wakes the conductor, run after each command {@link #submit(String)} queues for it.
+     */
+    public void wakeWith(final Runnable wake)
+    {
+        this.wake = wake;
+    }
+
+    /**
+     * @return true while any source is blocked: expiry and the drop counts are then due every
+     * {@value #EXPIRY_PERIOD_MS} and {@value #SAMPLE_PERIOD_MS} ms. On the conductor's thread.
+     */
+    public boolean hasBlocks()
+    {
+        return !entries.isEmpty();
+    }
+
+    /**
      * The conductor's duty: the detector's flags, operators' commands submitted from other threads, expiry every
      * {@value #EXPIRY_PERIOD_MS} ms, and every {@value #SAMPLE_PERIOD_MS} ms each block's drop counts.
      *
@@ -297,6 +315,10 @@ public final class Blocker implements AutoCloseable
         {
             // no conductor runs it: run it here (before start, and after stop)
             doWork(System.nanoTime());
+        }
+        else
+        {
+            wake.run();
         }
 
         return reply;
