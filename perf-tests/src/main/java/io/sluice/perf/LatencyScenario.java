@@ -58,6 +58,16 @@ final class LatencyScenario
     private static final long UNPACED_PPS = 100_000_000L;
     private static final int CAPACITY_S = 3;
 
+    /**
+     * The most seconds a warm-up is extended while a JIT compiles.
+     */
+    private static final int SETTLE_MAX_S = 20;
+
+    /**
+     * Compiler thread ticks (of 10 ms) a second may hold and count as settled.
+     */
+    private static final long SETTLED_TICKS = 1;
+
     private static final XskConfig PROBE_RINGS = XskConfig.defaults().withRings(4096, 4096, 4096, 4096);
     private static final int PROBE_FRAMES = 16_384;
 
@@ -264,6 +274,9 @@ final class LatencyScenario
                             // every path of this harness that runs while a figure is taken (the prober, the
                             // recorder, the per-second log): a C2 compile on the prober's CPU stalls it for ms
                             probe(probe, ratesPps[0], warmupS + 1, Outcome.discarded(), run);
+                            final int settledS = settle(probe, ratesPps[0], reflector, run);
+                            System.out.printf(Locale.ROOT, "latency run %d %-15s JIT settled after %d more s%n",
+                                run, system, settledS);
                             for (int r = 0; r < rates.size(); r++)
                             {
                                 final Outcome outcome = outcome(outcomes, system, rates.get(r), ratesPps[r]);
@@ -371,6 +384,34 @@ final class LatencyScenario
     }
 
     /**
+     * Go on warming, a second at a time, until neither this JVM's JIT (the prober's and the recorder's paths) nor the
+     * reflector's, if it is a JVM, compiled for more than {@link #SETTLED_TICKS} tick in the last second: unsettled,
+     * the harness's C2 took 4 ms slices of the prober's CPU in the measured seconds of the first system of a run.
+     *
+     * @return the seconds added.
+     */
+    private int settle(final LatencyProbe probe, final long pps, final PerfSystem reflector, final int run)
+        throws Exception
+    {
+        final long self = ProcessHandle.current().pid();
+        long ticks = JitTicks.of(self) + JitTicks.of(reflector.pid());
+        int added = 0;
+        while (added < SETTLE_MAX_S)
+        {
+            probe(probe, pps, 1, Outcome.discarded(), run);
+            added++;
+            final long now = JitTicks.of(self) + JitTicks.of(reflector.pid());
+            if (now - ticks <= SETTLED_TICKS)
+            {
+                break;
+            }
+            ticks = now;
+        }
+
+        return added;
+    }
+
+    /**
      * One probe at one rate: the prober's thread sends and records a histogram per second; this thread only waits,
      * then logs the seconds and adds the counted ones (all but the first {@code warmupS}).
      */
@@ -381,6 +422,9 @@ final class LatencyScenario
         // one more second for the frames that come back after the last is sent
         final LatencyRecorder recorder = new LatencyRecorder(probe.nextSequence(), SCHEDULED_STAMPS, seconds + 1);
         final long foreignBefore = probe.foreign();
+        // a collection now, between probes, and the young generation ./sluice perf starts with, so that none stops
+        // the prober's thread in one: a 25 ms pause of it was a 25 ms stall of whichever system it was measuring
+        System.gc();
         final FutureTask<Long> sending = new FutureTask<>(() -> probe.run(pps, seconds, genCpu, recorder));
         final Thread thread = new Thread(sending, "latency-probe");
         final long wallMs = System.currentTimeMillis();

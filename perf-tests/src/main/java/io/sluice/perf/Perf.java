@@ -206,6 +206,7 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         require(null == sluiceBatch || (sluiceBatch >= 1 && sluiceBatch <= 1024),
             "--sluice-batch " + sluiceBatch + ": 1..1024");
         final int[] generatorCpus = generatorCpus(genCpu, queues, cpus);
+        keepOff(dutCpu, cpus);
         folder = null != out ? out : Path.of("perf-results",
             LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(folder);
@@ -421,6 +422,30 @@ public final class Perf implements java.util.concurrent.Callable<Integer>
         return "rxdrop".equals(scenario) ?
             List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet", "xdp-drop") :
             List.of("sluice", "dpdk-af_xdp", "dpdk-af_packet");
+    }
+
+    /**
+     * The harness's own threads (its JIT compiler, GC, the readers of each system's output) keep off the CPU the
+     * systems forward on, as each system's housekeeping does: unpinned, they ran there and took slices of up to
+     * 3 ms from whichever system was being measured. The prober and the generator pin their threads themselves.
+     *
+     * @param cpu  the systems' CPU.
+     * @param cpus CPUs on this machine.
+     */
+    private static void keepOff(final int cpu, final int cpus)
+    {
+        final StringBuilder others = new StringBuilder();
+        for (int c = 0; c < cpus; c++)
+        {
+            if (c != cpu)
+            {
+                others.append(others.isEmpty() ? "" : ",").append(c);
+            }
+        }
+        if (!others.isEmpty())
+        {
+            TestHosts.run("taskset", "-a", "-pc", others.toString(), Long.toString(ProcessHandle.current().pid()));
+        }
     }
 
     /**

@@ -54,6 +54,14 @@ abstract class PerfSystem implements AutoCloseable
     abstract String stop() throws Exception;
 
     /**
+     * @return the system's process, if it is one JVM whose JIT a warm-up waits for; -1 otherwise.
+     */
+    long pid()
+    {
+        return -1;
+    }
+
+    /**
      * @return what the system printed in its last run (its STAT and TOTAL lines, testpmd's statistics), or "".
      */
     String output()
@@ -191,6 +199,14 @@ abstract class PerfSystem implements AutoCloseable
         double allocationPerPacket()
         {
             return allocation;
+        }
+
+        @Override
+        long pid()
+        {
+            final SluiceProcess running = process;
+
+            return null == running ? -1 : running.pid();
         }
     }
 
