@@ -280,6 +280,11 @@ final class LatencyScenario
                             for (int r = 0; r < rates.size(); r++)
                             {
                                 final Outcome outcome = outcome(outcomes, system, rates.get(r), ratesPps[r]);
+                                // a collection now, between probes, and the young generation ./sluice perf starts
+                                // with, so that none stops the prober's thread in a measured one: a 25 ms pause of
+                                // it was a 25 ms stall of whichever system it was measuring; the warm-up's probes,
+                                // whose figures are dropped, need none
+                                System.gc();
                                 probe(probe, ratesPps[r], durationS, outcome, run);
                                 System.out.printf(Locale.ROOT, "latency run %d %-15s %8s %,10d pps  p99 %s us  " +
                                     "sent %,d lost %,d%n", run, system, rates.get(r).label(), ratesPps[r],
@@ -394,13 +399,13 @@ final class LatencyScenario
         throws Exception
     {
         final long self = ProcessHandle.current().pid();
-        long ticks = JitTicks.of(self) + JitTicks.of(reflector.pid());
+        long ticks = TaskTicks.compilerTicks(self) + TaskTicks.compilerTicks(reflector.pid());
         int added = 0;
         while (added < SETTLE_MAX_S)
         {
             probe(probe, pps, 1, Outcome.discarded(), run);
             added++;
-            final long now = JitTicks.of(self) + JitTicks.of(reflector.pid());
+            final long now = TaskTicks.compilerTicks(self) + TaskTicks.compilerTicks(reflector.pid());
             if (now - ticks <= SETTLED_TICKS)
             {
                 break;
@@ -422,9 +427,6 @@ final class LatencyScenario
         // one more second for the frames that come back after the last is sent
         final LatencyRecorder recorder = new LatencyRecorder(probe.nextSequence(), SCHEDULED_STAMPS, seconds + 1);
         final long foreignBefore = probe.foreign();
-        // a collection now, between probes, and the young generation ./sluice perf starts with, so that none stops
-        // the prober's thread in one: a 25 ms pause of it was a 25 ms stall of whichever system it was measuring
-        System.gc();
         final FutureTask<Long> sending = new FutureTask<>(() -> probe.run(pps, seconds, genCpu, recorder));
         final Thread thread = new Thread(sending, "latency-probe");
         final long wallMs = System.currentTimeMillis();
